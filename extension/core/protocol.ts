@@ -1,0 +1,262 @@
+// The helper's wire protocol: JSON-RPC 2.0 with LSP base-protocol framing (Content-Length) on
+// the helper's stdio. This file is the single TypeScript mirror of what native/helper speaks;
+// the helper's C side implements exactly these names (see native/helper/protocol.h).
+
+export const PROTOCOL_VERSION = 1;
+
+/** Probe kinds the helper reports on in `initialize` and uses in attach results. */
+export type ProbeKind =
+  | 'uprobe'
+  | 'uretprobe'
+  | 'kprobe'
+  | 'kretprobe'
+  | 'fentry'
+  | 'fexit'
+  | 'tracepoint';
+
+export interface Capability {
+  available: boolean;
+  /** Plain words: why it is unavailable and what would fix it. Absent when available. */
+  reason?: string;
+}
+
+export interface InitializeParams {
+  processId: number | null;
+  clientInfo?: { name: string; version?: string };
+  /** Extra LSP fields a LanguageClient sends are accepted and ignored. */
+  [lspField: string]: unknown;
+}
+
+export interface HelperLimits {
+  maxProbes: number;
+  maxArgs: number;
+  maxStringLength: number;
+  maxEventsPerSecond: number;
+}
+
+export interface InitializeResult {
+  /** Empty LSP ServerCapabilities, so a LanguageClient is content. */
+  capabilities: Record<string, never>;
+  serverInfo: { name: 'probe-lens-helper'; version: string };
+  protocolVersion: number;
+  /** One entry per ProbeKind: measured on the running kernel, not guessed. */
+  probeKinds: Record<ProbeKind, Capability>;
+  /** The uid whose permissions bound what may be probed (PKEXEC_UID, SUDO_UID or the real uid). */
+  requestingUser: { uid: number };
+  /** Whether the helper itself can load BPF (root, or CAP_BPF + CAP_PERFMON). */
+  privileged: boolean;
+  tracefs: { mounted: boolean; path?: string };
+  limits: HelperLimits;
+}
+
+/** x86-64 SysV integer argument registers, in argument order. */
+export const ARG_REGISTERS = ['rdi', 'rsi', 'rdx', 'rcx', 'r8', 'r9'] as const;
+export type ArgRegister = (typeof ARG_REGISTERS)[number];
+
+/**
+ * Where an argument lives at function entry: a register, or a stack slot given as a byte
+ * offset from the stack pointer at entry (8 is the first stack-passed argument, 0 the return
+ * address).
+ */
+export type ArgLocation = { register: ArgRegister } | { stackOffset: number };
+
+export type ValueType =
+  | 'u8' | 'u16' | 'u32' | 'u64'
+  | 's8' | 's16' | 's32' | 's64'
+  | 'bool'
+  | 'char'
+  | 'pointer'
+  /** A `char *`: read as a NUL-terminated string, at most `stringLength` bytes. */
+  | 'string';
+
+export interface ArgSpec {
+  name: string;
+  location: ArgLocation;
+  type: ValueType;
+}
+
+export interface CaptureSpec {
+  /** At most `limits.maxArgs` (6). */
+  args: ArgSpec[];
+  /** Type of the return value; omitted or null: return value not captured. */
+  ret?: ValueType | null;
+  /** Bound for `string` reads, 1..limits.maxStringLength; default 64. */
+  stringLength?: number;
+}
+
+/** Which processes a probe counts. */
+export interface ProcessFilter {
+  pid: number;
+  /** Also count processes forked from it, at any depth. */
+  descendants?: boolean;
+  /**
+   * Count nothing until `pid` calls execve: for a command the client started held before its
+   * first instruction (its wrapper's own calls are not the command's).
+   */
+  fromExec?: boolean;
+}
+
+export interface AttachParams {
+  /** Absolute path of an ELF file the requesting user can read. */
+  binary: string;
+  /** A function symbol (ELF .symtab, then .dynsym), or... */
+  symbol?: string;
+  /** ...a file offset into `binary`. Exactly one of `symbol` and `offset`. */
+  offset?: number;
+  /** Omitted: every process of any user the requesting user may see (root: all). */
+  filter?: ProcessFilter;
+  /** Also attach a uretprobe for return values and latency. Default true. */
+  retprobe?: boolean;
+  /** Stream full call/return records (`probe/events`). Default true; counters are always exact. */
+  events?: boolean;
+  capture?: CaptureSpec;
+}
+
+export interface AttachResult {
+  probe: number;
+  kind: 'uprobe';
+  retprobe: boolean;
+  /** Canonical path of the probed file. */
+  binary: string;
+  symbol: string | null;
+  /** File offset the probe sits at. */
+  offset: number;
+  /** Virtual address of the symbol in the ELF file (st_value), when attached by symbol. */
+  address: number | null;
+  attachMs: number;
+}
+
+export interface DetachParams {
+  probe: number;
+}
+
+/** `probe/detach` answers with the probe's final, exact counters, after flushing its events. */
+export type DetachResult = ProbeStats;
+
+/**
+ * Integers are JSON numbers while they are exact in a double (|v| < 2^53), else decimal strings;
+ * pointers are "0x…" strings; strings are strings; bools are booleans; chars are numbers.
+ */
+export type CapturedValue = number | string | boolean | null;
+
+export interface CallEvent {
+  type: 'call';
+  probe: number;
+  pid: number;
+  tid: number;
+  uid: number;
+  comm: string;
+  tsNs: number;
+  args: Record<string, CapturedValue>;
+}
+
+export interface ReturnEvent {
+  type: 'return';
+  probe: number;
+  pid: number;
+  tid: number;
+  uid: number;
+  comm: string;
+  tsNs: number;
+  ret: CapturedValue;
+  /** null when the entry was not seen (thread entry stack full or evicted). */
+  latencyNs: number | null;
+}
+
+export type ProbeEvent = CallEvent | ReturnEvent;
+
+export interface EventsNotification {
+  events: ProbeEvent[];
+}
+
+export interface ProbeStats {
+  probe: number;
+  /** Exact, counted in the kernel whatever the event rate. */
+  calls: number;
+  returns: number;
+  /** Records not delivered (ring buffer full or the helper's event-rate limit); never silent. */
+  dropped: number;
+  /** log2 buckets: latencyHistogram[i] counts returns with latency in [2^i, 2^(i+1)) ns. */
+  latencyHistogram: number[];
+}
+
+export interface StatsNotification {
+  probes: ProbeStats[];
+}
+
+export type EndReason = 'process-exited' | 'binary-replaced';
+
+export interface EndedNotification {
+  probe: number;
+  reason: EndReason;
+  message: string;
+  stats: ProbeStats;
+}
+
+export interface ProbeInfo extends AttachResult {
+  filter: ProcessFilter | null;
+  state: 'live' | 'ended';
+  stats: ProbeStats;
+}
+
+export interface ListResult {
+  probes: ProbeInfo[];
+}
+
+/** The stable error names carried in a JSON-RPC error's `data.code`. */
+export type HelperErrorCode =
+  | 'parse-error'
+  | 'invalid-request'
+  | 'method-not-found'
+  | 'bad-params'
+  | 'not-initialized'
+  | 'binary-not-found'
+  | 'not-a-file'
+  | 'not-elf'
+  | 'stripped'
+  | 'symbol-not-found'
+  | 'permission-denied'
+  | 'no-such-process'
+  | 'no-privilege'
+  | 'feature-unavailable'
+  | 'limit-reached'
+  | 'probe-not-found'
+  | 'attach-failed';
+
+export interface HelperErrorData {
+  code: HelperErrorCode;
+}
+
+/** JSON-RPC numeric codes, one per name; the first four are JSON-RPC's own. */
+export const ERROR_NUMBERS: Record<HelperErrorCode, number> = {
+  'parse-error': -32700,
+  'invalid-request': -32600,
+  'method-not-found': -32601,
+  'bad-params': -32602,
+  'not-initialized': -32002,
+  'binary-not-found': -32010,
+  'not-a-file': -32011,
+  'not-elf': -32012,
+  'stripped': -32013,
+  'symbol-not-found': -32014,
+  'permission-denied': -32015,
+  'no-such-process': -32016,
+  'no-privilege': -32017,
+  'feature-unavailable': -32018,
+  'limit-reached': -32019,
+  'probe-not-found': -32020,
+  'attach-failed': -32021,
+};
+
+export const Methods = {
+  initialize: 'initialize',
+  initialized: 'initialized',
+  shutdown: 'shutdown',
+  exit: 'exit',
+  attach: 'probe/attach',
+  detach: 'probe/detach',
+  list: 'probe/list',
+  events: 'probe/events',
+  stats: 'probe/stats',
+  ended: 'probe/ended',
+} as const;

@@ -1,0 +1,82 @@
+/* Records and limits shared by probe.bpf.c and the helper. */
+#ifndef PROBE_LENS_PROBE_H
+#define PROBE_LENS_PROBE_H
+
+#define MAX_PROBES 256
+#define MAX_ARGS 6
+#define MAX_STRING 128
+#define MAX_DEPTH 32
+#define MAX_FILTERS 64
+#define LATENCY_BUCKETS 64
+#define TASK_COMM_LEN 16
+
+enum arg_location {
+	ARG_REG_RDI,
+	ARG_REG_RSI,
+	ARG_REG_RDX,
+	ARG_REG_RCX,
+	ARG_REG_R8,
+	ARG_REG_R9,
+	ARG_STACK,
+};
+
+struct arg_config {
+	__u8 location;		/* enum arg_location */
+	__u8 is_string;		/* read a NUL-terminated user string at the value */
+	__u16 pad;
+	__s32 stack_offset;	/* ARG_STACK: bytes above the stack pointer at entry */
+};
+
+/* One per probe slot; the slot is the attach cookie. */
+struct probe_config {
+	__u8 nargs;
+	__u8 emit_events;	/* stream records, not only counters */
+	__u8 has_strings;
+	__u8 filter_id;		/* 0: none; else bit (filter_id - 1) of struct traced_process */
+	__u32 string_len;	/* 1..MAX_STRING */
+	__u32 filter_tgid;	/* 0: any process */
+	__u32 filter_uid;	/* (__u32)-1: any user */
+	struct arg_config args[MAX_ARGS];
+};
+
+/* Exact per-probe counters, per CPU; the helper sums them. */
+struct probe_stats {
+	__u64 calls;
+	__u64 returns;
+	__u64 dropped;
+	__u64 latency_hist[LATENCY_BUCKETS];	/* log2 of nanoseconds */
+};
+
+/* Processes followed for a filter: a fork inherits membership, an execve activates it. */
+struct traced_process {
+	__u64 member_of;	/* bit i: in the tree of filter i + 1 */
+	__u64 active_for;	/* bit i: counted for filter i + 1 */
+};
+
+enum event_type {
+	EVENT_CALL = 1,
+	EVENT_RETURN = 2,
+};
+
+#define EVENT_LATENCY_KNOWN 0x1
+#define EVENT_HAS_STRINGS 0x2
+
+struct event {
+	__u8 type;		/* enum event_type */
+	__u8 flags;
+	__u16 slot;
+	__u32 pid;
+	__u32 tid;
+	__u32 uid;
+	__u64 ts_ns;
+	__u64 latency_ns;
+	__u64 values[MAX_ARGS];	/* call: arguments; return: values[0] is the return value */
+	char comm[TASK_COMM_LEN];
+};
+
+struct event_with_strings {
+	struct event base;
+	char strings[MAX_ARGS][MAX_STRING];
+};
+
+#endif

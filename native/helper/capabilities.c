@@ -1,0 +1,153 @@
+/* The capability report: for each probe kind, available or the plain reason why not. Kernel
+ * features are try-loaded (a tiny fentry/fexit/kprobe program from bpf/feature.bpf.c), PMUs
+ * are looked up in sysfs; nothing is inferred from version numbers. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
+#include <bpf/libbpf.h>
+#include "capabilities.h"
+#include "access.h"
+#include "feature.skel.h"
+
+#define NOT_PRIVILEGED_REASON \
+	"the helper is not privileged: run it as root, through sudo or pkexec, or give it " \
+	"file capabilities (setcap cap_bpf,cap_perfmon+ep probe-lens-helper)"
+
+static void set_unavailable(struct capability *cap, const char *reason)
+{
+	cap->available = false;
+	snprintf(cap->reason, sizeof(cap->reason), "%s", reason);
+}
+
+static void set_available(struct capability *cap)
+{
+	cap->available = true;
+	cap->reason[0] = '\0';
+}
+
+static bool pmu_exists(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/type", name);
+	return access(path, F_OK) == 0;
+}
+
+/* Loads one program of feature.bpf.c alone; 0 or -errno. */
+static int try_load(const char *program_name)
+{
+	struct feature_bpf *skel = feature_bpf__open();
+	struct bpf_program *prog;
+	int err;
+
+	if (!skel)
+		return -errno;
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog), program_name));
+	err = feature_bpf__load(skel);
+	feature_bpf__destroy(skel);
+	return err;
+}
+
+static void describe_load_failure(struct capability *cap, const char *what, int err)
+{
+	char reason[256];
+
+	if (err == -EPERM || err == -EACCES)
+		snprintf(reason, sizeof(reason),
+			 "the kernel refuses to load %s programs (%s): BPF trampolines are not "
+			 "permitted on this kernel (lockdown, a security module, or no trampoline support)",
+			 what, strerror(-err));
+	else if (err == -ENOENT || err == -ESRCH)
+		snprintf(reason, sizeof(reason),
+			 "%s needs kernel BTF (/sys/kernel/btf/vmlinux with CONFIG_DEBUG_INFO_BTF), "
+			 "which this kernel lacks", what);
+	else
+		snprintf(reason, sizeof(reason), "the kernel refused a test %s program: %s", what,
+			 strerror(-err));
+	set_unavailable(cap, reason);
+}
+
+static bool tracefs_mounted(void)
+{
+	struct statfs fs;
+
+	return statfs(TRACEFS_PATH, &fs) == 0 && fs.f_type == TRACEFS_MAGIC;
+}
+
+void capabilities_measure(struct capability_report *report)
+{
+	int err;
+
+	memset(report, 0, sizeof(*report));
+	report->privileged = helper_is_privileged();
+	report->tracefs_mounted = tracefs_mounted();
+
+	if (!report->privileged) {
+		struct capability *all[] = { &report->uprobe, &report->uretprobe, &report->kprobe,
+					     &report->kretprobe, &report->fentry, &report->fexit,
+					     &report->tracepoint };
+
+		for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+			set_unavailable(all[i], NOT_PRIVILEGED_REASON);
+		return;
+	}
+
+	if (pmu_exists("uprobe")) {
+		set_available(&report->uprobe);
+		set_available(&report->uretprobe);
+	} else {
+		set_unavailable(&report->uprobe, "this kernel was built without uprobes "
+				"(CONFIG_UPROBE_EVENTS is off: there is no uprobe PMU)");
+		set_unavailable(&report->uretprobe, report->uprobe.reason);
+	}
+
+	if (!pmu_exists("kprobe")) {
+		set_unavailable(&report->kprobe, "this kernel was built without CONFIG_KPROBES "
+				"(there is no kprobe PMU)");
+		set_unavailable(&report->kretprobe, report->kprobe.reason);
+	} else if ((err = try_load("try_kprobe"))) {
+		describe_load_failure(&report->kprobe, "kprobe", err);
+		set_unavailable(&report->kretprobe, report->kprobe.reason);
+	} else {
+		set_available(&report->kprobe);
+		set_available(&report->kretprobe);
+	}
+
+	if ((err = try_load("try_fentry")))
+		describe_load_failure(&report->fentry, "fentry", err);
+	else
+		set_available(&report->fentry);
+	if ((err = try_load("try_fexit")))
+		describe_load_failure(&report->fexit, "fexit", err);
+	else
+		set_available(&report->fexit);
+
+	if (report->tracefs_mounted)
+		set_available(&report->tracepoint);
+	else
+		set_unavailable(&report->tracepoint, "tracefs is not mounted: run "
+				"'mount -t tracefs nodev " TRACEFS_PATH "' as root");
+}
+
+static json_t *capability_to_json(const struct capability *cap)
+{
+	if (cap->available)
+		return json_pack("{s:b}", "available", 1);
+	return json_pack("{s:b, s:s}", "available", 0, "reason", cap->reason);
+}
+
+json_t *capabilities_to_json(const struct capability_report *report)
+{
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+			 "uprobe", capability_to_json(&report->uprobe),
+			 "uretprobe", capability_to_json(&report->uretprobe),
+			 "kprobe", capability_to_json(&report->kprobe),
+			 "kretprobe", capability_to_json(&report->kretprobe),
+			 "fentry", capability_to_json(&report->fentry),
+			 "fexit", capability_to_json(&report->fexit),
+			 "tracepoint", capability_to_json(&report->tracepoint));
+}

@@ -1,0 +1,211 @@
+/* Symbol-table lookups with libelf. A whole scan per attach is fine here: attaches are rare,
+ * and the client's symbol index (the addon) does the heavy, cached work. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gelf.h>
+#include <libelf.h>
+#include "elf_symbols.h"
+
+struct lookup {
+	const char *name;
+	size_t name_len;
+	struct function_location found;
+	int matches;		/* distinct addresses */
+	uint64_t other_address;
+	bool saw_symtab, saw_functions;
+	char nearest[128];
+	unsigned nearest_distance;
+};
+
+static unsigned edit_distance(const char *a, const char *b, unsigned give_up)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned row[129];
+
+	if (la > 128 || lb > 128)
+		return give_up;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		unsigned diagonal = row[0], best;
+
+		row[0] = i;
+		best = row[0];
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned up = row[j];
+			unsigned cost = diagonal + (a[i - 1] != b[j - 1]);
+
+			row[j] = cost;
+			if (up + 1 < row[j])
+				row[j] = up + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			diagonal = up;
+			if (row[j] < best)
+				best = row[j];
+		}
+		if (best >= give_up)
+			return give_up;
+	}
+	return row[lb];
+}
+
+/* Symbol names may carry a version (printf@@GLIBC_2.2.5) in .symtab. */
+static bool name_matches(const struct lookup *lk, const char *sym)
+{
+	return !strncmp(sym, lk->name, lk->name_len) && (sym[lk->name_len] == '\0' || sym[lk->name_len] == '@');
+}
+
+static int file_offset_of(Elf *elf, uint64_t address, uint64_t *offset)
+{
+	size_t count;
+
+	if (elf_getphdrnum(elf, &count))
+		return -EINVAL;
+	for (size_t i = 0; i < count; i++) {
+		GElf_Phdr phdr;
+
+		if (!gelf_getphdr(elf, i, &phdr) || phdr.p_type != PT_LOAD || !(phdr.p_flags & PF_X))
+			continue;
+		if (address >= phdr.p_vaddr && address < phdr.p_vaddr + phdr.p_filesz) {
+			*offset = address - phdr.p_vaddr + phdr.p_offset;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static void scan_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr, struct lookup *lk)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t count = shdr->sh_entsize ? shdr->sh_size / shdr->sh_entsize : 0;
+
+	for (size_t i = 0; data && i < count; i++) {
+		GElf_Sym sym;
+		const char *name;
+		int type;
+
+		if (!gelf_getsym(data, i, &sym))
+			continue;
+		type = GELF_ST_TYPE(sym.st_info);
+		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF || !sym.st_value)
+			continue;
+		name = elf_strptr(elf, shdr->sh_link, sym.st_name);
+		if (!name || !*name)
+			continue;
+		lk->saw_functions = true;
+		if (name_matches(lk, name)) {
+			if (lk->matches == 0) {
+				lk->found.address = sym.st_value;
+				lk->found.size = sym.st_size;
+				lk->matches = 1;
+			} else if (sym.st_value != lk->found.address && sym.st_value != lk->other_address) {
+				lk->other_address = sym.st_value;
+				lk->matches++;
+			}
+		} else if (lk->nearest_distance > 1) {
+			unsigned d = edit_distance(lk->name, name, lk->nearest_distance);
+
+			if (d < lk->nearest_distance) {
+				lk->nearest_distance = d;
+				snprintf(lk->nearest, sizeof(lk->nearest), "%.*s", (int)strcspn(name, "@"), name);
+			}
+		}
+	}
+}
+
+static Elf *elf_open(int fd, const char *path, struct rpc_failure *failure)
+{
+	Elf *elf;
+
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		rpc_fail(failure, RPC_ATTACH_FAILED, "libelf: %s", elf_errmsg(-1));
+		return NULL;
+	}
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		rpc_fail(failure, RPC_NOT_ELF, "%s is not a readable ELF file: %s", path, elf_errmsg(-1));
+		if (elf)
+			elf_end(elf);
+		return NULL;
+	}
+	return elf;
+}
+
+int elf_find_function(int fd, const char *path, const char *name, struct function_location *loc,
+		      struct rpc_failure *failure)
+{
+	struct lookup lk = { .name = name, .name_len = strlen(name), .nearest_distance = 4 };
+	int shtypes[] = { SHT_SYMTAB, SHT_DYNSYM };
+	Elf *elf = elf_open(fd, path, failure);
+	int err = -1;
+
+	if (!elf)
+		return -1;
+	for (size_t t = 0; t < 2 && !lk.matches; t++) {
+		Elf_Scn *scn = NULL;
+
+		while ((scn = elf_nextscn(elf, scn))) {
+			GElf_Shdr shdr;
+
+			if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != (unsigned)shtypes[t])
+				continue;
+			lk.saw_symtab |= shtypes[t] == SHT_SYMTAB;
+			scan_symbols(elf, scn, &shdr, &lk);
+		}
+	}
+	if (lk.matches > 1) {
+		rpc_fail(failure, RPC_BAD_PARAMS,
+			 "%s has %d different functions named '%s' (e.g. at 0x%lx and 0x%lx): "
+			 "name one by its file offset", path, lk.matches, name,
+			 (unsigned long)lk.found.address, (unsigned long)lk.other_address);
+	} else if (lk.matches == 1) {
+		*loc = lk.found;
+		if (file_offset_of(elf, loc->address, &loc->file_offset))
+			rpc_fail(failure, RPC_ATTACH_FAILED,
+				 "'%s' in %s is at 0x%lx, outside every executable segment", name, path,
+				 (unsigned long)loc->address);
+		else
+			err = 0;
+	} else if (!lk.saw_symtab && !lk.saw_functions) {
+		rpc_fail(failure, RPC_STRIPPED,
+			 "%s is stripped: it has no symbol table, so '%s' cannot be found by name. "
+			 "Rebuild it without -s/strip, or install its debug symbols", path, name);
+	} else if (!lk.saw_symtab) {
+		rpc_fail(failure, RPC_SYMBOL_NOT_FOUND,
+			 "'%s' is not among the exported functions of %s, and the file is stripped "
+			 "(no .symtab), so its internal functions cannot be found%s%s%s", name, path,
+			 lk.nearest[0] ? ". Did you mean '" : "", lk.nearest, lk.nearest[0] ? "'?" : "");
+	} else {
+		rpc_fail(failure, RPC_SYMBOL_NOT_FOUND, "no function '%s' in %s%s%s%s", name, path,
+			 lk.nearest[0] ? ". Did you mean '" : "", lk.nearest, lk.nearest[0] ? "'?" : "");
+	}
+	elf_end(elf);
+	return err;
+}
+
+int elf_check_offset(int fd, const char *path, uint64_t offset, struct rpc_failure *failure)
+{
+	Elf *elf = elf_open(fd, path, failure);
+	size_t count;
+	int err = -1;
+
+	if (!elf)
+		return -1;
+	if (!elf_getphdrnum(elf, &count)) {
+		for (size_t i = 0; i < count && err; i++) {
+			GElf_Phdr phdr;
+
+			if (gelf_getphdr(elf, i, &phdr) && phdr.p_type == PT_LOAD && (phdr.p_flags & PF_X) &&
+			    offset >= phdr.p_offset && offset < phdr.p_offset + phdr.p_filesz)
+				err = 0;
+		}
+	}
+	if (err)
+		rpc_fail(failure, RPC_BAD_PARAMS, "offset 0x%lx is not in an executable segment of %s",
+			 (unsigned long)offset, path);
+	elf_end(elf);
+	return err;
+}

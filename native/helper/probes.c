@@ -1,0 +1,882 @@
+/* The probe table. Each probe owns a slot of the BPF maps (the slot is its attach cookie),
+ * its BPF links, and the open file it was attached through. Records from the ring buffer are
+ * decoded by the probe's capture spec and sent in batches; counters are read from the
+ * per-CPU map and are exact. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/limits.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "probes.h"
+#include "elf_symbols.h"
+#include "params.h"
+#include "probe.h"
+#include "probe.skel.h"
+
+#define BATCH_LIMIT 4096
+#define STATS_EVERY_TICKS 10	/* ~500 ms */
+#define DEFAULT_STRING_LEN 64
+#define MAX_ARG_NAME 64
+#define MAX_STACK_OFFSET 4096
+
+enum value_type {
+	VALUE_U8, VALUE_U16, VALUE_U32, VALUE_U64,
+	VALUE_S8, VALUE_S16, VALUE_S32, VALUE_S64,
+	VALUE_BOOL, VALUE_CHAR, VALUE_POINTER, VALUE_STRING,
+	VALUE_TYPE_COUNT,
+};
+
+static const char *const value_type_names[VALUE_TYPE_COUNT] = {
+	"u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "bool", "char", "pointer", "string",
+};
+
+static const char *const register_names[] = { "rdi", "rsi", "rdx", "rcx", "r8", "r9" };
+
+struct process_filter {
+	int refs;		/* probes using it; 0: free */
+	pid_t pid;
+	bool descendants, from_exec;
+	int pidfd;
+	bool exited;
+};
+
+struct captured_arg {
+	char name[MAX_ARG_NAME + 1];
+	enum value_type type;
+};
+
+struct probe {
+	bool used;
+	bool live;		/* links attached; false once its process ended */
+	unsigned int id;
+	struct bpf_link *entry_link, *return_link;
+	int binary_fd;
+	char binary[PATH_MAX];
+	char symbol[256];
+	bool by_symbol;
+	uint64_t offset, address;
+	bool retprobe, events;
+	int nargs;
+	struct captured_arg args[MAX_ARGS];
+	bool capture_ret;
+	enum value_type ret_type;
+	struct process_filter *filter;	/* NULL: no process filter */
+	double attach_ms;
+	uint64_t helper_dropped;	/* over the event-rate limit */
+	uint64_t last_sent_calls, last_sent_returns, last_sent_dropped;
+};
+
+struct engine {
+	struct requester who;
+	struct probe_bpf *skel;
+	struct ring_buffer *ring;
+	bool following_processes;	/* fork/exec/exit programs attached */
+	struct probe probes[MAX_PROBES];
+	struct process_filter filters[MAX_FILTERS];
+	unsigned int next_id;
+	int ncpus;
+	struct probe_stats *percpu;	/* scratch for map reads */
+	json_t *batch;
+	long events_per_second;
+	long events_this_second;
+	time_t current_second;
+	unsigned int ticks;
+	watch_fd_fn watch_fd;
+	void *watch_ctx;
+};
+
+static int handle_record(void *ctx, void *data, size_t size);
+
+struct engine *engine_new(const struct requester *who, struct rpc_failure *failure)
+{
+	struct engine *engine = calloc(1, sizeof(*engine));
+	int err;
+
+	if (!engine) {
+		rpc_fail(failure, RPC_ATTACH_FAILED, "out of memory");
+		return NULL;
+	}
+	engine->who = *who;
+	engine->next_id = 1;
+	engine->events_per_second = DEFAULT_EVENTS_PER_SECOND;
+	engine->batch = json_array();
+	engine->ncpus = libbpf_num_possible_cpus();
+	engine->percpu = calloc(engine->ncpus > 0 ? engine->ncpus : 1, sizeof(struct probe_stats));
+	engine->skel = probe_bpf__open();
+	if (!engine->skel) {
+		rpc_fail(failure, RPC_ATTACH_FAILED, "cannot open the embedded BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	err = probe_bpf__load(engine->skel);
+	if (err) {
+		if (err == -EPERM || err == -EACCES)
+			rpc_fail(failure, RPC_NO_PRIVILEGE, "the kernel refused to load our BPF programs (%s): "
+				 "the helper needs root, or CAP_BPF and CAP_PERFMON", strerror(-err));
+		else
+			rpc_fail(failure, RPC_FEATURE_UNAVAILABLE, "the kernel refused to load our BPF programs: %s",
+				 strerror(-err));
+		goto fail;
+	}
+	engine->ring = ring_buffer__new(bpf_map__fd(engine->skel->maps.events), handle_record, engine, NULL);
+	if (!engine->ring) {
+		rpc_fail(failure, RPC_ATTACH_FAILED, "cannot set up the BPF ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	return engine;
+fail:
+	engine_free(engine);
+	return NULL;
+}
+
+static void release_probe(struct engine *engine, struct probe *probe);
+
+void engine_free(struct engine *engine)
+{
+	if (!engine)
+		return;
+	for (int slot = 0; slot < MAX_PROBES; slot++)
+		if (engine->probes[slot].used)
+			release_probe(engine, &engine->probes[slot]);
+	ring_buffer__free(engine->ring);
+	probe_bpf__destroy(engine->skel);
+	json_decref(engine->batch);
+	free(engine->percpu);
+	free(engine);
+}
+
+void engine_set_event_limit(struct engine *engine, long events_per_second)
+{
+	engine->events_per_second = events_per_second;
+}
+
+void engine_set_fd_watcher(struct engine *engine, watch_fd_fn watcher, void *ctx)
+{
+	engine->watch_fd = watcher;
+	engine->watch_ctx = ctx;
+}
+
+int engine_ring_fd(const struct engine *engine)
+{
+	return ring_buffer__epoll_fd(engine->ring);
+}
+
+/* ---- counters ---- */
+
+struct totals {
+	uint64_t calls, returns, dropped;
+	uint64_t latency_hist[LATENCY_BUCKETS];
+};
+
+static void read_totals(struct engine *engine, const struct probe *probe, struct totals *totals)
+{
+	__u32 slot = probe - engine->probes;
+
+	memset(totals, 0, sizeof(*totals));
+	totals->dropped = probe->helper_dropped;
+	if (bpf_map_lookup_elem(bpf_map__fd(engine->skel->maps.probe_stats), &slot, engine->percpu))
+		return;
+	for (int cpu = 0; cpu < engine->ncpus; cpu++) {
+		const struct probe_stats *s = &engine->percpu[cpu];
+
+		totals->calls += s->calls;
+		totals->returns += s->returns;
+		totals->dropped += s->dropped;
+		for (int b = 0; b < LATENCY_BUCKETS; b++)
+			totals->latency_hist[b] += s->latency_hist[b];
+	}
+}
+
+static json_t *stats_to_json(const struct probe *probe, const struct totals *totals)
+{
+	json_t *hist = json_array();
+	int last = LATENCY_BUCKETS - 1;
+
+	while (last >= 0 && !totals->latency_hist[last])
+		last--;
+	for (int b = 0; b <= last; b++)
+		json_array_append_new(hist, json_integer(totals->latency_hist[b]));
+	return json_pack("{s:I, s:I, s:I, s:I, s:o}", "probe", (json_int_t)probe->id,
+			 "calls", (json_int_t)totals->calls, "returns", (json_int_t)totals->returns,
+			 "dropped", (json_int_t)totals->dropped, "latencyHistogram", hist);
+}
+
+static json_t *probe_stats_json(struct engine *engine, struct probe *probe)
+{
+	struct totals totals;
+
+	read_totals(engine, probe, &totals);
+	probe->last_sent_calls = totals.calls;
+	probe->last_sent_returns = totals.returns;
+	probe->last_sent_dropped = totals.dropped;
+	return stats_to_json(probe, &totals);
+}
+
+/* ---- records ---- */
+
+#define SAFE_INTEGER_MAX ((1LL << 53) - 1)
+
+static json_t *integer_value(int64_t v, bool is_signed)
+{
+	char text[32];
+
+	if (is_signed ? (v >= -SAFE_INTEGER_MAX && v <= SAFE_INTEGER_MAX) : (uint64_t)v <= SAFE_INTEGER_MAX)
+		return json_integer(v);
+	snprintf(text, sizeof(text), is_signed ? "%lld" : "%llu", (long long)v);
+	return json_string(text);
+}
+
+static json_t *decode_value(enum value_type type, uint64_t raw)
+{
+	char text[32];
+
+	switch (type) {
+	case VALUE_U8: return integer_value((uint8_t)raw, false);
+	case VALUE_U16: return integer_value((uint16_t)raw, false);
+	case VALUE_U32: return integer_value((uint32_t)raw, false);
+	case VALUE_U64: return integer_value(raw, false);
+	case VALUE_S8: return integer_value((int8_t)raw, true);
+	case VALUE_S16: return integer_value((int16_t)raw, true);
+	case VALUE_S32: return integer_value((int32_t)raw, true);
+	case VALUE_S64: return integer_value((int64_t)raw, true);
+	case VALUE_BOOL: return json_boolean((uint8_t)raw != 0);
+	case VALUE_CHAR: return json_integer((int8_t)raw);
+	case VALUE_STRING:	/* its bytes were not captured: show where it was */
+		if (!raw)
+			return json_null();
+		/* fall through */
+	case VALUE_POINTER:
+		snprintf(text, sizeof(text), "0x%llx", (unsigned long long)raw);
+		return json_string(text);
+	case VALUE_TYPE_COUNT:
+		break;
+	}
+	return json_null();
+}
+
+/* Strings from the kernel are bytes, not UTF-8: invalid bytes become U+FFFD. */
+static json_t *utf8_string(const char *bytes, size_t len)
+{
+	json_t *s = json_stringn(bytes, len);
+	char *clean;
+	size_t out = 0;
+
+	if (s)
+		return s;
+	clean = malloc(len * 3 + 1);
+	if (!clean)
+		return json_null();
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = bytes[i];
+
+		if (c < 0x80) {
+			clean[out++] = c;
+		} else {
+			memcpy(clean + out, "\xEF\xBF\xBD", 3);
+			out += 3;
+		}
+	}
+	s = json_stringn(clean, out);
+	free(clean);
+	return s;
+}
+
+static bool over_event_limit(struct engine *engine)
+{
+	time_t now = time(NULL);
+
+	if (now != engine->current_second) {
+		engine->current_second = now;
+		engine->events_this_second = 0;
+	}
+	return ++engine->events_this_second > engine->events_per_second;
+}
+
+static int handle_record(void *ctx, void *data, size_t size)
+{
+	struct engine *engine = ctx;
+	const struct event *e = data;
+	const struct event_with_strings *big = data;
+	struct probe *probe;
+	json_t *record;
+
+	if (size < sizeof(*e) || e->slot >= MAX_PROBES)
+		return 0;
+	probe = &engine->probes[e->slot];
+	if (!probe->used || !probe->events)
+		return 0;	/* a straggler of a detached probe */
+	if (over_event_limit(engine)) {
+		probe->helper_dropped++;
+		return 0;
+	}
+	record = json_pack("{s:s, s:I, s:I, s:I, s:I, s:o, s:I}",
+			   "type", e->type == EVENT_CALL ? "call" : "return",
+			   "probe", (json_int_t)probe->id, "pid", (json_int_t)e->pid,
+			   "tid", (json_int_t)e->tid, "uid", (json_int_t)e->uid,
+			   "comm", utf8_string(e->comm, strnlen(e->comm, sizeof(e->comm))),
+			   "tsNs", (json_int_t)e->ts_ns);
+	if (e->type == EVENT_CALL) {
+		json_t *args = json_object();
+		bool has_strings = (e->flags & EVENT_HAS_STRINGS) && size >= sizeof(*big);
+
+		for (int i = 0; i < probe->nargs; i++) {
+			const char *string = has_strings ? big->strings[i] : NULL;
+			json_t *value = probe->args[i].type == VALUE_STRING && string && e->values[i]
+				? utf8_string(string, strnlen(string, MAX_STRING))
+				: decode_value(probe->args[i].type, e->values[i]);
+
+			json_object_set_new(args, probe->args[i].name, value);
+		}
+		json_object_set_new(record, "args", args);
+	} else {
+		json_object_set_new(record, "ret", probe->capture_ret
+				    ? decode_value(probe->ret_type, e->values[0]) : json_null());
+		json_object_set_new(record, "latencyNs", e->flags & EVENT_LATENCY_KNOWN
+				    ? json_integer(e->latency_ns) : json_null());
+	}
+	json_array_append_new(engine->batch, record);
+	return 0;
+}
+
+static void flush_batch(struct engine *engine)
+{
+	if (!json_array_size(engine->batch))
+		return;
+	rpc_send_notification("probe/events", json_pack("{s:o}", "events", engine->batch));
+	engine->batch = json_array();
+}
+
+/* Reads everything in the ring buffer, sending full batches as they fill. */
+static void drain_ring(struct engine *engine)
+{
+	for (;;) {
+		int n = ring_buffer__consume(engine->ring);
+
+		if (json_array_size(engine->batch) >= BATCH_LIMIT)
+			flush_batch(engine);
+		if (n <= 0)
+			break;
+	}
+}
+
+void engine_on_ring_ready(struct engine *engine)
+{
+	drain_ring(engine);
+	if (json_array_size(engine->batch) >= BATCH_LIMIT)
+		flush_batch(engine);
+}
+
+static void send_changed_stats(struct engine *engine)
+{
+	json_t *changed = json_array();
+
+	for (int slot = 0; slot < MAX_PROBES; slot++) {
+		struct probe *probe = &engine->probes[slot];
+		struct totals totals;
+
+		if (!probe->used || !probe->live)
+			continue;
+		read_totals(engine, probe, &totals);
+		if (totals.calls == probe->last_sent_calls && totals.returns == probe->last_sent_returns &&
+		    totals.dropped == probe->last_sent_dropped)
+			continue;
+		json_array_append_new(changed, probe_stats_json(engine, probe));
+	}
+	if (json_array_size(changed))
+		rpc_send_notification("probe/stats", json_pack("{s:o}", "probes", changed));
+	else
+		json_decref(changed);
+}
+
+void engine_on_tick(struct engine *engine)
+{
+	drain_ring(engine);
+	flush_batch(engine);
+	if (++engine->ticks % STATS_EVERY_TICKS == 0)
+		send_changed_stats(engine);
+}
+
+/* ---- process filters ---- */
+
+static int follow_processes(struct engine *engine, struct rpc_failure *failure)
+{
+	int err;
+
+	if (engine->following_processes)
+		return 0;
+	engine->skel->links.follow_fork = bpf_program__attach(engine->skel->progs.follow_fork);
+	engine->skel->links.follow_exec = bpf_program__attach(engine->skel->progs.follow_exec);
+	engine->skel->links.forget_exit = bpf_program__attach(engine->skel->progs.forget_exit);
+	if (!engine->skel->links.follow_fork || !engine->skel->links.follow_exec ||
+	    !engine->skel->links.forget_exit) {
+		err = -errno;
+		return rpc_fail(failure, RPC_FEATURE_UNAVAILABLE,
+				"cannot follow forks and execs on this kernel (sched tp_btf tracepoints): %s",
+				strerror(-err));
+	}
+	engine->following_processes = true;
+	return 0;
+}
+
+static struct process_filter *acquire_filter(struct engine *engine, json_t *spec, struct rpc_failure *failure)
+{
+	static const char *const fields[] = { "pid", "descendants", "fromExec", NULL };
+	struct process_filter wanted = { 0 }, *free_filter = NULL;
+	int64_t pid;
+	int filter_id;
+
+	if (params_only(spec, "filter", fields, failure) ||
+	    params_integer(spec, "pid", 1, INT32_MAX, &pid, failure) < 0 ||
+	    params_bool(spec, "descendants", &wanted.descendants, failure) < 0 ||
+	    params_bool(spec, "fromExec", &wanted.from_exec, failure) < 0)
+		return NULL;
+	if (!json_object_get(spec, "pid")) {
+		rpc_fail(failure, RPC_BAD_PARAMS, "filter needs a 'pid'");
+		return NULL;
+	}
+	wanted.pid = pid;
+	for (int i = 0; i < MAX_FILTERS; i++) {
+		struct process_filter *f = &engine->filters[i];
+
+		if (f->refs && f->pid == wanted.pid && f->descendants == wanted.descendants &&
+		    f->from_exec == wanted.from_exec && !f->exited) {
+			f->refs++;
+			return f;
+		}
+		if (!f->refs && !free_filter)
+			free_filter = f;
+	}
+	if (!free_filter) {
+		rpc_fail(failure, RPC_LIMIT_REACHED, "at most %d different process filters at once", MAX_FILTERS);
+		return NULL;
+	}
+	wanted.pidfd = open_process_as(&engine->who, wanted.pid, failure);
+	if (wanted.pidfd < 0)
+		return NULL;
+	filter_id = free_filter - engine->filters + 1;
+	if (wanted.descendants || wanted.from_exec) {
+		struct traced_process traced = { 0 };
+		__u32 tgid = wanted.pid;
+		__u64 bit = 1ULL << (filter_id - 1);
+		int map_fd = bpf_map__fd(engine->skel->maps.traced_processes);
+
+		if (follow_processes(engine, failure)) {
+			close(wanted.pidfd);
+			return NULL;
+		}
+		bpf_map_lookup_elem(map_fd, &tgid, &traced);
+		traced.member_of |= bit;
+		if (!wanted.from_exec)
+			traced.active_for |= bit;
+		if (wanted.descendants)
+			engine->skel->bss->descendant_filters |= bit;
+		bpf_map_update_elem(map_fd, &tgid, &traced, BPF_ANY);
+	}
+	wanted.refs = 1;
+	*free_filter = wanted;
+	if (engine->watch_fd)
+		engine->watch_fd(wanted.pidfd, true, engine->watch_ctx);
+	return free_filter;
+}
+
+static void release_filter(struct engine *engine, struct process_filter *f)
+{
+	int filter_id = f - engine->filters + 1;
+	__u64 bit = 1ULL << (filter_id - 1);
+
+	if (--f->refs)
+		return;
+	if (f->descendants || f->from_exec) {
+		int map_fd = bpf_map__fd(engine->skel->maps.traced_processes);
+		__u32 key, next;
+		bool first = true;
+
+		/* Clear our bit in every traced process, removing entries left with none. */
+		engine->skel->bss->descendant_filters &= ~bit;
+		while (!bpf_map_get_next_key(map_fd, first ? NULL : &key, &next)) {
+			struct traced_process traced;
+
+			first = false;
+			key = next;
+			if (bpf_map_lookup_elem(map_fd, &key, &traced))
+				continue;
+			traced.member_of &= ~bit;
+			traced.active_for &= ~bit;
+			if (traced.member_of)
+				bpf_map_update_elem(map_fd, &key, &traced, BPF_EXIST);
+			else
+				bpf_map_delete_elem(map_fd, &key);
+		}
+	}
+	if (!f->exited && engine->watch_fd)
+		engine->watch_fd(f->pidfd, false, engine->watch_ctx);
+	close(f->pidfd);
+	memset(f, 0, sizeof(*f));
+}
+
+/* ---- attach ---- */
+
+static int parse_value_type(json_t *field, const char *what, enum value_type *type, struct rpc_failure *failure)
+{
+	const char *name = json_string_value(field);
+
+	for (int t = 0; name && t < VALUE_TYPE_COUNT; t++) {
+		if (!strcmp(name, value_type_names[t])) {
+			*type = t;
+			return 0;
+		}
+	}
+	return rpc_fail(failure, RPC_BAD_PARAMS, "%s must be one of u8, u16, u32, u64, s8, s16, s32, "
+			"s64, bool, char, pointer, string", what);
+}
+
+static int parse_location(json_t *location, struct arg_config *arg, struct rpc_failure *failure)
+{
+	static const char *const fields[] = { "register", "stackOffset", NULL };
+	const char *reg = NULL;
+	int64_t stack_offset = -1;
+
+	if (!json_is_object(location))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "an argument's 'location' must be an object");
+	if (params_only(location, "location", fields, failure) ||
+	    params_string(location, "register", 8, &reg, failure) < 0 ||
+	    params_integer(location, "stackOffset", 0, MAX_STACK_OFFSET, &stack_offset, failure) < 0)
+		return -1;
+	if (!reg == (stack_offset < 0))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "a location is either {register} or {stackOffset}");
+	if (!reg) {
+		arg->location = ARG_STACK;
+		arg->stack_offset = stack_offset;
+		return 0;
+	}
+	for (size_t r = 0; r < sizeof(register_names) / sizeof(register_names[0]); r++) {
+		if (!strcmp(reg, register_names[r])) {
+			arg->location = r;
+			return 0;
+		}
+	}
+	return rpc_fail(failure, RPC_BAD_PARAMS, "register must be one of rdi, rsi, rdx, rcx, r8, r9, not '%s'", reg);
+}
+
+static int parse_capture(json_t *capture, struct probe *probe, struct probe_config *cfg,
+			 struct rpc_failure *failure)
+{
+	static const char *const fields[] = { "args", "ret", "stringLength", NULL };
+	static const char *const arg_fields[] = { "name", "location", "type", NULL };
+	int64_t string_len = DEFAULT_STRING_LEN;
+	json_t *args = NULL, *ret, *arg;
+	size_t i;
+
+	cfg->string_len = DEFAULT_STRING_LEN;
+	if (!capture)
+		return 0;
+	if (params_only(capture, "capture", fields, failure) ||
+	    params_array(capture, "args", MAX_ARGS, &args, failure) < 0 ||
+	    params_integer(capture, "stringLength", 1, MAX_STRING, &string_len, failure) < 0)
+		return -1;
+	cfg->string_len = string_len;
+	json_array_foreach(args, i, arg) {
+		struct captured_arg *captured = &probe->args[i];
+		const char *name = NULL;
+
+		if (!json_is_object(arg))
+			return rpc_fail(failure, RPC_BAD_PARAMS, "capture.args[%zu] must be an object", i);
+		if (params_only(arg, "capture.args[]", arg_fields, failure) ||
+		    params_string(arg, "name", MAX_ARG_NAME, &name, failure) < 0)
+			return -1;
+		if (!name || !*name)
+			return rpc_fail(failure, RPC_BAD_PARAMS, "capture.args[%zu] needs a non-empty 'name'", i);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(probe->args[j].name, name))
+				return rpc_fail(failure, RPC_BAD_PARAMS, "argument name '%s' appears twice", name);
+		snprintf(captured->name, sizeof(captured->name), "%s", name);
+		if (parse_location(json_object_get(arg, "location"), &cfg->args[i], failure) ||
+		    parse_value_type(json_object_get(arg, "type"), "an argument's 'type'", &captured->type, failure))
+			return -1;
+		cfg->args[i].is_string = captured->type == VALUE_STRING;
+		cfg->has_strings |= cfg->args[i].is_string;
+	}
+	probe->nargs = cfg->nargs = args ? json_array_size(args) : 0;
+	ret = json_object_get(capture, "ret");
+	if (ret && !json_is_null(ret)) {
+		if (parse_value_type(ret, "capture.ret", &probe->ret_type, failure))
+			return -1;
+		if (probe->ret_type == VALUE_STRING)
+			return rpc_fail(failure, RPC_BAD_PARAMS, "a returned string is not captured: "
+					"the memory may be gone once the function returned; use 'pointer'");
+		probe->capture_ret = true;
+	}
+	return 0;
+}
+
+static int free_slot(struct engine *engine)
+{
+	int live = 0, found = -1;
+
+	for (int slot = 0; slot < MAX_PROBES; slot++) {
+		if (engine->probes[slot].used)
+			live++;
+		else if (found < 0)
+			found = slot;
+	}
+	return live >= MAX_LIVE_PROBES ? -1 : found;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int attach_links(struct engine *engine, struct probe *probe, int slot, struct rpc_failure *failure)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = slot);
+	char fd_path[64];
+	/* A plain pid filter lets the kernel skip other processes before any trap reaches BPF. */
+	pid_t pid = probe->filter && !probe->filter->descendants && !probe->filter->from_exec
+		? probe->filter->pid : -1;
+	int err;
+
+	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", probe->binary_fd);
+	probe->entry_link = bpf_program__attach_uprobe_opts(engine->skel->progs.probe_entry, pid,
+							    fd_path, probe->offset, &opts);
+	if (probe->entry_link && probe->retprobe) {
+		opts.retprobe = true;
+		probe->return_link = bpf_program__attach_uprobe_opts(engine->skel->progs.probe_return, pid,
+								     fd_path, probe->offset, &opts);
+	}
+	if (probe->entry_link && (!probe->retprobe || probe->return_link))
+		return 0;
+	err = -errno;
+	if (err == -EPERM || err == -EACCES)
+		return rpc_fail(failure, RPC_NO_PRIVILEGE, "the kernel refused the uprobe on %s (%s): "
+				"the helper needs root, or CAP_BPF and CAP_PERFMON", probe->binary, strerror(-err));
+	if (err == -ESRCH)
+		return rpc_fail(failure, RPC_NO_SUCH_PROCESS, "process %d exited before the probe was attached",
+				pid);
+	return rpc_fail(failure, RPC_ATTACH_FAILED, "the kernel refused the uprobe on %s at offset 0x%lx: %s",
+			probe->binary, (unsigned long)probe->offset, strerror(-err));
+}
+
+static json_t *attach_result(const struct probe *probe)
+{
+	return json_pack("{s:I, s:s, s:b, s:s, s:o, s:I, s:o, s:f}",
+			 "probe", (json_int_t)probe->id, "kind", "uprobe", "retprobe", probe->retprobe,
+			 "binary", probe->binary,
+			 "symbol", probe->by_symbol ? json_string(probe->symbol) : json_null(),
+			 "offset", (json_int_t)probe->offset,
+			 "address", probe->by_symbol ? json_integer(probe->address) : json_null(),
+			 "attachMs", probe->attach_ms);
+}
+
+json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure *failure)
+{
+	static const char *const fields[] = { "binary", "symbol", "offset", "filter", "retprobe",
+					      "events", "capture", NULL };
+	struct probe_config cfg = { .emit_events = 1, .filter_uid = (__u32)-1 };
+	struct probe probe = { .used = true, .binary_fd = -1, .retprobe = true, .events = true };
+	const char *binary = NULL, *symbol = NULL;
+	json_t *filter_spec = NULL, *capture = NULL;
+	struct function_location loc;
+	double started = now_ms();
+	int64_t offset = -1;
+	__u32 slot;
+	int free;
+
+	if (!json_is_object(params))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "probe/attach takes an object"), NULL;
+	if (params_only(params, "probe/attach", fields, failure) ||
+	    params_string(params, "binary", PATH_MAX - 1, &binary, failure) < 0 ||
+	    params_string(params, "symbol", sizeof(probe.symbol) - 1, &symbol, failure) < 0 ||
+	    params_integer(params, "offset", 0, INT64_MAX, &offset, failure) < 0 ||
+	    params_object(params, "filter", &filter_spec, failure) < 0 ||
+	    params_bool(params, "retprobe", &probe.retprobe, failure) < 0 ||
+	    params_bool(params, "events", &probe.events, failure) < 0 ||
+	    params_object(params, "capture", &capture, failure) < 0)
+		return NULL;
+	if (!binary)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "probe/attach needs 'binary'"), NULL;
+	if (!symbol == (offset < 0))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "probe/attach needs exactly one of 'symbol' and 'offset'"), NULL;
+	if (parse_capture(capture, &probe, &cfg, failure))
+		return NULL;
+	free = free_slot(engine);
+	if (free < 0)
+		return rpc_fail(failure, RPC_LIMIT_REACHED, "at most %d probes at once: detach some first",
+				MAX_LIVE_PROBES), NULL;
+	slot = free;
+
+	probe.binary_fd = open_binary_as(&engine->who, binary, probe.binary, sizeof(probe.binary), failure);
+	if (probe.binary_fd < 0)
+		return NULL;
+	if (symbol) {
+		if (elf_find_function(probe.binary_fd, binary, symbol, &loc, failure))
+			goto fail;
+		probe.by_symbol = true;
+		snprintf(probe.symbol, sizeof(probe.symbol), "%s", symbol);
+		probe.address = loc.address;
+		probe.offset = loc.file_offset;
+	} else {
+		if (elf_check_offset(probe.binary_fd, binary, offset, failure))
+			goto fail;
+		probe.offset = offset;
+	}
+	if (filter_spec && !(probe.filter = acquire_filter(engine, filter_spec, failure)))
+		goto fail;
+
+	cfg.emit_events = probe.events;
+	if (engine->who.uid != 0)
+		cfg.filter_uid = engine->who.uid;	/* others' processes stay private */
+	if (probe.filter) {
+		if (probe.filter->descendants || probe.filter->from_exec)
+			cfg.filter_id = probe.filter - engine->filters + 1;
+		else
+			cfg.filter_tgid = probe.filter->pid;
+	}
+	{
+		struct probe_stats zero[engine->ncpus > 0 ? engine->ncpus : 1];
+
+		memset(zero, 0, sizeof(zero));
+		bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_stats), &slot, zero, BPF_ANY);
+	}
+	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_configs), &slot, &cfg, BPF_ANY);
+
+	probe.id = engine->next_id++;
+	engine->probes[slot] = probe;
+	if (attach_links(engine, &engine->probes[slot], slot, failure)) {
+		release_probe(engine, &engine->probes[slot]);
+		return NULL;
+	}
+	engine->probes[slot].live = true;
+	engine->probes[slot].attach_ms = now_ms() - started;
+	return attach_result(&engine->probes[slot]);
+fail:
+	if (probe.filter)
+		release_filter(engine, probe.filter);
+	close(probe.binary_fd);
+	return NULL;
+}
+
+/* ---- detach, end, list ---- */
+
+static void unlink_probe(struct probe *probe)
+{
+	bpf_link__destroy(probe->entry_link);
+	bpf_link__destroy(probe->return_link);
+	probe->entry_link = probe->return_link = NULL;
+	probe->live = false;
+}
+
+static void release_probe(struct engine *engine, struct probe *probe)
+{
+	static const struct probe_config disabled;
+	__u32 slot = probe - engine->probes;
+
+	unlink_probe(probe);
+	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_configs), &slot, &disabled, BPF_ANY);
+	if (probe->filter)
+		release_filter(engine, probe->filter);
+	if (probe->binary_fd >= 0)
+		close(probe->binary_fd);
+	memset(probe, 0, sizeof(*probe));
+}
+
+static struct probe *find_probe(struct engine *engine, json_t *params, struct rpc_failure *failure)
+{
+	static const char *const fields[] = { "probe", NULL };
+	int64_t id = -1;
+
+	if (!json_is_object(params) || params_only(params, "the request", fields, failure) ||
+	    params_integer(params, "probe", 1, UINT32_MAX, &id, failure) < 0)
+		return NULL;
+	if (id < 0) {
+		rpc_fail(failure, RPC_BAD_PARAMS, "a 'probe' id is needed");
+		return NULL;
+	}
+	for (int slot = 0; slot < MAX_PROBES; slot++)
+		if (engine->probes[slot].used && engine->probes[slot].id == id)
+			return &engine->probes[slot];
+	rpc_fail(failure, RPC_PROBE_NOT_FOUND, "no probe %lld (it may have been detached already)", (long long)id);
+	return NULL;
+}
+
+json_t *engine_detach(struct engine *engine, json_t *params, struct rpc_failure *failure)
+{
+	struct probe *probe = find_probe(engine, params, failure);
+	json_t *stats;
+
+	if (!probe)
+		return NULL;
+	/* Links first, so nothing new arrives; then every record already written goes out
+	 * before the answer, and the final counters are read last. */
+	unlink_probe(probe);
+	drain_ring(engine);
+	flush_batch(engine);
+	stats = probe_stats_json(engine, probe);
+	release_probe(engine, probe);
+	return stats;
+}
+
+void engine_on_process_exit(struct engine *engine, int pidfd)
+{
+	struct process_filter *f = NULL;
+
+	for (int i = 0; i < MAX_FILTERS && !f; i++)
+		if (engine->filters[i].refs && engine->filters[i].pidfd == pidfd)
+			f = &engine->filters[i];
+	if (!f)
+		return;
+	f->exited = true;
+	if (engine->watch_fd)
+		engine->watch_fd(pidfd, false, engine->watch_ctx);
+	drain_ring(engine);
+	flush_batch(engine);
+	for (int slot = 0; slot < MAX_PROBES; slot++) {
+		struct probe *probe = &engine->probes[slot];
+		char message[128];
+
+		if (!probe->used || probe->filter != f || !probe->live)
+			continue;
+		unlink_probe(probe);
+		snprintf(message, sizeof(message), "process %d exited", f->pid);
+		rpc_send_notification("probe/ended", json_pack("{s:I, s:s, s:s, s:o}",
+				      "probe", (json_int_t)probe->id, "reason", "process-exited",
+				      "message", message, "stats", probe_stats_json(engine, probe)));
+	}
+}
+
+json_t *engine_list(struct engine *engine, json_t *params, struct rpc_failure *failure)
+{
+	static const char *const no_fields[] = { NULL };
+	json_t *list = json_array();
+
+	if (params && !json_is_null(params) &&
+	    (!json_is_object(params) || params_only(params, "probe/list", no_fields, failure))) {
+		json_decref(list);
+		if (!json_is_object(params))
+			rpc_fail(failure, RPC_BAD_PARAMS, "probe/list takes no parameters");
+		return NULL;
+	}
+	for (int slot = 0; slot < MAX_PROBES; slot++) {
+		struct probe *probe = &engine->probes[slot];
+		json_t *info;
+
+		if (!probe->used)
+			continue;
+		info = attach_result(probe);
+		json_object_set_new(info, "state", json_string(probe->live ? "live" : "ended"));
+		json_object_set_new(info, "filter", probe->filter
+				    ? json_pack("{s:i, s:b, s:b}", "pid", probe->filter->pid,
+						"descendants", probe->filter->descendants,
+						"fromExec", probe->filter->from_exec)
+				    : json_null());
+		json_object_set_new(info, "stats", probe_stats_json(engine, probe));
+		json_array_append_new(list, info);
+	}
+	return json_pack("{s:o}", "probes", list);
+}

@@ -1,0 +1,239 @@
+/* Content-Length framing and JSON-RPC envelopes. The reader never trusts a length: a frame
+ * over RPC_MAX_FRAME is answered with an error and skipped byte by byte, so one bad client
+ * message cannot take the helper down or make it buffer without bound. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include "rpc.h"
+
+#define HEADER_LIMIT 4096
+
+static const struct {
+	const char *name;
+	int number;
+} error_table[] = {
+	[RPC_PARSE_ERROR] = { "parse-error", -32700 },
+	[RPC_INVALID_REQUEST] = { "invalid-request", -32600 },
+	[RPC_METHOD_NOT_FOUND] = { "method-not-found", -32601 },
+	[RPC_BAD_PARAMS] = { "bad-params", -32602 },
+	[RPC_NOT_INITIALIZED] = { "not-initialized", -32002 },
+	[RPC_BINARY_NOT_FOUND] = { "binary-not-found", -32010 },
+	[RPC_NOT_A_FILE] = { "not-a-file", -32011 },
+	[RPC_NOT_ELF] = { "not-elf", -32012 },
+	[RPC_STRIPPED] = { "stripped", -32013 },
+	[RPC_SYMBOL_NOT_FOUND] = { "symbol-not-found", -32014 },
+	[RPC_PERMISSION_DENIED] = { "permission-denied", -32015 },
+	[RPC_NO_SUCH_PROCESS] = { "no-such-process", -32016 },
+	[RPC_NO_PRIVILEGE] = { "no-privilege", -32017 },
+	[RPC_FEATURE_UNAVAILABLE] = { "feature-unavailable", -32018 },
+	[RPC_LIMIT_REACHED] = { "limit-reached", -32019 },
+	[RPC_PROBE_NOT_FOUND] = { "probe-not-found", -32020 },
+	[RPC_ATTACH_FAILED] = { "attach-failed", -32021 },
+};
+
+int rpc_fail(struct rpc_failure *failure, enum rpc_error error, const char *fmt, ...)
+{
+	va_list ap;
+
+	failure->error = error;
+	va_start(ap, fmt);
+	vsnprintf(failure->message, sizeof(failure->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+struct rpc_reader {
+	int fd;
+	rpc_message_fn on_message;
+	void *ctx;
+	char *buf;
+	size_t len, cap;
+	size_t skip;		/* bytes of a refused frame still to discard */
+};
+
+struct rpc_reader *rpc_reader_new(int fd, rpc_message_fn on_message, void *ctx)
+{
+	struct rpc_reader *reader = calloc(1, sizeof(*reader));
+
+	if (!reader)
+		return NULL;
+	reader->fd = fd;
+	reader->on_message = on_message;
+	reader->ctx = ctx;
+	return reader;
+}
+
+void rpc_reader_free(struct rpc_reader *reader)
+{
+	if (!reader)
+		return;
+	free(reader->buf);
+	free(reader);
+}
+
+static void consume(struct rpc_reader *reader, size_t n)
+{
+	memmove(reader->buf, reader->buf + n, reader->len - n);
+	reader->len -= n;
+}
+
+/* Parses the header block; returns its length (through the blank line), 0 if incomplete,
+ * -1 if it is malformed. */
+static long parse_headers(const char *buf, size_t len, long *content_length)
+{
+	const char *end = memmem(buf, len, "\r\n\r\n", 4);
+	const char *line = buf;
+
+	*content_length = -1;
+	if (!end)
+		return len > HEADER_LIMIT ? -1 : 0;
+	while (line < end) {
+		const char *eol = memmem(line, end + 2 - line, "\r\n", 2);
+		static const char key[] = "Content-Length:";
+
+		if (eol - line > (long)sizeof(key) - 1 && !strncasecmp(line, key, sizeof(key) - 1)) {
+			char *num_end;
+			long value = strtol(line + sizeof(key) - 1, &num_end, 10);
+
+			if (num_end != eol || value < 0)
+				return -1;
+			*content_length = value;
+		}
+		line = eol + 2;
+	}
+	return *content_length < 0 ? -1 : end + 4 - buf;
+}
+
+static void dispatch_frame(struct rpc_reader *reader, const char *body, size_t len)
+{
+	json_error_t err;
+	json_t *message = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+
+	if (!message) {
+		char text[300];
+
+		snprintf(text, sizeof(text), "malformed JSON at byte %d: %s", err.position, err.text);
+		rpc_send_error(json_null(), RPC_PARSE_ERROR, text);
+		return;
+	}
+	reader->on_message(message, reader->ctx);
+	json_decref(message);
+}
+
+/* Handles every complete frame in the buffer. */
+static void drain_frames(struct rpc_reader *reader)
+{
+	for (;;) {
+		long content_length, header_len;
+
+		if (reader->skip) {
+			size_t n = reader->skip < reader->len ? reader->skip : reader->len;
+
+			consume(reader, n);
+			reader->skip -= n;
+			if (reader->skip)
+				return;
+		}
+		header_len = parse_headers(reader->buf, reader->len, &content_length);
+		if (header_len == 0)
+			return;
+		if (header_len < 0) {
+			rpc_send_error(json_null(), RPC_INVALID_REQUEST,
+				       "malformed frame header: expected 'Content-Length: N' and a blank line");
+			reader->len = 0;	/* the stream is out of step: drop what we have */
+			return;
+		}
+		if (content_length > RPC_MAX_FRAME) {
+			char text[128];
+
+			snprintf(text, sizeof(text), "frame of %ld bytes refused: the limit is %d bytes",
+				 content_length, RPC_MAX_FRAME);
+			rpc_send_error(json_null(), RPC_INVALID_REQUEST, text);
+			consume(reader, header_len);
+			reader->skip = content_length;
+			continue;
+		}
+		if (reader->len < (size_t)(header_len + content_length))
+			return;
+		dispatch_frame(reader, reader->buf + header_len, content_length);
+		consume(reader, header_len + content_length);
+	}
+}
+
+int rpc_reader_pump(struct rpc_reader *reader)
+{
+	ssize_t n;
+
+	if (reader->cap - reader->len < 65536) {
+		size_t cap = reader->cap ? reader->cap * 2 : 131072;
+		char *buf;
+
+		if (cap > RPC_MAX_FRAME + 2 * HEADER_LIMIT + 65536)
+			cap = RPC_MAX_FRAME + 2 * HEADER_LIMIT + 65536;
+		buf = realloc(reader->buf, cap);
+		if (!buf)
+			return -ENOMEM;
+		reader->buf = buf;
+		reader->cap = cap;
+	}
+	n = read(reader->fd, reader->buf + reader->len, reader->cap - reader->len);
+	if (n == 0)
+		return -EPIPE;
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : -errno;
+	reader->len += n;
+	drain_frames(reader);
+	return 0;
+}
+
+static void write_all(const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(STDOUT_FILENO, data, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return;	/* the client is gone; stdin EOF will end us */
+		}
+		data += n;
+		len -= n;
+	}
+}
+
+static void send_message(json_t *message)
+{
+	char *body = json_dumps(message, JSON_COMPACT);
+	char header[64];
+	int header_len;
+
+	json_decref(message);
+	if (!body)
+		return;
+	header_len = snprintf(header, sizeof(header), "Content-Length: %zu\r\n\r\n", strlen(body));
+	write_all(header, header_len);
+	write_all(body, strlen(body));
+	free(body);
+}
+
+void rpc_send_result(json_t *id, json_t *result)
+{
+	send_message(json_pack("{s:s, s:o, s:o}", "jsonrpc", "2.0", "id", id,
+			       "result", result ? result : json_null()));
+}
+
+void rpc_send_error(json_t *id, enum rpc_error error, const char *message)
+{
+	send_message(json_pack("{s:s, s:o, s:{s:i, s:s, s:{s:s}}}", "jsonrpc", "2.0", "id", id,
+			       "error", "code", error_table[error].number, "message", message,
+			       "data", "code", error_table[error].name));
+}
+
+void rpc_send_notification(const char *method, json_t *params)
+{
+	send_message(json_pack("{s:s, s:s, s:o}", "jsonrpc", "2.0", "method", method, "params", params));
+}

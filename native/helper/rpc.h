@@ -1,0 +1,56 @@
+/* JSON-RPC 2.0 over LSP base-protocol framing (Content-Length headers) on stdin/stdout. */
+#ifndef PROBE_LENS_RPC_H
+#define PROBE_LENS_RPC_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+/* Frames larger than this are refused (and skipped) without being buffered. */
+#define RPC_MAX_FRAME (1 << 20)
+
+/* Stable error names; their numbers are mirrored in extension/core/protocol.ts. */
+enum rpc_error {
+	RPC_PARSE_ERROR,
+	RPC_INVALID_REQUEST,
+	RPC_METHOD_NOT_FOUND,
+	RPC_BAD_PARAMS,
+	RPC_NOT_INITIALIZED,
+	RPC_BINARY_NOT_FOUND,
+	RPC_NOT_A_FILE,
+	RPC_NOT_ELF,
+	RPC_STRIPPED,
+	RPC_SYMBOL_NOT_FOUND,
+	RPC_PERMISSION_DENIED,
+	RPC_NO_SUCH_PROCESS,
+	RPC_NO_PRIVILEGE,
+	RPC_FEATURE_UNAVAILABLE,
+	RPC_LIMIT_REACHED,
+	RPC_PROBE_NOT_FOUND,
+	RPC_ATTACH_FAILED,
+};
+
+/* A failed request's answer: an error name and a message for a person. */
+struct rpc_failure {
+	enum rpc_error error;
+	char message[512];
+};
+
+__attribute__((format(printf, 3, 4)))
+int rpc_fail(struct rpc_failure *failure, enum rpc_error error, const char *fmt, ...);
+
+struct rpc_reader;
+
+/* Called once per well-formed JSON message. */
+typedef void (*rpc_message_fn)(json_t *message, void *ctx);
+
+struct rpc_reader *rpc_reader_new(int fd, rpc_message_fn on_message, void *ctx);
+void rpc_reader_free(struct rpc_reader *reader);
+/* Reads what is available and dispatches complete frames; 0 on progress, -EPIPE at EOF. */
+int rpc_reader_pump(struct rpc_reader *reader);
+
+/* Writers; all take ownership of the json_t they are given. */
+void rpc_send_result(json_t *id, json_t *result);
+void rpc_send_error(json_t *id, enum rpc_error error, const char *message);
+void rpc_send_notification(const char *method, json_t *params);
+
+#endif

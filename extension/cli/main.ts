@@ -1,0 +1,156 @@
+// The `probe-lens` command line (DESIGN.md §5 is its contract): parses arguments, runs one
+// subcommand, and turns expected failures into one clear message and the documented exit
+// status — never a stack trace. Unexpected exceptions are bugs and keep theirs.
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { exitCodeForError, ProbeLensError } from '../core/errors';
+import { runDoctor } from './doctor-command';
+import { CLI_VERSION } from './helper-session';
+import { Output } from './output';
+import { runProbe } from './probe-command';
+
+const USAGE = `Usage:
+  probe-lens doctor [--json]
+  probe-lens probe TARGET... [--pid PID] [--duration SECONDS] [--json] [--no-events] [-- COMMAND ARGS...]
+  probe-lens symbols BINARY [--json]           (not implemented yet)
+  probe-lens resolve FILE:LINE [--binary BINARY] [--json]   (not implemented yet)
+
+TARGET:
+  BINARY:FUNCTION     uprobe + uretprobe; BINARY is a path (with a "/") or a library
+                      short name such as libc, or a program in $PATH
+  FILE.c:LINE, kernel:FUNCTION, syscall:NAME, tracepoint:CATEGORY:NAME   (not supported yet)
+
+probe options:
+  --pid PID           count only this process
+  --duration SECONDS  stop after this long (default: Ctrl-C, or the end of COMMAND)
+  --json              one JSON object per line on stdout (attached, call, return, summary);
+                      COMMAND's stdout then goes to stderr so stdout stays JSON
+  --no-events         no per-call lines, only the summary (counts are exact either way)
+  -v, --verbose       show the helper's log on stderr
+  -- COMMAND ARGS     start COMMAND unprivileged, held until the probes are attached; count
+                      only it and its descendants; stop when it exits. Its exit status is
+                      reported in the summary; probe-lens itself exits 0.
+
+Exit status: 0 success, 1 other failure, 2 bad usage or target, 3 missing privilege or kernel feature.
+Environment: PROBE_LENS_HELPER (helper executable), PROBE_LENS_PRIVILEGE=auto|direct|sudo.
+`;
+
+function usageError(message: string): ProbeLensError {
+  return new ProbeLensError('usage', `${message} (see probe-lens --help)`);
+}
+
+/** node:util's parse errors are usage errors; their own wording is already good. */
+function parseOptions<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    if (error instanceof TypeError && 'code' in error && typeof error.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS')) {
+      throw usageError(error.message);
+    }
+    throw error;
+  }
+}
+
+function parsePid(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[1-9][0-9]*$/.test(text)) throw usageError(`--pid takes a process id, not '${text}'`);
+  return Number(text);
+}
+
+function parseDuration(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) throw usageError(`--duration takes a positive number of seconds, not '${text}'`);
+  return seconds;
+}
+
+async function probe(args: string[], output: Output): Promise<number> {
+  const dash = args.indexOf('--');
+  const command = dash < 0 ? [] : args.slice(dash + 1);
+  if (dash >= 0 && command.length === 0) throw usageError('nothing to run after "--"');
+  const { values, positionals } = parseOptions({
+    args: dash < 0 ? args : args.slice(0, dash),
+    allowPositionals: true,
+    options: {
+      pid: { type: 'string' },
+      duration: { type: 'string' },
+      json: { type: 'boolean' },
+      'no-events': { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) {
+    output.data(USAGE);
+    return 0;
+  }
+  await runProbe(
+    {
+      targets: positionals,
+      pid: parsePid(values.pid),
+      durationSeconds: parseDuration(values.duration),
+      events: values['no-events'] !== true,
+      verbose: values.verbose === true,
+      command,
+    },
+    output,
+  );
+  return 0;
+}
+
+async function doctor(args: string[], output: Output): Promise<number> {
+  const { values } = parseOptions({
+    args,
+    options: { json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help === true) {
+    output.data(USAGE);
+    return 0;
+  }
+  return runDoctor(values.verbose === true, output);
+}
+
+async function dispatch(argv: string[], output: Output): Promise<number> {
+  const [subcommand, ...args] = argv;
+  switch (subcommand) {
+    case 'probe':
+      return probe(args, output);
+    case 'doctor':
+      return doctor(args, output);
+    case 'symbols':
+    case 'resolve':
+      throw new ProbeLensError('not-supported', `probe-lens ${subcommand} is not implemented yet: it needs the ELF/DWARF reader`);
+    case '--version':
+    case '-V':
+      output.data(`probe-lens ${CLI_VERSION}\n`);
+      return 0;
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      output.data(USAGE);
+      return 0;
+    default:
+      throw usageError(`unknown command '${subcommand}'`);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const beforeCommand = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  const output = new Output(beforeCommand.includes('--json'));
+  try {
+    return await dispatch(argv, output);
+  } catch (error) {
+    if (!(error instanceof ProbeLensError)) throw error;
+    output.error(error.code, error.message);
+    return exitCodeForError(error.code);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (status) => process.exit(status),
+  (error: unknown) => {
+    console.error('probe-lens: internal error (please report it):', error);
+    process.exit(1);
+  },
+);

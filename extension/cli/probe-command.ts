@@ -1,0 +1,237 @@
+// `probe-lens probe`: attach uprobes + uretprobes to every target, stream calls and returns,
+// stop on --duration, Ctrl-C, the end of the command after `--`, or the end of every probe,
+// then detach each probe — its answer is the final exact count — and print the summary last.
+
+import { ProbeLensError } from '../core/errors';
+import {
+  attachedLine,
+  eventLine,
+  formatSummaryTable,
+  LiveEventFormatter,
+  summaryLine,
+  type CommandOutcome,
+  type ProbeDescription,
+  type ProbeSummary,
+} from '../core/format';
+import { HelperError } from '../core/helper-connection';
+import { noPrivilegeMessage, type HelperSession } from '../core/helper-process';
+import { ARG_REGISTERS, type AttachResult, type CaptureSpec, type EndedNotification, type ProcessFilter } from '../core/protocol';
+import { BinaryResolver } from '../core/target-resolution';
+import { parseTarget, type Target } from '../core/targets';
+import { spawnHeldCommand, type HeldCommand } from './held-command';
+import { openHelperSession } from './helper-session';
+import type { Output } from './output';
+
+export interface ProbeOptions {
+  targets: string[];
+  pid: number | undefined;
+  durationSeconds: number | undefined;
+  /** Stream call/return records; without, only the exact counters and the summary. */
+  events: boolean;
+  verbose: boolean;
+  /** The program and arguments after `--`; empty when none. */
+  command: string[];
+}
+
+/**
+ * Without DWARF (yet) there are no parameter names or types: every integer argument register
+ * is read as a signed 64-bit value, as is the return value. Right for integers of any width
+ * the ABI sign- or zero-extends, and shows pointers as numbers.
+ */
+const RAW_REGISTER_CAPTURE: CaptureSpec = {
+  args: ARG_REGISTERS.map((register, index) => ({ name: `arg${index}`, location: { register }, type: 's64' })),
+  ret: 's64',
+};
+
+interface UserFunctionTarget {
+  text: string;
+  binary: string;
+  functionName: string;
+}
+
+type StopReason = 'duration' | 'signal' | 'command-exited' | 'all-probes-ended';
+
+/** Parses every target first, so a typo is reported before anything starts. */
+function userFunctionTargets(texts: readonly string[]): Extract<Target, { kind: 'user-function' }>[] {
+  return texts.map((text) => {
+    const target = parseTarget(text);
+    if (target.kind === 'user-function') return target;
+    const what = {
+      'source-line': 'FILE:LINE targets need the DWARF reader, which is not there yet; use BINARY:FUNCTION',
+      'kernel-function': 'kernel:FUNCTION probes are not supported yet',
+      syscall: 'syscall:NAME probes are not supported yet',
+      tracepoint: 'tracepoint:CATEGORY:NAME probes are not supported yet',
+    }[target.kind];
+    throw new ProbeLensError('not-supported', `${text}: ${what}`);
+  });
+}
+
+function requirePrivilege(session: HelperSession): void {
+  const { initializeResult } = session;
+  if (!initializeResult.privileged) {
+    throw new HelperError('no-privilege', noPrivilegeMessage(session.helperPath, session.privilegeProblem ?? 'unknown reason'));
+  }
+  for (const kind of ['uprobe', 'uretprobe'] as const) {
+    const capability = initializeResult.probeKinds[kind];
+    if (!capability.available) {
+      throw new HelperError('feature-unavailable', `${kind}s are not available here: ${capability.reason ?? 'the helper gave no reason'}`);
+    }
+  }
+}
+
+export async function runProbe(options: ProbeOptions, output: Output): Promise<void> {
+  if (options.targets.length === 0) throw new ProbeLensError('usage', 'probe needs at least one TARGET, for example ./app:add or libc:printf');
+  if (options.pid !== undefined && options.command.length > 0) {
+    throw new ProbeLensError('usage', '--pid and "-- COMMAND" both choose the process to count: give one of them');
+  }
+  const parsed = userFunctionTargets(options.targets);
+  const resolver = new BinaryResolver(process.cwd());
+  const targets: UserFunctionTarget[] = [];
+  for (const target of parsed) {
+    targets.push({ text: target.text, binary: await resolver.resolve(target.binary), functionName: target.function });
+  }
+
+  const session = await openHelperSession(options.verbose);
+  let command: HeldCommand | undefined;
+  try {
+    requirePrivilege(session);
+    if (options.command.length > 0) command = await spawnHeldCommand(options.command, { stdoutToStderr: output.json });
+    await traceUntilStopped(session, targets, options, output, command);
+  } finally {
+    await command?.terminate();
+    await session.close();
+  }
+}
+
+function processFilter(options: ProbeOptions, command: HeldCommand | undefined): ProcessFilter | undefined {
+  if (command !== undefined) return { pid: command.pid, descendants: true, fromExec: true };
+  if (options.pid !== undefined) return { pid: options.pid };
+  return undefined;
+}
+
+async function traceUntilStopped(
+  session: HelperSession,
+  targets: readonly UserFunctionTarget[],
+  options: ProbeOptions,
+  output: Output,
+  command: HeldCommand | undefined,
+): Promise<void> {
+  const { client } = session;
+  const descriptions = new Map<number, ProbeDescription>();
+  const ended = new Map<number, EndedNotification>();
+  const formatter = new LiveEventFormatter(descriptions);
+  let headerPrinted = false;
+  let allEnded: () => void = () => undefined;
+  const allProbesEnded = new Promise<void>((resolve) => (allEnded = resolve));
+
+  const subscriptions = [
+    client.onEvents(({ events }) => {
+      if (output.json) {
+        output.jsonLines(events.map(eventLine));
+        return;
+      }
+      const lines = events.map((event) => `${formatter.line(event)}\n`).join('');
+      if (!headerPrinted && lines !== '') {
+        headerPrinted = true;
+        output.data(`${formatter.header()}\n`);
+      }
+      output.data(lines);
+    }),
+    client.onEnded((notification) => {
+      ended.set(notification.probe, notification);
+      const target = descriptions.get(notification.probe)?.target ?? `probe ${notification.probe}`;
+      output.status(`${target}: probe ended (${notification.reason}): ${notification.message}`);
+      if (descriptions.size > 0 && [...descriptions.keys()].every((probe) => ended.has(probe))) allEnded();
+    }),
+  ];
+
+  const attached: AttachResult[] = [];
+  try {
+    const filter = processFilter(options, command);
+    for (const target of targets) {
+      let result: AttachResult;
+      try {
+        result = await client.attach({
+          binary: target.binary,
+          symbol: target.functionName,
+          ...(filter === undefined ? {} : { filter }),
+          retprobe: true,
+          events: options.events,
+          capture: RAW_REGISTER_CAPTURE,
+        });
+      } catch (error) {
+        if (error instanceof ProbeLensError) throw new HelperError(error.code, `cannot probe ${target.text}: ${error.message}`);
+        throw error;
+      }
+      attached.push(result);
+      descriptions.set(result.probe, { probe: result.probe, target: target.text, functionName: result.symbol ?? target.functionName, capture: RAW_REGISTER_CAPTURE });
+      if (output.json) {
+        output.jsonLines([attachedLine(target.text, result)]);
+      } else {
+        const kinds = result.retprobe ? 'uprobe + uretprobe' : 'uprobe';
+        output.status(
+          `Attached probe ${result.probe}: ${target.text} → ${result.binary} offset 0x${result.offset.toString(16)} (${kinds}, ${result.attachMs.toFixed(1)} ms)`,
+        );
+      }
+    }
+
+    command?.release();
+    output.status(command === undefined ? 'Tracing… Ctrl-C to end.' : `Running ${options.command.join(' ')}…`);
+    const stopReason = await waitForStop(options, command, allProbesEnded, session);
+    if (stopReason === 'signal') output.status('Stopping…');
+
+    const summaries: ProbeSummary[] = [];
+    for (const result of attached) {
+      summaries.push({ probe: result.probe, target: descriptions.get(result.probe)?.target ?? String(result.probe), stats: await finalStats(session, result.probe, ended) });
+    }
+    attached.length = 0;
+    const outcome: CommandOutcome | undefined = command === undefined ? undefined : await finishCommand(command, stopReason);
+    if (output.json) output.jsonLines([summaryLine(summaries, outcome)]);
+    else output.data(`${headerPrinted ? '\n' : ''}${formatSummaryTable(summaries, outcome)}`);
+  } finally {
+    // On an error path, detach what was attached before the helper is asked to shut down.
+    for (const result of attached) await client.detach(result.probe).catch(() => undefined);
+    for (const subscription of subscriptions) subscription.dispose();
+  }
+}
+
+/** The detach answer is final; a probe that already ended answered with its stats then. */
+async function finalStats(session: HelperSession, probe: number, ended: ReadonlyMap<number, EndedNotification>): Promise<EndedNotification['stats']> {
+  try {
+    return await session.client.detach(probe);
+  } catch (error) {
+    const endedStats = ended.get(probe)?.stats;
+    if (error instanceof HelperError && error.code === 'probe-not-found' && endedStats !== undefined) return endedStats;
+    throw error;
+  }
+}
+
+/** A command still running when we stop (duration, Ctrl-C) is ended: we started it. */
+async function finishCommand(command: HeldCommand, stopReason: StopReason): Promise<CommandOutcome> {
+  return stopReason === 'command-exited' ? command.exited : command.terminate();
+}
+
+function waitForStop(options: ProbeOptions, command: HeldCommand | undefined, allProbesEnded: Promise<void>, session: HelperSession): Promise<StopReason> {
+  const cleanups: (() => void)[] = [];
+  const stop = new Promise<StopReason>((resolve, reject) => {
+    if (options.durationSeconds !== undefined) {
+      const timer = setTimeout(() => resolve('duration'), options.durationSeconds * 1000);
+      cleanups.push(() => clearTimeout(timer));
+    }
+    const onSignal = (): void => {
+      resolve('signal');
+      // A second Ctrl-C while detaching means "now": the helper detaches on its own when we go.
+      process.once('SIGINT', () => process.exit(130));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    cleanups.push(() => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    });
+    void command?.exited.then(() => resolve('command-exited'));
+    void allProbesEnded.then(() => resolve('all-probes-ended'));
+    void session.exited.then(reject);
+  });
+  return stop.finally(() => cleanups.forEach((cleanup) => cleanup()));
+}

@@ -1,0 +1,224 @@
+// What the CLI prints: live lines per call and return in the spirit of BCC's `trace`, the
+// summary table, and the `--json` line objects whose shapes DESIGN.md §5 fixes (snake_case
+// there, camelCase on the wire — converted here and nowhere else).
+
+import type { ErrorCode } from './errors';
+import { percentilesFromLog2Histogram } from './latency';
+import type { AttachResult, CallEvent, CapturedValue, CaptureSpec, ProbeEvent, ProbeStats, ReturnEvent, ValueType } from './protocol';
+
+/** One attached probe as the user named it, with what it captures. */
+export interface ProbeDescription {
+  probe: number;
+  /** The TARGET as typed, e.g. `./app:add`. */
+  target: string;
+  functionName: string;
+  capture: CaptureSpec;
+}
+
+export interface ProbeSummary {
+  probe: number;
+  target: string;
+  stats: ProbeStats;
+}
+
+/** How the command run after `--` ended: an exit status, or the signal that killed it. */
+export interface CommandOutcome {
+  argv: string[];
+  exitCode: number | null;
+  signal: string | null;
+}
+
+/** "850 ns", "1.23 µs", "45.6 ms", "2.00 s": three significant digits from µs up. */
+export function formatDuration(ns: number): string {
+  if (ns < 1_000) return `${Math.round(ns)} ns`;
+  const [value, unit] = ns < 1e6 ? [ns / 1e3, 'µs'] : ns < 1e9 ? [ns / 1e6, 'ms'] : [ns / 1e9, 's'];
+  const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  return `${value.toFixed(digits)} ${unit}`;
+}
+
+/** Strings read from `char *` are quoted; integers beyond 2^53 arrive as decimal strings and are not. */
+export function formatCapturedValue(value: CapturedValue, type: ValueType | null | undefined): string {
+  if (value === null) return '?';
+  if (type === 'string' && typeof value === 'string') return JSON.stringify(value);
+  return String(value);
+}
+
+export function formatCallText(description: ProbeDescription, event: CallEvent): string {
+  const typeOf = new Map(description.capture.args.map((arg) => [arg.name, arg.type]));
+  const args = Object.entries(event.args).map(([name, value]) => `${name}=${formatCapturedValue(value, typeOf.get(name))}`);
+  return `${description.functionName}(${args.join(', ')})`;
+}
+
+export function formatReturnText(description: ProbeDescription, event: ReturnEvent): string {
+  const latency = event.latencyNs === null ? 'entry not seen' : formatDuration(event.latencyNs);
+  return `${description.functionName} → ${formatCapturedValue(event.ret, description.capture.ret)}  (${latency})`;
+}
+
+const EVENT_COLUMNS = { time: 12, pid: 8, tid: 8, comm: 16 } as const;
+
+/** Live lines; TIME is seconds since the first event seen, on the kernel's clock. */
+export class LiveEventFormatter {
+  private firstTsNs: number | undefined;
+
+  constructor(private readonly probes: ReadonlyMap<number, ProbeDescription>) {}
+
+  header(): string {
+    return [
+      'TIME(s)'.padEnd(EVENT_COLUMNS.time),
+      'PID'.padEnd(EVENT_COLUMNS.pid),
+      'TID'.padEnd(EVENT_COLUMNS.tid),
+      'COMM'.padEnd(EVENT_COLUMNS.comm),
+      'TARGET  EVENT',
+    ].join(' ');
+  }
+
+  line(event: ProbeEvent): string {
+    this.firstTsNs ??= event.tsNs;
+    const description = this.probes.get(event.probe) ?? {
+      probe: event.probe,
+      target: `probe ${event.probe}`,
+      functionName: `probe${event.probe}`,
+      capture: { args: [] },
+    };
+    const text = event.type === 'call' ? formatCallText(description, event) : formatReturnText(description, event);
+    return [
+      ((event.tsNs - this.firstTsNs) / 1e9).toFixed(6).padEnd(EVENT_COLUMNS.time),
+      String(event.pid).padEnd(EVENT_COLUMNS.pid),
+      String(event.tid).padEnd(EVENT_COLUMNS.tid),
+      event.comm.padEnd(EVENT_COLUMNS.comm),
+      `${description.target}  ${text}`,
+    ].join(' ');
+  }
+}
+
+export const LATENCY_NOTE =
+  'Latencies are upper bounds of the log2 histogram bucket holding each quantile: the true value is below it and at least half of it.';
+
+/** The end-of-run table; counts are exact, latencies are bucket bounds (see LATENCY_NOTE). */
+export function formatSummaryTable(summaries: readonly ProbeSummary[], command?: CommandOutcome): string {
+  const header = ['PROBE', 'TARGET', 'CALLS', 'RETURNS', 'DROPPED', 'P50 ≤', 'P99 ≤', 'MAX ≤'];
+  const rows = summaries.map((summary) => {
+    const latency = percentilesFromLog2Histogram(summary.stats.latencyHistogram);
+    const bound = (ns: number | undefined): string => (ns === undefined ? '-' : formatDuration(ns));
+    return [
+      String(summary.probe),
+      summary.target,
+      String(summary.stats.calls),
+      String(summary.stats.returns),
+      String(summary.stats.dropped),
+      bound(latency?.p50),
+      bound(latency?.p99),
+      bound(latency?.max),
+    ];
+  });
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
+  const render = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  const lines = [render(header), ...rows.map(render), LATENCY_NOTE];
+  if (summaries.some((summary) => summary.stats.dropped > 0)) {
+    lines.push('DROPPED counts call/return records not shown (event rate too high); CALLS and RETURNS stay exact.');
+  }
+  if (command !== undefined) lines.push(describeCommandOutcome(command));
+  return `${lines.join('\n')}\n`;
+}
+
+export function describeCommandOutcome(command: CommandOutcome): string {
+  const name = command.argv.join(' ');
+  if (command.signal !== null) return `command '${name}' was killed by ${command.signal}`;
+  return `command '${name}' exited with status ${command.exitCode ?? '?'}`;
+}
+
+// --json line shapes (DESIGN.md §5).
+
+export interface AttachedLine {
+  type: 'attached';
+  probe: number;
+  target: string;
+  kind: AttachResult['kind'];
+  attach_ms: number;
+}
+
+export interface CallLine {
+  type: 'call';
+  probe: number;
+  pid: number;
+  tid: number;
+  comm: string;
+  ts_ns: number;
+  args: Record<string, CapturedValue>;
+}
+
+export interface ReturnLine {
+  type: 'return';
+  probe: number;
+  pid: number;
+  tid: number;
+  ts_ns: number;
+  ret: CapturedValue;
+  latency_ns: number | null;
+}
+
+export interface SummaryProbeLine {
+  probe: number;
+  target: string;
+  calls: number;
+  returns: number;
+  dropped: number;
+  /** Bucket upper bounds, as in the table; null when nothing returned. */
+  latency_ns: { p50: number | null; p99: number | null; max: number | null };
+}
+
+export interface SummaryLine {
+  type: 'summary';
+  probes: SummaryProbeLine[];
+  /** Present when probe-lens ran a command after `--`. */
+  command?: { argv: string[]; exit_code: number | null; signal: string | null };
+}
+
+export interface ErrorLine {
+  type: 'error';
+  code: ErrorCode;
+  message: string;
+}
+
+export function attachedLine(target: string, result: AttachResult): AttachedLine {
+  return { type: 'attached', probe: result.probe, target, kind: result.kind, attach_ms: Math.round(result.attachMs * 1000) / 1000 };
+}
+
+export function eventLine(event: ProbeEvent): CallLine | ReturnLine {
+  if (event.type === 'call') {
+    return { type: 'call', probe: event.probe, pid: event.pid, tid: event.tid, comm: event.comm, ts_ns: event.tsNs, args: event.args };
+  }
+  return {
+    type: 'return',
+    probe: event.probe,
+    pid: event.pid,
+    tid: event.tid,
+    ts_ns: event.tsNs,
+    ret: event.ret,
+    latency_ns: event.latencyNs,
+  };
+}
+
+export function summaryLine(summaries: readonly ProbeSummary[], command?: CommandOutcome): SummaryLine {
+  const probes = summaries.map((summary): SummaryProbeLine => {
+    const latency = percentilesFromLog2Histogram(summary.stats.latencyHistogram);
+    return {
+      probe: summary.probe,
+      target: summary.target,
+      calls: summary.stats.calls,
+      returns: summary.stats.returns,
+      dropped: summary.stats.dropped,
+      latency_ns: { p50: latency?.p50 ?? null, p99: latency?.p99 ?? null, max: latency?.max ?? null },
+    };
+  });
+  if (command === undefined) return { type: 'summary', probes };
+  return { type: 'summary', probes, command: { argv: command.argv, exit_code: command.exitCode, signal: command.signal } };
+}
+
+export function errorLine(code: ErrorCode, message: string): ErrorLine {
+  return { type: 'error', code, message };
+}
+
+export function jsonLine(line: AttachedLine | CallLine | ReturnLine | SummaryLine | ErrorLine): string {
+  return `${JSON.stringify(line)}\n`;
+}

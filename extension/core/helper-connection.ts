@@ -1,0 +1,161 @@
+// The one typed seam between Probe Lens and its privileged helper. `HelperConnection` is the
+// little that both a vscode-jsonrpc `MessageConnection` (the CLI) and vscode-languageclient's
+// `LanguageClient` (the extension) offer, typed with protocol.ts; `HelperClient` turns it into
+// plain async methods and turns JSON-RPC errors into `HelperError`s with a stable code.
+
+import { ProbeLensError, type ErrorCode } from './errors';
+import {
+  ERROR_NUMBERS,
+  Methods,
+  type AttachParams,
+  type AttachResult,
+  type DetachParams,
+  type DetachResult,
+  type EndedNotification,
+  type EventsNotification,
+  type HelperErrorCode,
+  type InitializeParams,
+  type InitializeResult,
+  type ListResult,
+  type StatsNotification,
+} from './protocol';
+
+export interface Disposable {
+  dispose(): void;
+}
+
+/** Requests that carry params, with their params and result types. */
+export interface HelperRequestsWithParams {
+  [Methods.initialize]: { params: InitializeParams; result: InitializeResult };
+  [Methods.attach]: { params: AttachParams; result: AttachResult };
+  [Methods.detach]: { params: DetachParams; result: DetachResult };
+}
+
+/**
+ * Requests sent without a `params` member. They must be sent with no second argument at all:
+ * vscode-jsonrpc turns an explicit `undefined` into `params: [null]`.
+ */
+export interface HelperRequestsWithoutParams {
+  [Methods.list]: { result: ListResult };
+  [Methods.shutdown]: { result: null };
+}
+
+/** Notifications from the helper to the client. */
+export interface HelperNotifications {
+  [Methods.events]: EventsNotification;
+  [Methods.stats]: StatsNotification;
+  [Methods.ended]: EndedNotification;
+}
+
+/** Notifications from the client to the helper (LSP lifecycle). */
+export interface ClientNotifications {
+  [Methods.initialized]: Record<string, never>;
+  [Methods.exit]: undefined;
+}
+
+export interface HelperConnection {
+  sendRequest<M extends keyof HelperRequestsWithParams>(
+    method: M,
+    params: HelperRequestsWithParams[M]['params'],
+  ): Promise<HelperRequestsWithParams[M]['result']>;
+  sendRequest<M extends keyof HelperRequestsWithoutParams>(
+    method: M,
+  ): Promise<HelperRequestsWithoutParams[M]['result']>;
+  sendNotification<M extends keyof ClientNotifications>(
+    method: M,
+    params?: ClientNotifications[M],
+  ): Promise<void>;
+  onNotification<M extends keyof HelperNotifications>(
+    method: M,
+    handler: (params: HelperNotifications[M]) => void,
+  ): Disposable;
+}
+
+/** A failure the helper reported (or the helper's going away), with a stable code. */
+export class HelperError extends ProbeLensError {
+  constructor(code: ErrorCode, message: string) {
+    super(code, message);
+    this.name = 'HelperError';
+  }
+}
+
+const CODE_BY_NUMBER = new Map<number, HelperErrorCode>(
+  Object.entries(ERROR_NUMBERS).map(([name, number]) => [number, name as HelperErrorCode]),
+);
+
+function isHelperErrorCode(value: unknown): value is HelperErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_NUMBERS, value);
+}
+
+/**
+ * Reads a JSON-RPC error structurally (numeric `code`, `message`, `data.code`) rather than with
+ * `instanceof ResponseError`, because the CLI and the extension may hold different copies of
+ * vscode-jsonrpc. Anything else — the connection closing, the stream breaking — means the
+ * helper is gone.
+ */
+export function toHelperError(error: unknown): HelperError {
+  if (error instanceof HelperError) return error;
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'number') {
+    const message = 'message' in error && typeof error.message === 'string' ? error.message : 'the helper refused the request';
+    const data: unknown = 'data' in error ? error.data : undefined;
+    const named = typeof data === 'object' && data !== null && 'code' in data ? data.code : undefined;
+    const code = isHelperErrorCode(named) ? named : CODE_BY_NUMBER.get(error.code);
+    if (code !== undefined) return new HelperError(code, message);
+    return new HelperError('helper-failed', `the helper answered with an unknown error ${error.code}: ${message}`);
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new HelperError('helper-failed', `lost the connection to the helper: ${reason}`);
+}
+
+export class HelperClient {
+  constructor(private readonly connection: HelperConnection) {}
+
+  /**
+   * The LSP handshake. The CLI calls this; the extension does not, since `LanguageClient` runs
+   * the handshake itself and keeps the result in `initializeResult`.
+   */
+  async initialize(params: InitializeParams): Promise<InitializeResult> {
+    const result = await this.call(() => this.connection.sendRequest(Methods.initialize, params));
+    await this.call(() => this.connection.sendNotification(Methods.initialized, {}));
+    return result;
+  }
+
+  attach(params: AttachParams): Promise<AttachResult> {
+    return this.call(() => this.connection.sendRequest(Methods.attach, params));
+  }
+
+  /** Resolves with the probe's final exact counters, once all of its events were delivered. */
+  detach(probe: number): Promise<DetachResult> {
+    return this.call(() => this.connection.sendRequest(Methods.detach, { probe }));
+  }
+
+  list(): Promise<ListResult> {
+    return this.call(() => this.connection.sendRequest(Methods.list));
+  }
+
+  onEvents(handler: (notification: EventsNotification) => void): Disposable {
+    return this.connection.onNotification(Methods.events, handler);
+  }
+
+  onStats(handler: (notification: StatsNotification) => void): Disposable {
+    return this.connection.onNotification(Methods.stats, handler);
+  }
+
+  onEnded(handler: (notification: EndedNotification) => void): Disposable {
+    return this.connection.onNotification(Methods.ended, handler);
+  }
+
+  /** LSP shutdown then exit: the helper detaches whatever is left and ends. */
+  async shutdown(): Promise<void> {
+    await this.call(() => this.connection.sendRequest(Methods.shutdown));
+    await this.call(() => this.connection.sendNotification(Methods.exit));
+  }
+
+  private async call<T>(send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      throw toHelperError(error);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+// What the user asked to probe, parsed from the CLI's TARGET syntax (DESIGN.md §5), plus the
+// pure half of finding a library by short name (reading `ldconfig -p` output). Looking at the
+// filesystem is left to target-resolution.ts so that everything here is unit-testable.
+
+import { ProbeLensError } from './errors';
+
+export type Target =
+  /** `BINARY:FUNCTION`: BINARY has a `/` (a path) or is a short name (`libc`, `bash`). */
+  | { kind: 'user-function'; text: string; binary: BinarySpec; function: string }
+  | { kind: 'source-line'; text: string; file: string; line: number }
+  | { kind: 'kernel-function'; text: string; function: string }
+  | { kind: 'syscall'; text: string; name: string }
+  | { kind: 'tracepoint'; text: string; category: string; name: string };
+
+export type BinarySpec = { kind: 'path'; path: string } | { kind: 'short-name'; name: string };
+
+/** Source files a `FILE:LINE` target may name; anything else before `:<digits>` is a binary. */
+const SOURCE_FILE = /\.(c|h|cc|cp|cpp|cxx|c\+\+|hh|hpp|hxx|h\+\+)$/i;
+const DECIMAL_LINE = /^[1-9][0-9]*$/;
+/** C identifiers; kernel functions may carry a `.isra.0`-style suffix. */
+const KERNEL_NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
+
+function badTarget(text: string, why: string): ProbeLensError {
+  return new ProbeLensError('bad-params', `bad target '${text}': ${why}`);
+}
+
+/**
+ * Parses one TARGET. Splits at the first `:`, so C++ symbols keep their `::`; the words
+ * `kernel`, `syscall` and `tracepoint` are prefixes, so a binary of that name is `./kernel:fn`.
+ */
+export function parseTarget(text: string): Target {
+  const colon = text.indexOf(':');
+  if (colon < 0) {
+    throw badTarget(text, 'expected BINARY:FUNCTION, FILE.c:LINE, kernel:FUNCTION, syscall:NAME or tracepoint:CATEGORY:NAME');
+  }
+  const head = text.slice(0, colon);
+  const rest = text.slice(colon + 1);
+
+  switch (head) {
+    case 'kernel':
+      if (!KERNEL_NAME.test(rest)) throw badTarget(text, 'expected kernel:FUNCTION with a kernel function name');
+      return { kind: 'kernel-function', text, function: rest };
+    case 'syscall':
+      if (!KERNEL_NAME.test(rest)) throw badTarget(text, 'expected syscall:NAME, for example syscall:openat');
+      return { kind: 'syscall', text, name: rest };
+    case 'tracepoint': {
+      const [category, name, ...extra] = rest.split(':');
+      if (category === undefined || name === undefined || extra.length > 0 || !KERNEL_NAME.test(category) || !KERNEL_NAME.test(name)) {
+        throw badTarget(text, 'expected tracepoint:CATEGORY:NAME, for example tracepoint:sched:sched_process_exec');
+      }
+      return { kind: 'tracepoint', text, category, name };
+    }
+  }
+
+  if (head === '') throw badTarget(text, 'the binary before the ":" is empty');
+  if (rest === '') throw badTarget(text, 'the function after the ":" is empty');
+  if (/\s/.test(rest) || rest.includes('\0')) throw badTarget(text, 'a symbol name has no spaces; give the mangled name for C++');
+
+  if (SOURCE_FILE.test(head)) {
+    if (!DECIMAL_LINE.test(rest)) throw badTarget(text, 'expected FILE:LINE with a line number from 1');
+    return { kind: 'source-line', text, file: head, line: Number(rest) };
+  }
+  const binary: BinarySpec = head.includes('/') ? { kind: 'path', path: head } : { kind: 'short-name', name: head };
+  return { kind: 'user-function', text, binary, function: rest };
+}
+
+export interface LdconfigEntry {
+  /** The soname as listed, e.g. `libc.so.6`. */
+  name: string;
+  /** The flags in parentheses, e.g. `libc6,x86-64`. */
+  flags: string;
+  path: string;
+}
+
+/** Reads `ldconfig -p` output: a header line, then `\tNAME (FLAGS) => PATH` per library. */
+export function parseLdconfigOutput(output: string): LdconfigEntry[] {
+  const entries: LdconfigEntry[] = [];
+  for (const line of output.split('\n')) {
+    const match = /^\s+(\S+)\s+\(([^)]*)\)\s+=>\s+(.+)$/.exec(line);
+    if (match?.[1] !== undefined && match[2] !== undefined && match[3] !== undefined) {
+      entries.push({ name: match[1], flags: match[2], path: match[3].trim() });
+    }
+  }
+  return entries;
+}
+
+/** `libc` and `c` both mean `libc.so*`, as in bpftrace and BCC. */
+export function libraryFileStem(shortName: string): string {
+  return shortName.startsWith('lib') ? shortName : `lib${shortName}`;
+}
+
+/** Whether `fileName` is `STEM.so` or `STEM.so.<version>` (so `libc` matches not `libcap.so`). */
+export function isLibraryFileFor(fileName: string, stem: string): boolean {
+  if (!fileName.startsWith(`${stem}.so`)) return false;
+  const after = fileName.slice(stem.length + 3);
+  return after === '' || /^(\.[0-9]+)+$/.test(after);
+}
+
+/** ldconfig's word for the machine `process.arch` names; undefined when we do not know it. */
+export function ldconfigArchFlag(arch: string): string | undefined {
+  const flags: Record<string, string> = { x64: 'x86-64', arm64: 'AArch64', riscv64: 'RISC-V' };
+  return flags[arch];
+}
+
+/**
+ * The library a short name means, from the ld.so cache: the first entry of the machine's
+ * architecture whose file is STEM.so[.N…] — the cache lists the newest first, as the dynamic
+ * linker would pick it.
+ */
+export function pickLibraryFromLdconfig(entries: LdconfigEntry[], shortName: string, archFlag: string | undefined): string | undefined {
+  const stem = libraryFileStem(shortName);
+  const matching = entries.filter((entry) => isLibraryFileFor(entry.name, stem));
+  const sameArch = archFlag === undefined ? matching : matching.filter((entry) => entry.flags.split(',').some((flag) => flag.trim() === archFlag));
+  return sameArch[0]?.path;
+}

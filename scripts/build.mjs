@@ -4,6 +4,7 @@
 // The extension bundle (extension/main.ts → out/extension.js, with `vscode` external) joins
 // the `bundles` list here when extension/main.ts exists.
 
+import { rmSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const shared = {
@@ -27,7 +28,11 @@ const bundles = [
     outdir: 'out/test-core',
     outExtension: { '.js': '.mjs' },
     format: 'esm',
+    // Shared modules become shared chunks, so `instanceof` holds across entry points.
+    splitting: true,
   },
 ];
 
+// Chunk names change with content: start clean so stale ones do not pile up.
+rmSync('out/test-core', { recursive: true, force: true });
 await Promise.all(bundles.map((options) => esbuild.build(options)));

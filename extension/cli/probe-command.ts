@@ -139,13 +139,16 @@ async function traceUntilStopped(
     }),
     client.onEnded((notification) => {
       ended.set(notification.probe, notification);
+      // With a command, its own exit ends the run and the summary reports it.
+      if (command !== undefined) return;
       const target = descriptions.get(notification.probe)?.target ?? `probe ${notification.probe}`;
       output.status(`${target}: probe ended (${notification.reason}): ${notification.message}`);
       if (descriptions.size > 0 && [...descriptions.keys()].every((probe) => ended.has(probe))) allEnded();
     }),
   ];
 
-  const attached: AttachResult[] = [];
+  /** Attached and not yet detached, in attach order. */
+  const attached: ProbeDescription[] = [];
   try {
     const filter = processFilter(options, command);
     for (const target of targets) {
@@ -163,8 +166,9 @@ async function traceUntilStopped(
         if (error instanceof ProbeLensError) throw new HelperError(error.code, `cannot probe ${target.text}: ${error.message}`);
         throw error;
       }
-      attached.push(result);
-      descriptions.set(result.probe, { probe: result.probe, target: target.text, functionName: result.symbol ?? target.functionName, capture: RAW_REGISTER_CAPTURE });
+      const description = { probe: result.probe, target: target.text, functionName: result.symbol ?? target.functionName, capture: RAW_REGISTER_CAPTURE };
+      attached.push(description);
+      descriptions.set(result.probe, description);
       if (output.json) {
         output.jsonLines([attachedLine(target.text, result)]);
       } else {
@@ -181,16 +185,16 @@ async function traceUntilStopped(
     if (stopReason === 'signal') output.status('Stopping…');
 
     const summaries: ProbeSummary[] = [];
-    for (const result of attached) {
-      summaries.push({ probe: result.probe, target: descriptions.get(result.probe)?.target ?? String(result.probe), stats: await finalStats(session, result.probe, ended) });
+    for (const { probe, target } of [...attached]) {
+      summaries.push({ probe, target, stats: await finalStats(session, probe, ended) });
+      attached.shift();
     }
-    attached.length = 0;
     const outcome: CommandOutcome | undefined = command === undefined ? undefined : await finishCommand(command, stopReason);
     if (output.json) output.jsonLines([summaryLine(summaries, outcome)]);
     else output.data(`${headerPrinted ? '\n' : ''}${formatSummaryTable(summaries, outcome)}`);
   } finally {
     // On an error path, detach what was attached before the helper is asked to shut down.
-    for (const result of attached) await client.detach(result.probe).catch(() => undefined);
+    for (const { probe } of attached) await client.detach(probe).catch(() => undefined);
     for (const subscription of subscriptions) subscription.dispose();
   }
 }

@@ -1,0 +1,63 @@
+// The CLI's answers to wrong command lines: exit status 2 and one plain message, never a stack
+// trace, before any helper is started (so these run anywhere, without privilege).
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../bin/probe-lens', import.meta.url));
+
+function run(...args) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, PROBE_LENS_HELPER: '/nonexistent/helper' } });
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  return result;
+}
+
+describe('probe-lens usage errors', () => {
+  const cases = [
+    [['frobnicate'], 'usage', /unknown command 'frobnicate'/],
+    [['probe'], 'usage', /at least one TARGET/],
+    [['probe', '--bogus', './a:b'], 'usage', /Unknown option '--bogus'/],
+    [['probe', './a:b', '--pid', 'abc'], 'usage', /--pid takes a process id/],
+    [['probe', './a:b', '--duration', '0'], 'usage', /--duration takes a positive number/],
+    [['probe', './a:b', '--duration', 'soon'], 'usage', /--duration takes a positive number/],
+    [['probe', './a:b', '--'], 'usage', /nothing to run after "--"/],
+    [['probe', './a:b', '--pid', '1', '--', 'true'], 'usage', /give one of them/],
+    [['probe', 'nocolon'], 'bad-params', /bad target 'nocolon'/],
+    [['probe', 'kernel:do_sys_openat2'], 'not-supported', /not supported yet/],
+    [['probe', 'app.c:12'], 'not-supported', /DWARF/],
+    [['probe', 'tracepoint:sched:sched_switch'], 'not-supported', /not supported yet/],
+    [['probe', 'libdoesnotexist:f'], 'binary-not-found', /no library libdoesnotexist\.so\*/],
+    [['symbols', '/bin/true'], 'not-supported', /not implemented yet/],
+  ];
+  for (const [args, code, message] of cases) {
+    it(`${args.join(' ')} → ${code}`, () => {
+      const human = run(...args);
+      assert.equal(human.status, 2);
+      assert.match(human.stderr, /^probe-lens: /);
+      assert.match(human.stderr, message);
+      assert.equal(human.stdout, '');
+
+      // --json goes before any `--`, where it is ours and not the command's.
+      const json = run(args[0], '--json', ...args.slice(1));
+      assert.equal(json.status, 2);
+      assert.equal(json.stdout, '');
+      const line = JSON.parse(json.stderr);
+      assert.equal(line.type, 'error');
+      assert.equal(line.code, code);
+      assert.match(line.message, message);
+    });
+  }
+
+  it('a missing helper is exit 1 with where it was looked for', () => {
+    const result = run('doctor');
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /helper is missing: PROBE_LENS_HELPER points to \/nonexistent\/helper/);
+  });
+
+  it('--help and --version exit 0 on stdout', () => {
+    assert.match(run('--help').stdout, /^Usage:/);
+    assert.match(run('--version').stdout, /^probe-lens \d+\.\d+\.\d+\n$/);
+  });
+});

@@ -1,0 +1,142 @@
+// Live lines, the summary table and the --json line shapes (extension/core/format.ts).
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  attachedLine,
+  describeCommandOutcome,
+  errorLine,
+  eventLine,
+  formatCallText,
+  formatCapturedValue,
+  formatDuration,
+  formatReturnText,
+  formatSummaryTable,
+  jsonLine,
+  LATENCY_NOTE,
+  LiveEventFormatter,
+  summaryLine,
+} from '../../out/test-core/format.mjs';
+
+const ADD = {
+  probe: 1,
+  target: './app:add',
+  functionName: 'add',
+  capture: {
+    args: [
+      { name: 'arg0', location: { register: 'rdi' }, type: 's64' },
+      { name: 'arg1', location: { register: 'rsi' }, type: 's64' },
+    ],
+    ret: 's64',
+  },
+};
+const GREET = {
+  probe: 2,
+  target: './app:greet',
+  functionName: 'greet',
+  capture: { args: [{ name: 'name', location: { register: 'rdi' }, type: 'string' }], ret: 'pointer' },
+};
+
+const CALL = { type: 'call', probe: 1, pid: 4242, tid: 4243, uid: 1000, comm: 'app', tsNs: 5_000_000_000, args: { arg0: 1, arg1: -2 } };
+const RETURN = { type: 'return', probe: 1, pid: 4242, tid: 4243, uid: 1000, comm: 'app', tsNs: 5_000_001_230, ret: -1, latencyNs: 1230 };
+
+function stats(overrides = {}) {
+  return { probe: 1, calls: 0, returns: 0, dropped: 0, latencyHistogram: [], ...overrides };
+}
+
+describe('formatDuration', () => {
+  it('uses ns below 1 µs and three significant digits above', () => {
+    assert.equal(formatDuration(0), '0 ns');
+    assert.equal(formatDuration(999), '999 ns');
+    assert.equal(formatDuration(1230), '1.23 µs');
+    assert.equal(formatDuration(45_600), '45.6 µs');
+    assert.equal(formatDuration(131_072), '131 µs');
+    assert.equal(formatDuration(2_500_000), '2.50 ms');
+    assert.equal(formatDuration(3_000_000_000), '3.00 s');
+  });
+});
+
+describe('human lines', () => {
+  it('shows values: quoted strings, big integers and pointers as given, missing as ?', () => {
+    assert.equal(formatCapturedValue('hi "you"', 'string'), '"hi \\"you\\""');
+    assert.equal(formatCapturedValue('18446744073709551615', 'u64'), '18446744073709551615');
+    assert.equal(formatCapturedValue('0x7ffd1234', 'pointer'), '0x7ffd1234');
+    assert.equal(formatCapturedValue(true, 'bool'), 'true');
+    assert.equal(formatCapturedValue(null, 's64'), '?');
+  });
+
+  it('writes a call as name(arg=value, …) and a return with its latency', () => {
+    assert.equal(formatCallText(ADD, CALL), 'add(arg0=1, arg1=-2)');
+    assert.equal(formatReturnText(ADD, RETURN), 'add → -1  (1.23 µs)');
+    assert.equal(formatReturnText(ADD, { ...RETURN, latencyNs: null }), 'add → -1  (entry not seen)');
+    const greet = { ...CALL, probe: 2, args: { name: 'world' } };
+    assert.equal(formatCallText(GREET, greet), 'greet(name="world")');
+  });
+
+  it('prints time since the first event, pid, tid, comm and target', () => {
+    const formatter = new LiveEventFormatter(new Map([[1, ADD]]));
+    assert.match(formatter.header(), /^TIME\(s\)\s+PID\s+TID\s+COMM\s+TARGET/);
+    const call = formatter.line(CALL);
+    const ret = formatter.line(RETURN);
+    assert.match(call, /^0\.000000\s+4242\s+4243\s+app\s+\.\/app:add {2}add\(arg0=1, arg1=-2\)$/);
+    assert.match(ret, /^0\.000001\s+4242\s+4243\s+app\s+\.\/app:add {2}add → -1 {2}\(1\.23 µs\)$/);
+  });
+});
+
+describe('summary table', () => {
+  it('has exact counts, bucket-bound latencies and says what the latencies are', () => {
+    const table = formatSummaryTable([{ probe: 1, target: './app:add', stats: stats({ calls: 100000, returns: 100000, latencyHistogram: [0, 0, 0, 0, 0, 0, 0, 0, 0, 100000] }) }]);
+    const [header, row, note] = table.trimEnd().split('\n');
+    assert.deepEqual(header.split(/\s{2,}/), ['PROBE', 'TARGET', 'CALLS', 'RETURNS', 'DROPPED', 'P50 ≤', 'P99 ≤', 'MAX ≤']);
+    assert.deepEqual(row.split(/\s{2,}/), ['1', './app:add', '100000', '100000', '0', '1.02 µs', '1.02 µs', '1.02 µs']);
+    assert.equal(note, LATENCY_NOTE);
+  });
+
+  it('shows - without returns, explains drops and reports the command', () => {
+    const table = formatSummaryTable(
+      [{ probe: 3, target: 'libc:printf', stats: stats({ calls: 5, dropped: 2 }) }],
+      { argv: ['./app', '-x'], exitCode: 1, signal: null },
+    );
+    assert.match(table, /libc:printf\s+5\s+0\s+2\s+-\s+-\s+-/);
+    assert.match(table, /DROPPED counts call\/return records not shown/);
+    assert.match(table, /command '\.\/app -x' exited with status 1\n$/);
+    assert.equal(describeCommandOutcome({ argv: ['sleep', '9'], exitCode: null, signal: 'SIGTERM' }), "command 'sleep 9' was killed by SIGTERM");
+  });
+});
+
+describe('--json lines (DESIGN.md §5)', () => {
+  it('attached', () => {
+    const result = { probe: 1, kind: 'uprobe', retprobe: true, binary: '/tmp/app', symbol: 'add', offset: 4409, address: 4409, attachMs: 3.21234 };
+    assert.deepEqual(attachedLine('./app:add', result), { type: 'attached', probe: 1, target: './app:add', kind: 'uprobe', attach_ms: 3.212 });
+  });
+
+  it('call and return, in snake_case, without wire-only fields', () => {
+    assert.deepEqual(eventLine(CALL), { type: 'call', probe: 1, pid: 4242, tid: 4243, comm: 'app', ts_ns: 5_000_000_000, args: { arg0: 1, arg1: -2 } });
+    assert.deepEqual(eventLine(RETURN), { type: 'return', probe: 1, pid: 4242, tid: 4243, ts_ns: 5_000_001_230, ret: -1, latency_ns: 1230 });
+  });
+
+  it('keeps integers beyond 2^53 as the decimal strings the helper sent', () => {
+    const line = jsonLine(eventLine({ ...RETURN, ret: '9223372036854775807' }));
+    assert.equal(JSON.parse(line).ret, '9223372036854775807');
+    assert.ok(line.endsWith('\n'));
+  });
+
+  it('summary, with null latencies when nothing returned, and the command when there was one', () => {
+    const summaries = [
+      { probe: 1, target: './app:add', stats: stats({ calls: 4, returns: 4, latencyHistogram: [0, 0, 4] }) },
+      { probe: 2, target: './app:loop', stats: stats({ probe: 2, calls: 1 }) },
+    ];
+    assert.deepEqual(summaryLine(summaries), {
+      type: 'summary',
+      probes: [
+        { probe: 1, target: './app:add', calls: 4, returns: 4, dropped: 0, latency_ns: { p50: 8, p99: 8, max: 8 } },
+        { probe: 2, target: './app:loop', calls: 1, returns: 0, dropped: 0, latency_ns: { p50: null, p99: null, max: null } },
+      ],
+    });
+    assert.deepEqual(summaryLine(summaries.slice(0, 1), { argv: ['./app'], exitCode: 0, signal: null }).command, { argv: ['./app'], exit_code: 0, signal: null });
+  });
+
+  it('error', () => {
+    assert.equal(jsonLine(errorLine('not-elf', '/etc/passwd is not an ELF file')), '{"type":"error","code":"not-elf","message":"/etc/passwd is not an ELF file"}\n');
+  });
+});

@@ -1,0 +1,105 @@
+// TARGET parsing and the ld.so-cache half of library lookup (extension/core/targets.ts).
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  isLibraryFileFor,
+  ldconfigArchFlag,
+  libraryFileStem,
+  parseLdconfigOutput,
+  parseTarget,
+  pickLibraryFromLdconfig,
+} from '../../out/test-core/targets.mjs';
+
+describe('parseTarget', () => {
+  it('takes a BINARY with a slash as a path', () => {
+    assert.deepEqual(parseTarget('./app:add'), {
+      kind: 'user-function',
+      text: './app:add',
+      binary: { kind: 'path', path: './app' },
+      function: 'add',
+    });
+    assert.deepEqual(parseTarget('/usr/bin/bash:readline').binary, { kind: 'path', path: '/usr/bin/bash' });
+  });
+
+  it('takes a BINARY without a slash as a short name', () => {
+    assert.deepEqual(parseTarget('libc:printf'), {
+      kind: 'user-function',
+      text: 'libc:printf',
+      binary: { kind: 'short-name', name: 'libc' },
+      function: 'printf',
+    });
+  });
+
+  it('keeps C++ scope separators in the function', () => {
+    const target = parseTarget('./app:ns::Widget::draw');
+    assert.equal(target.kind, 'user-function');
+    assert.equal(target.function, 'ns::Widget::draw');
+  });
+
+  it('reads FILE.c:LINE as a source line, for several source suffixes', () => {
+    assert.deepEqual(parseTarget('src/app.c:42'), { kind: 'source-line', text: 'src/app.c:42', file: 'src/app.c', line: 42 });
+    assert.equal(parseTarget('x.cpp:7').kind, 'source-line');
+    assert.equal(parseTarget('x.h:1').kind, 'source-line');
+  });
+
+  it('reads kernel, syscall and tracepoint targets', () => {
+    assert.deepEqual(parseTarget('kernel:prepare_kernel_cred'), { kind: 'kernel-function', text: 'kernel:prepare_kernel_cred', function: 'prepare_kernel_cred' });
+    assert.deepEqual(parseTarget('syscall:openat'), { kind: 'syscall', text: 'syscall:openat', name: 'openat' });
+    assert.deepEqual(parseTarget('tracepoint:sched:sched_process_exec'), {
+      kind: 'tracepoint',
+      text: 'tracepoint:sched:sched_process_exec',
+      category: 'sched',
+      name: 'sched_process_exec',
+    });
+  });
+
+  it('rejects malformed targets with bad-params and a reason', () => {
+    for (const text of ['app', ':add', './app:', 'app.c:0', 'app.c:x', 'tracepoint:sched', 'tracepoint:a:b:c', 'kernel:', 'syscall:1x', './app:two words']) {
+      assert.throws(() => parseTarget(text), (error) => {
+        assert.equal(error.code, 'bad-params', text);
+        assert.match(error.message, new RegExp(`bad target '${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'`));
+        return true;
+      });
+    }
+  });
+});
+
+const LDCONFIG_OUTPUT = `1234 libs found in cache \`/etc/ld.so.cache'
+\tlibcap.so.2 (libc6,x86-64) => /lib/x86_64-linux-gnu/libcap.so.2
+\tlibc.so.6 (libc6) => /lib/i386-linux-gnu/libc.so.6
+\tlibc.so.6 (libc6,x86-64, OS ABI: Linux 3.2.0) => /lib/x86_64-linux-gnu/libc.so.6
+\tlibcrypto.so.3 (libc6,x86-64) => /lib/x86_64-linux-gnu/libcrypto.so.3
+\tlibm.so.6 (libc6,x86-64) => /lib/x86_64-linux-gnu/libm.so.6
+`;
+
+describe('library lookup in ldconfig output', () => {
+  it('parses entries and skips the header', () => {
+    const entries = parseLdconfigOutput(LDCONFIG_OUTPUT);
+    assert.equal(entries.length, 5);
+    assert.deepEqual(entries[2], { name: 'libc.so.6', flags: 'libc6,x86-64, OS ABI: Linux 3.2.0', path: '/lib/x86_64-linux-gnu/libc.so.6' });
+  });
+
+  it('picks the library of the right architecture and exact stem', () => {
+    const entries = parseLdconfigOutput(LDCONFIG_OUTPUT);
+    assert.equal(pickLibraryFromLdconfig(entries, 'libc', 'x86-64'), '/lib/x86_64-linux-gnu/libc.so.6');
+    assert.equal(pickLibraryFromLdconfig(entries, 'c', 'x86-64'), '/lib/x86_64-linux-gnu/libc.so.6');
+    assert.equal(pickLibraryFromLdconfig(entries, 'libm', 'x86-64'), '/lib/x86_64-linux-gnu/libm.so.6');
+    assert.equal(pickLibraryFromLdconfig(entries, 'libnope', 'x86-64'), undefined);
+  });
+
+  it('matches STEM.so and STEM.so.N only', () => {
+    assert.equal(libraryFileStem('c'), 'libc');
+    assert.equal(libraryFileStem('libssl'), 'libssl');
+    assert.ok(isLibraryFileFor('libc.so', 'libc'));
+    assert.ok(isLibraryFileFor('libc.so.6', 'libc'));
+    assert.ok(isLibraryFileFor('libfoo.so.1.2.3', 'libfoo'));
+    assert.ok(!isLibraryFileFor('libcap.so.2', 'libc'));
+    assert.ok(!isLibraryFileFor('libc.so.6.bak', 'libc'));
+  });
+
+  it('knows the ldconfig architecture words', () => {
+    assert.equal(ldconfigArchFlag('x64'), 'x86-64');
+    assert.equal(ldconfigArchFlag('mips'), undefined);
+  });
+});

@@ -147,10 +147,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (status) => process.exit(status),
-  (error: unknown) => {
-    console.error('probe-lens: internal error (please report it):', error);
-    process.exit(1);
-  },
-);
+/**
+ * process.exit drops what is still queued for a pipe, so exit only once stdout and stderr have
+ * taken everything: a write's callback runs after the writes queued before it.
+ */
+function exitAfterFlush(status: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(status)));
+}
+
+main(process.argv.slice(2)).then(exitAfterFlush, (error: unknown) => {
+  console.error('probe-lens: internal error (please report it):', error);
+  exitAfterFlush(1);
+});

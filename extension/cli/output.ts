@@ -8,7 +8,7 @@ import type { ErrorCode } from '../core/errors';
 export class Output {
   constructor(readonly json: boolean) {}
 
-  /** One write per batch: stdout to a pipe or file is synchronous on Linux, so order is kept. */
+  /** One write per batch of events, not one per line. */
   data(text: string): void {
     if (text !== '') process.stdout.write(text);
   }

@@ -105,7 +105,12 @@ class HelperProcess implements HelperConnection {
   sendRequest<M extends keyof HelperRequestsWithoutParams>(method: M): Promise<HelperRequestsWithoutParams[M]['result']>;
   sendRequest(method: string, ...params: unknown[]): Promise<unknown> {
     if (this.exitError !== undefined) return Promise.reject(this.exitError);
-    return Promise.race([this.connection.sendRequest(method, ...params), this.exited.then((error) => Promise.reject(error))]);
+    // Once the helper is gone, its exit (with its last words) is the error, not the
+    // "pending response rejected" that disposing the connection produces.
+    const answer = this.connection.sendRequest(method, ...params).catch((error: unknown) => {
+      throw this.exitError ?? error;
+    });
+    return Promise.race([answer, this.exited.then((error) => Promise.reject(error))]);
   }
 
   sendNotification<M extends keyof ClientNotifications>(method: M, params?: ClientNotifications[M]): Promise<void> {
@@ -161,7 +166,14 @@ export async function startHelperSession(options: StartHelperOptions): Promise<H
   const helperPath = locateHelper(env, options.packageRoot);
   const isRoot = process.geteuid?.() === 0;
 
-  if (mode === 'sudo') return launch(helperPath, 'sudo', options);
+  if (mode === 'sudo') {
+    try {
+      return await launch(helperPath, 'sudo', options);
+    } catch (error) {
+      if (error instanceof HelperError && error.code === 'no-privilege') throw new HelperError('no-privilege', noPrivilegeMessage(helperPath, error.message));
+      throw error;
+    }
+  }
   if (mode === 'direct' || isRoot) {
     const session = await launch(helperPath, 'direct', options);
     if (!session.initializeResult.privileged) session.privilegeProblem = isRoot ? 'running as root, yet the kernel refused' : 'started directly as a non-root user';
@@ -181,10 +193,26 @@ export async function startHelperSession(options: StartHelperOptions): Promise<H
   }
 }
 
+/** spawn throws at once for some exec failures; EPERM is a file with capabilities we may not gain. */
+function spawnFailure(command: string, error: unknown): HelperError {
+  const reason = error instanceof Error ? error.message : String(error);
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+  const hint =
+    code === 'EPERM'
+      ? ': the file has capabilities this process may not gain (its capability bounding set, a nosuid mount, or no_new_privs)'
+      : '';
+  return new HelperError('helper-failed', `could not start ${command}: ${reason}${hint}`);
+}
+
 async function launch(helperPath: string, via: 'direct' | 'sudo', options: StartHelperOptions): Promise<HelperSession> {
   const [command, args] = via === 'direct' ? [helperPath, []] : ['sudo', ['-n', '--', helperPath]];
   // Its own session: a Ctrl-C in the terminal is for us; we detach the probes, then stop it.
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: options.env ?? process.env });
+  let child: ChildProcess;
+  try {
+    child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: options.env ?? process.env });
+  } catch (error) {
+    throw spawnFailure(command, error);
+  }
   const helper = new HelperProcess(child, via === 'direct' ? helperPath : `sudo -n ${helperPath}`, options.verbose);
   const client = new HelperClient(helper);
   let initializeResult: InitializeResult;

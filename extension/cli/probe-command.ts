@@ -123,6 +123,11 @@ async function traceUntilStopped(
   let headerPrinted = false;
   let allEnded: () => void = () => undefined;
   const allProbesEnded = new Promise<void>((resolve) => (allEnded = resolve));
+  let everyProbeAttached = false;
+  /** Without a command, the run ends when every probe has (its --pid process exited, …). */
+  const endWhenEveryProbeEnded = (): void => {
+    if (command === undefined && everyProbeAttached && [...descriptions.keys()].every((probe) => ended.has(probe))) allEnded();
+  };
 
   const subscriptions = [
     client.onEvents(({ events }) => {
@@ -139,11 +144,11 @@ async function traceUntilStopped(
     }),
     client.onEnded((notification) => {
       ended.set(notification.probe, notification);
-      // With a command, its own exit ends the run and the summary reports it.
-      if (command !== undefined) return;
+      // With a command, its exit ends the run (the summary reports it), not its probes' end.
+      if (command !== undefined && notification.reason === 'process-exited') return;
       const target = descriptions.get(notification.probe)?.target ?? `probe ${notification.probe}`;
       output.status(`${target}: probe ended (${notification.reason}): ${notification.message}`);
-      if (descriptions.size > 0 && [...descriptions.keys()].every((probe) => ended.has(probe))) allEnded();
+      endWhenEveryProbeEnded();
     }),
   ];
 
@@ -179,6 +184,8 @@ async function traceUntilStopped(
       }
     }
 
+    everyProbeAttached = true;
+    endWhenEveryProbeEnded();
     command?.release();
     output.status(command === undefined ? 'Tracing… Ctrl-C to end.' : `Running ${options.command.join(' ')}…`);
     const stopReason = await waitForStop(options, command, allProbesEnded, session);

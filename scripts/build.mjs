@@ -24,12 +24,14 @@ const bundles = [
   },
   {
     ...shared,
-    entryPoints: ['targets', 'format', 'latency', 'errors', 'helper-connection'].map((name) => `extension/core/${name}.ts`),
+    entryPoints: ['targets', 'format', 'latency', 'errors', 'helper-connection', 'helper-process'].map((name) => `extension/core/${name}.ts`),
     outdir: 'out/test-core',
     outExtension: { '.js': '.mjs' },
     format: 'esm',
     // Shared modules become shared chunks, so `instanceof` holds across entry points.
     splitting: true,
+    // Bundled CommonJS dependencies (vscode-jsonrpc) require node built-ins.
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   },
 ];
 

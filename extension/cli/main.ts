@@ -155,6 +155,13 @@ function exitAfterFlush(status: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(status)));
 }
 
+// A reader that goes away (`probe-lens probe … | head`) ends the run as Ctrl-C would: detach,
+// then exit. Later writes fail quietly; SIGTERM's handler is the probe run's, if one is active.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.emit('SIGTERM', 'SIGTERM');
+});
+
 main(process.argv.slice(2)).then(exitAfterFlush, (error: unknown) => {
   console.error('probe-lens: internal error (please report it):', error);
   exitAfterFlush(1);

@@ -122,14 +122,21 @@ class HelperProcess implements HelperConnection {
     return this.connection.onNotification(method, handler);
   }
 
-  /** Closing stdin is the helper's cue to detach everything and exit; a signal is the fallback. */
+  /**
+   * Closing stdin is the helper's cue to detach everything and exit; SIGTERM is the fallback.
+   * A helper run through sudo may not take our signal: then we stop waiting and leave it to
+   * notice our exit (it watches for its parent's death).
+   */
   async stop(): Promise<void> {
     this.child.stdin?.end();
-    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), EXIT_WAIT_MS).unref());
-    if ((await Promise.race([this.exited, timeout])) === 'timeout') {
-      this.child.kill('SIGTERM');
-      await this.exited;
-    }
+    if (await this.exitsWithin(EXIT_WAIT_MS)) return;
+    this.child.kill('SIGTERM');
+    await this.exitsWithin(EXIT_WAIT_MS);
+  }
+
+  private async exitsWithin(ms: number): Promise<boolean> {
+    const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), ms).unref());
+    return Promise.race([this.exited.then(() => true), timeout]);
   }
 }
 
@@ -140,7 +147,7 @@ export interface HelperSession {
   launchedVia: 'direct' | 'sudo';
   /** Why we could not get privilege, when `initializeResult.privileged` is false. */
   privilegeProblem: string | undefined;
-  /** Resolves with the reason if the helper goes away before `close()`. */
+  /** Resolves with why the helper process is gone: a crash, or simply `close()`. */
   exited: Promise<HelperError>;
   /** Shutdown, exit, and wait for the process; safe to call once the helper is already gone. */
   close(): Promise<void>;

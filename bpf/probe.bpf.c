@@ -119,8 +119,19 @@ static __always_inline void fill_header(struct event *e, __u8 type, __u32 slot, 
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 }
 
+/* A string the process has not touched yet (a literal on a page never faulted in) cannot be
+ * read without faulting; only a sleepable program may fault, so it touches the page first. */
+static __always_inline void fault_in(const void *user_ptr, bool sleepable)
+{
+	char byte;
+
+	if (sleepable)
+		bpf_copy_from_user(&byte, 1, user_ptr);
+}
+
 static __always_inline void emit_call(struct pt_regs *ctx, const struct probe_config *cfg,
-				      struct probe_stats *stats, __u32 slot, __u64 id, __u64 now)
+				      struct probe_stats *stats, __u32 slot, __u64 id, __u64 now,
+				      bool sleepable)
 {
 	struct event_with_strings *big = NULL;
 	struct event *e;
@@ -145,6 +156,7 @@ static __always_inline void emit_call(struct pt_regs *ctx, const struct probe_co
 		e->values[i] = read_arg(ctx, &cfg->args[i]);
 		if (big && cfg->args[i].is_string) {
 			big->strings[i][0] = '\0';
+			fault_in((void *)e->values[i], sleepable);
 			bpf_probe_read_user_str(big->strings[i], len, (void *)e->values[i]);
 		}
 	}
@@ -153,8 +165,7 @@ static __always_inline void emit_call(struct pt_regs *ctx, const struct probe_co
 	bpf_ringbuf_submit(e, 0);
 }
 
-SEC("uprobe")
-int BPF_KPROBE(probe_entry)
+static __always_inline int on_entry(struct pt_regs *ctx, bool sleepable)
 {
 	__u32 slot = bpf_get_attach_cookie(ctx);
 	__u64 id = bpf_get_current_pid_tgid();
@@ -187,8 +198,21 @@ int BPF_KPROBE(probe_entry)
 	}
 
 	if (cfg->emit_events)
-		emit_call(ctx, cfg, stats, slot, id, now);
+		emit_call(ctx, cfg, stats, slot, id, now, sleepable);
 	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(probe_entry)
+{
+	return on_entry(ctx, false);
+}
+
+/* For probes that capture strings: may fault pages in, so strings are read wherever they are. */
+SEC("uprobe.s")
+int BPF_KPROBE(probe_entry_sleepable)
+{
+	return on_entry(ctx, true);
 }
 
 SEC("uretprobe")

@@ -169,6 +169,8 @@ static void on_message(json_t *message, void *ctx)
 	id = json_object_get(message, "id");
 	method = json_object_get(message, "method");
 	params = json_object_get(message, "params");
+	if (json_is_null(params))
+		params = NULL;	/* some clients send "params": null for no parameters */
 	if (id && !json_is_integer(id) && !json_is_string(id) && !json_is_null(id))
 		id = NULL;
 	if (!json_is_string(json_object_get(message, "jsonrpc")) ||

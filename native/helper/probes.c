@@ -60,6 +60,7 @@ struct probe {
 	bool by_symbol;
 	uint64_t offset, address;
 	bool retprobe, events;
+	bool has_strings;
 	int nargs;
 	struct captured_arg args[MAX_ARGS];
 	bool capture_ret;
@@ -598,6 +599,7 @@ static int parse_capture(json_t *capture, struct probe *probe, struct probe_conf
 			return -1;
 		cfg->args[i].is_string = captured->type == VALUE_STRING;
 		cfg->has_strings |= cfg->args[i].is_string;
+		probe->has_strings |= cfg->args[i].is_string;
 	}
 	probe->nargs = cfg->nargs = args ? json_array_size(args) : 0;
 	ret = json_object_get(capture, "ret");
@@ -643,8 +645,10 @@ static int attach_links(struct engine *engine, struct probe *probe, int slot, st
 	int err;
 
 	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", probe->binary_fd);
-	probe->entry_link = bpf_program__attach_uprobe_opts(engine->skel->progs.probe_entry, pid,
-							    fd_path, probe->offset, &opts);
+	probe->entry_link = bpf_program__attach_uprobe_opts(probe->has_strings
+							    ? engine->skel->progs.probe_entry_sleepable
+							    : engine->skel->progs.probe_entry,
+							    pid, fd_path, probe->offset, &opts);
 	if (probe->entry_link && probe->retprobe) {
 		opts.retprobe = true;
 		probe->return_link = bpf_program__attach_uprobe_opts(engine->skel->progs.probe_return, pid,

@@ -25,7 +25,7 @@
 #define PROTOCOL_VERSION 1
 #define TICK_MS 50
 
-enum source { SOURCE_STDIN, SOURCE_RING, SOURCE_TIMER, SOURCE_SIGNAL, SOURCE_PIDFD };
+enum source { SOURCE_STDIN, SOURCE_RING, SOURCE_TIMER, SOURCE_SIGNAL, SOURCE_PIDFD, SOURCE_INOTIFY };
 
 struct helper {
 	int epoll_fd;
@@ -89,6 +89,7 @@ static json_t *handle_initialize(struct helper *helper, json_t *params, struct r
 			engine_set_event_limit(helper->engine, rate);
 			engine_set_fd_watcher(helper->engine, watch_pidfd, helper);
 			epoll_watch(helper, engine_ring_fd(helper->engine), SOURCE_RING, true);
+			epoll_watch(helper, engine_inotify_fd(helper->engine), SOURCE_INOTIFY, true);
 		}
 	} else {
 		rpc_fail(&helper->engine_failure, RPC_NO_PRIVILEGE,
@@ -269,6 +270,10 @@ int main(int argc, char **argv)
 				break;
 			case SOURCE_SIGNAL:
 				helper.done = true;
+				break;
+			case SOURCE_INOTIFY:
+				if (helper.engine)
+					engine_on_inotify(helper.engine);
 				break;
 			case SOURCE_PIDFD:
 				if (helper.engine)

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <linux/limits.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -55,6 +57,7 @@ struct probe {
 	unsigned int id;
 	struct bpf_link *entry_link, *return_link;
 	int binary_fd;
+	int binary_watch;	/* inotify watch descriptor, -1 if none */
 	char binary[PATH_MAX];
 	char symbol[256];
 	bool by_symbol;
@@ -75,6 +78,7 @@ struct engine {
 	struct requester who;
 	struct probe_bpf *skel;
 	struct ring_buffer *ring;
+	int inotify_fd;		/* tells us when a probed binary is rebuilt */
 	bool following_processes;	/* fork/exec/exit programs attached */
 	struct probe probes[MAX_PROBES];
 	struct process_filter filters[MAX_FILTERS];
@@ -102,6 +106,7 @@ struct engine *engine_new(const struct requester *who, struct rpc_failure *failu
 		return NULL;
 	}
 	engine->who = *who;
+	engine->inotify_fd = -1;
 	engine->next_id = 1;
 	engine->events_per_second = DEFAULT_EVENTS_PER_SECOND;
 	engine->batch = json_array();
@@ -120,6 +125,11 @@ struct engine *engine_new(const struct requester *who, struct rpc_failure *failu
 		else
 			rpc_fail(failure, RPC_FEATURE_UNAVAILABLE, "the kernel refused to load our BPF programs: %s",
 				 strerror(-err));
+		goto fail;
+	}
+	engine->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (engine->inotify_fd < 0) {
+		rpc_fail(failure, RPC_ATTACH_FAILED, "cannot watch binaries for rebuilds: %s", strerror(errno));
 		goto fail;
 	}
 	engine->ring = ring_buffer__new(bpf_map__fd(engine->skel->maps.events), handle_record, engine, NULL);
@@ -143,6 +153,8 @@ void engine_free(struct engine *engine)
 		if (engine->probes[slot].used)
 			release_probe(engine, &engine->probes[slot]);
 	ring_buffer__free(engine->ring);
+	if (engine->inotify_fd >= 0)
+		close(engine->inotify_fd);
 	probe_bpf__destroy(engine->skel);
 	json_decref(engine->batch);
 	free(engine->percpu);
@@ -163,6 +175,11 @@ void engine_set_fd_watcher(struct engine *engine, watch_fd_fn watcher, void *ctx
 int engine_ring_fd(const struct engine *engine)
 {
 	return ring_buffer__epoll_fd(engine->ring);
+}
+
+int engine_inotify_fd(const struct engine *engine)
+{
+	return engine->inotify_fd;
 }
 
 /* ---- counters ---- */
@@ -683,7 +700,7 @@ json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure 
 	static const char *const fields[] = { "binary", "symbol", "offset", "filter", "retprobe",
 					      "events", "capture", NULL };
 	struct probe_config cfg = { .emit_events = 1, .filter_uid = (__u32)-1 };
-	struct probe probe = { .used = true, .binary_fd = -1, .retprobe = true, .events = true };
+	struct probe probe = { .used = true, .binary_fd = -1, .binary_watch = -1, .retprobe = true, .events = true };
 	const char *binary = NULL, *symbol = NULL;
 	json_t *filter_spec = NULL, *capture = NULL;
 	struct function_location loc;
@@ -757,6 +774,9 @@ json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure 
 		return NULL;
 	}
 	engine->probes[slot].live = true;
+	/* A rebuild unlinks or rewrites the file: either ends the probe (see engine_on_inotify). */
+	engine->probes[slot].binary_watch = inotify_add_watch(engine->inotify_fd, engine->probes[slot].binary,
+							      IN_ATTRIB | IN_MODIFY | IN_DONT_FOLLOW);
 	engine->probes[slot].attach_ms = now_ms() - started;
 	return attach_result(&engine->probes[slot]);
 fail:
@@ -776,6 +796,18 @@ static void unlink_probe(struct probe *probe)
 	probe->live = false;
 }
 
+/* inotify gives one watch per inode: probes on the same file share it. */
+static bool watch_shared(const struct engine *engine, const struct probe *probe)
+{
+	for (int slot = 0; slot < MAX_PROBES; slot++) {
+		const struct probe *other = &engine->probes[slot];
+
+		if (other != probe && other->used && other->binary_watch == probe->binary_watch)
+			return true;
+	}
+	return false;
+}
+
 static void release_probe(struct engine *engine, struct probe *probe)
 {
 	static const struct probe_config disabled;
@@ -783,6 +815,8 @@ static void release_probe(struct engine *engine, struct probe *probe)
 
 	unlink_probe(probe);
 	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_configs), &slot, &disabled, BPF_ANY);
+	if (probe->binary_watch >= 0 && !watch_shared(engine, probe))
+		inotify_rm_watch(engine->inotify_fd, probe->binary_watch);
 	if (probe->filter)
 		release_filter(engine, probe->filter);
 	if (probe->binary_fd >= 0)
@@ -826,6 +860,15 @@ json_t *engine_detach(struct engine *engine, json_t *params, struct rpc_failure 
 	return stats;
 }
 
+/* Stops a probe for good and tells the client why; its counters stay for probe/detach. */
+static void end_probe(struct engine *engine, struct probe *probe, const char *reason, const char *message)
+{
+	unlink_probe(probe);
+	rpc_send_notification("probe/ended", json_pack("{s:I, s:s, s:s, s:o}",
+			      "probe", (json_int_t)probe->id, "reason", reason,
+			      "message", message, "stats", probe_stats_json(engine, probe)));
+}
+
 void engine_on_process_exit(struct engine *engine, int pidfd)
 {
 	struct process_filter *f = NULL;
@@ -846,11 +889,37 @@ void engine_on_process_exit(struct engine *engine, int pidfd)
 
 		if (!probe->used || probe->filter != f || !probe->live)
 			continue;
-		unlink_probe(probe);
 		snprintf(message, sizeof(message), "process %d exited", f->pid);
-		rpc_send_notification("probe/ended", json_pack("{s:I, s:s, s:s, s:o}",
-				      "probe", (json_int_t)probe->id, "reason", "process-exited",
-				      "message", message, "stats", probe_stats_json(engine, probe)));
+		end_probe(engine, probe, "process-exited", message);
+	}
+}
+
+void engine_on_inotify(struct engine *engine)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t len;
+
+	while ((len = read(engine->inotify_fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + len; p += sizeof(struct inotify_event) + ((struct inotify_event *)p)->len) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			for (int slot = 0; slot < MAX_PROBES; slot++) {
+				struct probe *probe = &engine->probes[slot];
+				struct stat st;
+				char message[PATH_MAX + 128];
+
+				if (!probe->used || !probe->live || probe->binary_watch != ev->wd)
+					continue;
+				/* chmod or touch also raise IN_ATTRIB: only a lost last link means replaced. */
+				if (!(ev->mask & IN_MODIFY) && fstat(probe->binary_fd, &st) == 0 && st.st_nlink > 0)
+					continue;
+				snprintf(message, sizeof(message), "%s was %s: attach again to probe the new build",
+					 probe->binary, ev->mask & IN_MODIFY ? "rewritten" : "replaced or deleted");
+				drain_ring(engine);
+				flush_batch(engine);
+				end_probe(engine, probe, "binary-replaced", message);
+			}
+		}
 	}
 }
 

@@ -22,6 +22,8 @@ void engine_set_event_limit(struct engine *engine, long events_per_second);
 /* File descriptors the main loop polls, and what to call when they are ready. */
 int engine_ring_fd(const struct engine *engine);
 void engine_on_ring_ready(struct engine *engine);
+int engine_inotify_fd(const struct engine *engine);
+void engine_on_inotify(struct engine *engine);
 /* Called every ~50 ms: sends batched records, and counters when they changed. */
 void engine_on_tick(struct engine *engine);
 /* A pidfd the engine registered through its watch callback became readable. */

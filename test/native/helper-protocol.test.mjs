@@ -219,3 +219,23 @@ test('killing the client with SIGKILL leaves no BPF link behind', { skip: !isRoo
   const after = ourLinkIds();
   assert.deepEqual(added.filter((id) => after.has(id)), []);
 });
+
+test('rebuilding a probed binary ends its probe with binary-replaced', { skip: !isRoot && 'needs root' }, async () => {
+  const rebuilt = path.join(work, 'rebuilt-target');
+  const build = () => execFileSync('gcc', ['-g', '-O0', '-o', rebuilt, path.join(here, '..', 'fixtures', 'protocol-target.c')]);
+  build();
+  const { helper } = await started();
+  const attached = await helper.request('probe/attach', { binary: rebuilt, symbol: 'add' });
+  execFileSync('chmod', ['a+x', rebuilt]);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const touched = await helper.request('probe/list', {});
+  assert.equal(touched.result.probes[0].state, 'live', 'chmod alone ends nothing');
+  build();
+  const ended = await helper.waitFor((m) => m.method === 'probe/ended');
+  assert.equal(ended.params.probe, attached.result.probe);
+  assert.equal(ended.params.reason, 'binary-replaced');
+  assert.match(ended.params.message, /rebuilt-target was (replaced or deleted|rewritten): attach again/);
+  const list = await helper.request('probe/list', {});
+  assert.equal(list.result.probes[0].state, 'ended');
+  await helper.close();
+});

@@ -157,37 +157,17 @@ static void handle_notification(struct helper *helper, const char *method)
 	/* initialized, $/setTrace, $/cancelRequest and other notifications need no answer. */
 }
 
-static void on_message(json_t *message, void *ctx)
+static void on_message(json_t *id, const char *method, json_t *params, void *ctx)
 {
 	struct helper *helper = ctx;
 	struct rpc_failure failure = { 0 };
-	json_t *id, *method, *params, *result;
+	json_t *result;
 
-	if (!json_is_object(message)) {
-		rpc_send_error(json_null(), RPC_INVALID_REQUEST, "a JSON-RPC message must be an object");
-		return;
-	}
-	id = json_object_get(message, "id");
-	method = json_object_get(message, "method");
-	params = json_object_get(message, "params");
-	if (json_is_null(params))
-		params = NULL;	/* some clients send "params": null for no parameters */
-	if (id && !json_is_integer(id) && !json_is_string(id) && !json_is_null(id))
-		id = NULL;
-	if (!json_is_string(json_object_get(message, "jsonrpc")) ||
-	    strcmp(json_string_value(json_object_get(message, "jsonrpc")), "2.0") ||
-	    !json_is_string(method) || (params && !json_is_object(params) && !json_is_array(params))) {
-		if (method || id)
-			rpc_send_error(id ? json_incref(id) : json_null(), RPC_INVALID_REQUEST,
-				       "not a JSON-RPC 2.0 request: needs \"jsonrpc\":\"2.0\", a string "
-				       "\"method\", and object or array \"params\"");
-		return;	/* a response to nothing we sent: ignore */
-	}
 	if (!id) {
-		handle_notification(helper, json_string_value(method));
+		handle_notification(helper, method);
 		return;
 	}
-	result = handle_request(helper, json_string_value(method), params, &failure);
+	result = handle_request(helper, method, params, &failure);
 	if (result)
 		rpc_send_result(json_incref(id), result);
 	else

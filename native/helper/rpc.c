@@ -11,6 +11,8 @@
 #include "rpc.h"
 
 #define HEADER_LIMIT 4096
+#define READ_CHUNK 65536
+#define BUFFER_LIMIT (RPC_MAX_FRAME + 2 * HEADER_LIMIT + READ_CHUNK)
 
 static const struct {
 	const char *name;
@@ -108,6 +110,34 @@ static long parse_headers(const char *buf, size_t len, long *content_length)
 	return *content_length < 0 ? -1 : end + 4 - buf;
 }
 
+/* Checks the JSON-RPC envelope; what is not a request or notification is answered here. */
+static void dispatch_message(struct rpc_reader *reader, json_t *message)
+{
+	json_t *id, *method, *params, *version;
+
+	if (!json_is_object(message)) {
+		rpc_send_error(json_null(), RPC_INVALID_REQUEST, "a JSON-RPC message must be an object");
+		return;
+	}
+	id = json_object_get(message, "id");
+	method = json_object_get(message, "method");
+	params = json_object_get(message, "params");
+	version = json_object_get(message, "jsonrpc");
+	if (json_is_null(params))
+		params = NULL;	/* some clients send "params": null for no parameters */
+	if (id && !json_is_integer(id) && !json_is_string(id) && !json_is_null(id))
+		id = NULL;
+	if (!json_is_string(version) || strcmp(json_string_value(version), "2.0") ||
+	    !json_is_string(method) || (params && !json_is_object(params) && !json_is_array(params))) {
+		if (method || id)
+			rpc_send_error(id ? json_incref(id) : json_null(), RPC_INVALID_REQUEST,
+				       "not a JSON-RPC 2.0 request: needs \"jsonrpc\":\"2.0\", a string "
+				       "\"method\", and object or array \"params\"");
+		return;	/* a response to nothing we sent: ignore */
+	}
+	reader->on_message(id, json_string_value(method), params, reader->ctx);
+}
+
 static void dispatch_frame(struct rpc_reader *reader, const char *body, size_t len)
 {
 	json_error_t err;
@@ -120,7 +150,7 @@ static void dispatch_frame(struct rpc_reader *reader, const char *body, size_t l
 		rpc_send_error(json_null(), RPC_PARSE_ERROR, text);
 		return;
 	}
-	reader->on_message(message, reader->ctx);
+	dispatch_message(reader, message);
 	json_decref(message);
 }
 
@@ -164,36 +194,68 @@ static void drain_frames(struct rpc_reader *reader)
 	}
 }
 
-int rpc_reader_pump(struct rpc_reader *reader)
+/* Makes room for more bytes: the buffer grows up to BUFFER_LIMIT, which holds the largest
+ * frame drain_frames keeps waiting for (HEADER_LIMIT + RPC_MAX_FRAME) with room to spare. */
+static int reserve(struct rpc_reader *reader)
 {
-	ssize_t n;
-
-	if (reader->cap - reader->len < 65536) {
-		size_t cap = reader->cap ? reader->cap * 2 : 131072;
+	if (reader->cap - reader->len < READ_CHUNK && reader->cap < BUFFER_LIMIT) {
+		size_t cap = reader->cap ? reader->cap * 2 : 2 * READ_CHUNK;
 		char *buf;
 
-		if (cap > RPC_MAX_FRAME + 2 * HEADER_LIMIT + 65536)
-			cap = RPC_MAX_FRAME + 2 * HEADER_LIMIT + 65536;
+		if (cap > BUFFER_LIMIT)
+			cap = BUFFER_LIMIT;
 		buf = realloc(reader->buf, cap);
 		if (!buf)
 			return -ENOMEM;
 		reader->buf = buf;
 		reader->cap = cap;
 	}
-	n = read(reader->fd, reader->buf + reader->len, reader->cap - reader->len);
+	return reader->len < reader->cap ? 0 : -ENOBUFS;
+}
+
+int rpc_reader_feed(struct rpc_reader *reader, const void *data, size_t len)
+{
+	const char *bytes = data;
+
+	while (len) {
+		int err = reserve(reader);
+		size_t n;
+
+		if (err)
+			return err;
+		n = reader->cap - reader->len < len ? reader->cap - reader->len : len;
+		memcpy(reader->buf + reader->len, bytes, n);
+		reader->len += n;
+		bytes += n;
+		len -= n;
+		drain_frames(reader);
+	}
+	return 0;
+}
+
+int rpc_reader_pump(struct rpc_reader *reader)
+{
+	char chunk[READ_CHUNK];
+	ssize_t n = read(reader->fd, chunk, sizeof(chunk));
+
 	if (n == 0)
 		return -EPIPE;
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN ? 0 : -errno;
-	reader->len += n;
-	drain_frames(reader);
-	return 0;
+	return rpc_reader_feed(reader, chunk, n);
+}
+
+static int output_fd = STDOUT_FILENO;
+
+void rpc_set_output_fd(int fd)
+{
+	output_fd = fd;
 }
 
 static void write_all(const char *data, size_t len)
 {
 	while (len) {
-		ssize_t n = write(STDOUT_FILENO, data, len);
+		ssize_t n = write(output_fd, data, len);
 
 		if (n < 0) {
 			if (errno == EINTR)

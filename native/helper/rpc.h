@@ -40,14 +40,19 @@ int rpc_fail(struct rpc_failure *failure, enum rpc_error error, const char *fmt,
 
 struct rpc_reader;
 
-/* Called once per well-formed JSON message. */
-typedef void (*rpc_message_fn)(json_t *message, void *ctx);
+/* Called once per valid JSON-RPC 2.0 message: a request (id set) or a notification (id NULL).
+ * params is an object, an array, or NULL. Anything else is answered by the reader itself. */
+typedef void (*rpc_message_fn)(json_t *id, const char *method, json_t *params, void *ctx);
 
 struct rpc_reader *rpc_reader_new(int fd, rpc_message_fn on_message, void *ctx);
 void rpc_reader_free(struct rpc_reader *reader);
 /* Reads what is available and dispatches complete frames; 0 on progress, -EPIPE at EOF. */
 int rpc_reader_pump(struct rpc_reader *reader);
+/* Takes bytes as if read from the stream, in pieces of any size; 0 or -errno. */
+int rpc_reader_feed(struct rpc_reader *reader, const void *data, size_t len);
 
+/* Where the writers send frames; stdout unless told otherwise (the fuzzer uses /dev/null). */
+void rpc_set_output_fd(int fd);
 /* Writers; all take ownership of the json_t they are given. */
 void rpc_send_result(json_t *id, json_t *result);
 void rpc_send_error(json_t *id, enum rpc_error error, const char *message);

@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "probes.h"
+#include "attach_request.h"
 #include "elf_symbols.h"
 #include "params.h"
 #include "probe.h"
@@ -21,22 +22,6 @@
 
 #define BATCH_LIMIT 4096
 #define STATS_EVERY_TICKS 10	/* ~500 ms */
-#define DEFAULT_STRING_LEN 64
-#define MAX_ARG_NAME 64
-#define MAX_STACK_OFFSET 4096
-
-enum value_type {
-	VALUE_U8, VALUE_U16, VALUE_U32, VALUE_U64,
-	VALUE_S8, VALUE_S16, VALUE_S32, VALUE_S64,
-	VALUE_BOOL, VALUE_CHAR, VALUE_POINTER, VALUE_STRING,
-	VALUE_TYPE_COUNT,
-};
-
-static const char *const value_type_names[VALUE_TYPE_COUNT] = {
-	"u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "bool", "char", "pointer", "string",
-};
-
-static const char *const register_names[] = { "rdi", "rsi", "rdx", "rcx", "r8", "r9" };
 
 struct process_filter {
 	int refs;		/* probes using it; 0: free */
@@ -44,11 +29,6 @@ struct process_filter {
 	bool descendants, from_exec;
 	int pidfd;
 	bool exited;
-};
-
-struct captured_arg {
-	char name[MAX_ARG_NAME + 1];
-	enum value_type type;
 };
 
 struct probe {
@@ -59,7 +39,7 @@ struct probe {
 	int binary_fd;
 	int binary_watch;	/* inotify watch descriptor, -1 if none */
 	char binary[PATH_MAX];
-	char symbol[256];
+	char symbol[MAX_SYMBOL_NAME + 1];
 	bool by_symbol;
 	uint64_t offset, address;
 	bool retprobe, events;
@@ -439,23 +419,13 @@ static int follow_processes(struct engine *engine, struct rpc_failure *failure)
 	return 0;
 }
 
-static struct process_filter *acquire_filter(struct engine *engine, json_t *spec, struct rpc_failure *failure)
+static struct process_filter *acquire_filter(struct engine *engine, const struct filter_request *spec,
+					     struct rpc_failure *failure)
 {
-	static const char *const fields[] = { "pid", "descendants", "fromExec", NULL };
-	struct process_filter wanted = { 0 }, *free_filter = NULL;
-	int64_t pid;
+	struct process_filter wanted = { .pid = spec->pid, .descendants = spec->descendants,
+					 .from_exec = spec->from_exec }, *free_filter = NULL;
 	int filter_id;
 
-	if (params_only(spec, "filter", fields, failure) ||
-	    params_integer(spec, "pid", 1, INT32_MAX, &pid, failure) < 0 ||
-	    params_bool(spec, "descendants", &wanted.descendants, failure) < 0 ||
-	    params_bool(spec, "fromExec", &wanted.from_exec, failure) < 0)
-		return NULL;
-	if (!json_object_get(spec, "pid")) {
-		rpc_fail(failure, RPC_BAD_PARAMS, "filter needs a 'pid'");
-		return NULL;
-	}
-	wanted.pid = pid;
 	for (int i = 0; i < MAX_FILTERS; i++) {
 		struct process_filter *f = &engine->filters[i];
 
@@ -537,100 +507,6 @@ static void release_filter(struct engine *engine, struct process_filter *f)
 
 /* ---- attach ---- */
 
-static int parse_value_type(json_t *field, const char *what, enum value_type *type, struct rpc_failure *failure)
-{
-	const char *name = json_string_value(field);
-
-	for (int t = 0; name && t < VALUE_TYPE_COUNT; t++) {
-		if (!strcmp(name, value_type_names[t])) {
-			*type = t;
-			return 0;
-		}
-	}
-	return rpc_fail(failure, RPC_BAD_PARAMS, "%s must be one of u8, u16, u32, u64, s8, s16, s32, "
-			"s64, bool, char, pointer, string", what);
-}
-
-static int parse_location(json_t *location, struct arg_config *arg, struct rpc_failure *failure)
-{
-	static const char *const fields[] = { "register", "stackOffset", NULL };
-	const char *reg = NULL;
-	int64_t stack_offset = -1;
-
-	if (!json_is_object(location))
-		return rpc_fail(failure, RPC_BAD_PARAMS, "an argument's 'location' must be an object");
-	if (params_only(location, "location", fields, failure) ||
-	    params_string(location, "register", 8, &reg, failure) < 0 ||
-	    params_integer(location, "stackOffset", 0, MAX_STACK_OFFSET, &stack_offset, failure) < 0)
-		return -1;
-	if (!reg == (stack_offset < 0))
-		return rpc_fail(failure, RPC_BAD_PARAMS, "a location is either {register} or {stackOffset}");
-	if (!reg) {
-		arg->location = ARG_STACK;
-		arg->stack_offset = stack_offset;
-		return 0;
-	}
-	for (size_t r = 0; r < sizeof(register_names) / sizeof(register_names[0]); r++) {
-		if (!strcmp(reg, register_names[r])) {
-			arg->location = r;
-			return 0;
-		}
-	}
-	return rpc_fail(failure, RPC_BAD_PARAMS, "register must be one of rdi, rsi, rdx, rcx, r8, r9, not '%s'", reg);
-}
-
-static int parse_capture(json_t *capture, struct probe *probe, struct probe_config *cfg,
-			 struct rpc_failure *failure)
-{
-	static const char *const fields[] = { "args", "ret", "stringLength", NULL };
-	static const char *const arg_fields[] = { "name", "location", "type", NULL };
-	int64_t string_len = DEFAULT_STRING_LEN;
-	json_t *args = NULL, *ret, *arg;
-	size_t i;
-
-	cfg->string_len = DEFAULT_STRING_LEN;
-	if (!capture)
-		return 0;
-	if (params_only(capture, "capture", fields, failure) ||
-	    params_array(capture, "args", MAX_ARGS, &args, failure) < 0 ||
-	    params_integer(capture, "stringLength", 1, MAX_STRING, &string_len, failure) < 0)
-		return -1;
-	cfg->string_len = string_len;
-	json_array_foreach(args, i, arg) {
-		struct captured_arg *captured = &probe->args[i];
-		const char *name = NULL;
-
-		if (!json_is_object(arg))
-			return rpc_fail(failure, RPC_BAD_PARAMS, "capture.args[%zu] must be an object", i);
-		if (params_only(arg, "capture.args[]", arg_fields, failure) ||
-		    params_string(arg, "name", MAX_ARG_NAME, &name, failure) < 0)
-			return -1;
-		if (!name || !*name)
-			return rpc_fail(failure, RPC_BAD_PARAMS, "capture.args[%zu] needs a non-empty 'name'", i);
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(probe->args[j].name, name))
-				return rpc_fail(failure, RPC_BAD_PARAMS, "argument name '%s' appears twice", name);
-		snprintf(captured->name, sizeof(captured->name), "%s", name);
-		if (parse_location(json_object_get(arg, "location"), &cfg->args[i], failure) ||
-		    parse_value_type(json_object_get(arg, "type"), "an argument's 'type'", &captured->type, failure))
-			return -1;
-		cfg->args[i].is_string = captured->type == VALUE_STRING;
-		cfg->has_strings |= cfg->args[i].is_string;
-		probe->has_strings |= cfg->args[i].is_string;
-	}
-	probe->nargs = cfg->nargs = args ? json_array_size(args) : 0;
-	ret = json_object_get(capture, "ret");
-	if (ret && !json_is_null(ret)) {
-		if (parse_value_type(ret, "capture.ret", &probe->ret_type, failure))
-			return -1;
-		if (probe->ret_type == VALUE_STRING)
-			return rpc_fail(failure, RPC_BAD_PARAMS, "a returned string is not captured: "
-					"the memory may be gone once the function returned; use 'pointer'");
-		probe->capture_ret = true;
-	}
-	return 0;
-}
-
 static int free_slot(struct engine *engine)
 {
 	int live = 0, found = -1;
@@ -697,35 +573,29 @@ static json_t *attach_result(const struct probe *probe)
 
 json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure *failure)
 {
-	static const char *const fields[] = { "binary", "symbol", "offset", "filter", "retprobe",
-					      "events", "capture", NULL };
-	struct probe_config cfg = { .emit_events = 1, .filter_uid = (__u32)-1 };
-	struct probe probe = { .used = true, .binary_fd = -1, .binary_watch = -1, .retprobe = true, .events = true };
-	const char *binary = NULL, *symbol = NULL;
-	json_t *filter_spec = NULL, *capture = NULL;
+	struct probe probe = { .used = true, .binary_fd = -1, .binary_watch = -1 };
+	struct attach_request request;
+	struct probe_config cfg;
+	const char *binary, *symbol;
 	struct function_location loc;
 	double started = now_ms();
-	int64_t offset = -1;
+	int64_t offset;
 	__u32 slot;
 	int free;
 
-	if (!json_is_object(params))
-		return rpc_fail(failure, RPC_BAD_PARAMS, "probe/attach takes an object"), NULL;
-	if (params_only(params, "probe/attach", fields, failure) ||
-	    params_string(params, "binary", PATH_MAX - 1, &binary, failure) < 0 ||
-	    params_string(params, "symbol", sizeof(probe.symbol) - 1, &symbol, failure) < 0 ||
-	    params_integer(params, "offset", 0, INT64_MAX, &offset, failure) < 0 ||
-	    params_object(params, "filter", &filter_spec, failure) < 0 ||
-	    params_bool(params, "retprobe", &probe.retprobe, failure) < 0 ||
-	    params_bool(params, "events", &probe.events, failure) < 0 ||
-	    params_object(params, "capture", &capture, failure) < 0)
+	if (attach_request_parse(params, &request, failure))
 		return NULL;
-	if (!binary)
-		return rpc_fail(failure, RPC_BAD_PARAMS, "probe/attach needs 'binary'"), NULL;
-	if (!symbol == (offset < 0))
-		return rpc_fail(failure, RPC_BAD_PARAMS, "probe/attach needs exactly one of 'symbol' and 'offset'"), NULL;
-	if (parse_capture(capture, &probe, &cfg, failure))
-		return NULL;
+	binary = request.binary;
+	symbol = request.symbol;
+	offset = request.offset;
+	cfg = request.cfg;
+	probe.retprobe = request.retprobe;
+	probe.events = request.events;
+	probe.has_strings = cfg.has_strings;
+	probe.nargs = request.nargs;
+	memcpy(probe.args, request.args, sizeof(probe.args));
+	probe.capture_ret = request.capture_ret;
+	probe.ret_type = request.ret_type;
 	free = free_slot(engine);
 	if (free < 0)
 		return rpc_fail(failure, RPC_LIMIT_REACHED, "at most %d probes at once: detach some first",
@@ -747,7 +617,7 @@ json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure 
 			goto fail;
 		probe.offset = offset;
 	}
-	if (filter_spec && !(probe.filter = acquire_filter(engine, filter_spec, failure)))
+	if (request.has_filter && !(probe.filter = acquire_filter(engine, &request.filter, failure)))
 		goto fail;
 
 	cfg.emit_events = probe.events;

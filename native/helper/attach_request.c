@@ -1,0 +1,158 @@
+#include <string.h>
+#include <linux/limits.h>
+#include "attach_request.h"
+#include "params.h"
+
+#define DEFAULT_STRING_LEN 64
+#define MAX_STACK_OFFSET 4096
+
+static const char *const value_type_names[VALUE_TYPE_COUNT] = {
+	"u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "bool", "char", "pointer", "string",
+};
+
+static const char *const register_names[] = { "rdi", "rsi", "rdx", "rcx", "r8", "r9" };
+
+static int parse_value_type(json_t *field, const char *what, enum value_type *type, struct rpc_failure *failure)
+{
+	const char *name = json_string_value(field);
+
+	for (int t = 0; name && t < VALUE_TYPE_COUNT; t++) {
+		if (!strcmp(name, value_type_names[t])) {
+			*type = t;
+			return 0;
+		}
+	}
+	return rpc_fail(failure, RPC_BAD_PARAMS, "%s must be one of u8, u16, u32, u64, s8, s16, s32, "
+			"s64, bool, char, pointer, string", what);
+}
+
+static int parse_location(json_t *location, struct arg_config *arg, struct rpc_failure *failure)
+{
+	static const char *const fields[] = { "register", "stackOffset", NULL };
+	const char *reg = NULL;
+	int64_t stack_offset = -1;
+
+	if (!json_is_object(location))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "an argument's 'location' must be an object");
+	if (params_only(location, "location", fields, failure) ||
+	    params_string(location, "register", 8, &reg, failure) < 0 ||
+	    params_integer(location, "stackOffset", 0, MAX_STACK_OFFSET, &stack_offset, failure) < 0)
+		return -1;
+	if (!reg == (stack_offset < 0))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "a location is either {register} or {stackOffset}");
+	if (!reg) {
+		arg->location = ARG_STACK;
+		arg->stack_offset = stack_offset;
+		return 0;
+	}
+	for (size_t r = 0; r < sizeof(register_names) / sizeof(register_names[0]); r++) {
+		if (!strcmp(reg, register_names[r])) {
+			arg->location = r;
+			return 0;
+		}
+	}
+	return rpc_fail(failure, RPC_BAD_PARAMS, "register must be one of rdi, rsi, rdx, rcx, r8, r9, not '%s'", reg);
+}
+
+static int parse_capture(json_t *capture, struct attach_request *request, struct rpc_failure *failure)
+{
+	static const char *const fields[] = { "args", "ret", "stringLength", NULL };
+	static const char *const arg_fields[] = { "name", "location", "type", NULL };
+	int64_t string_len = DEFAULT_STRING_LEN;
+	struct probe_config *cfg = &request->cfg;
+	json_t *args = NULL, *ret, *arg;
+	size_t i;
+
+	cfg->string_len = DEFAULT_STRING_LEN;
+	if (!capture)
+		return 0;
+	if (params_only(capture, "capture", fields, failure) ||
+	    params_array(capture, "args", MAX_ARGS, &args, failure) < 0 ||
+	    params_integer(capture, "stringLength", 1, MAX_STRING, &string_len, failure) < 0)
+		return -1;
+	cfg->string_len = string_len;
+	json_array_foreach(args, i, arg) {
+		struct captured_arg *captured = &request->args[i];
+		const char *name = NULL;
+
+		if (!json_is_object(arg))
+			return rpc_fail(failure, RPC_BAD_PARAMS, "capture.args[%zu] must be an object", i);
+		if (params_only(arg, "capture.args[]", arg_fields, failure) ||
+		    params_string(arg, "name", MAX_ARG_NAME, &name, failure) < 0)
+			return -1;
+		if (!name || !*name)
+			return rpc_fail(failure, RPC_BAD_PARAMS, "capture.args[%zu] needs a non-empty 'name'", i);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(request->args[j].name, name))
+				return rpc_fail(failure, RPC_BAD_PARAMS, "argument name '%s' appears twice", name);
+		snprintf(captured->name, sizeof(captured->name), "%s", name);
+		if (parse_location(json_object_get(arg, "location"), &cfg->args[i], failure) ||
+		    parse_value_type(json_object_get(arg, "type"), "an argument's 'type'", &captured->type, failure))
+			return -1;
+		cfg->args[i].is_string = captured->type == VALUE_STRING;
+		cfg->has_strings |= cfg->args[i].is_string;
+			}
+	request->nargs = cfg->nargs = args ? json_array_size(args) : 0;
+	ret = json_object_get(capture, "ret");
+	if (ret && !json_is_null(ret)) {
+		if (parse_value_type(ret, "capture.ret", &request->ret_type, failure))
+			return -1;
+		if (request->ret_type == VALUE_STRING)
+			return rpc_fail(failure, RPC_BAD_PARAMS, "a returned string is not captured: "
+					"the memory may be gone once the function returned; use 'pointer'");
+		request->capture_ret = true;
+	}
+	return 0;
+}
+
+static int parse_filter(json_t *spec, struct filter_request *filter, struct rpc_failure *failure)
+{
+	static const char *const fields[] = { "pid", "descendants", "fromExec", NULL };
+	int64_t pid = 0;
+
+	if (params_only(spec, "filter", fields, failure) ||
+	    params_integer(spec, "pid", 1, INT32_MAX, &pid, failure) < 0 ||
+	    params_bool(spec, "descendants", &filter->descendants, failure) < 0 ||
+	    params_bool(spec, "fromExec", &filter->from_exec, failure) < 0)
+		return -1;
+	if (!json_object_get(spec, "pid"))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "filter needs a 'pid'");
+	filter->pid = pid;
+	return 0;
+}
+
+int attach_request_parse(json_t *params, struct attach_request *request, struct rpc_failure *failure)
+{
+	static const char *const fields[] = { "binary", "symbol", "offset", "filter", "retprobe",
+					      "events", "capture", NULL };
+	json_t *filter_spec = NULL, *capture = NULL;
+
+	memset(request, 0, sizeof(*request));
+	request->offset = -1;
+	request->retprobe = request->events = true;
+	request->cfg.filter_uid = (__u32)-1;
+	if (!json_is_object(params))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "probe/attach takes an object");
+	if (params_only(params, "probe/attach", fields, failure) ||
+	    params_string(params, "binary", PATH_MAX - 1, &request->binary, failure) < 0 ||
+	    params_string(params, "symbol", MAX_SYMBOL_NAME, &request->symbol, failure) < 0 ||
+	    params_integer(params, "offset", 0, INT64_MAX, &request->offset, failure) < 0 ||
+	    params_object(params, "filter", &filter_spec, failure) < 0 ||
+	    params_bool(params, "retprobe", &request->retprobe, failure) < 0 ||
+	    params_bool(params, "events", &request->events, failure) < 0 ||
+	    params_object(params, "capture", &capture, failure) < 0)
+		return -1;
+	if (!request->binary)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "probe/attach needs 'binary'");
+	if (!request->symbol == (request->offset < 0))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "probe/attach needs exactly one of 'symbol' and 'offset'");
+	if (parse_capture(capture, request, failure))
+		return -1;
+	request->cfg.emit_events = request->events;
+	if (filter_spec) {
+		if (parse_filter(filter_spec, &request->filter, failure))
+			return -1;
+		request->has_filter = true;
+	}
+	return 0;
+}

@@ -1,0 +1,54 @@
+/* The probe/attach request, read strictly and completely before any file is opened or anything
+ * attached: every field typed and bounded, the capture spec turned into the BPF config. The
+ * helper and its fuzzer (native/fuzz/rpc_fuzz.c) share this code, so what is fuzzed is what runs. */
+#ifndef PROBE_LENS_ATTACH_REQUEST_H
+#define PROBE_LENS_ATTACH_REQUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include <jansson.h>
+#include "probe.h"
+#include "rpc.h"
+
+#define MAX_ARG_NAME 64
+#define MAX_SYMBOL_NAME 255
+
+enum value_type {
+	VALUE_U8, VALUE_U16, VALUE_U32, VALUE_U64,
+	VALUE_S8, VALUE_S16, VALUE_S32, VALUE_S64,
+	VALUE_BOOL, VALUE_CHAR, VALUE_POINTER, VALUE_STRING,
+	VALUE_TYPE_COUNT,
+};
+
+struct captured_arg {
+	char name[MAX_ARG_NAME + 1];
+	enum value_type type;
+};
+
+struct filter_request {
+	pid_t pid;
+	bool descendants, from_exec;
+};
+
+struct attach_request {
+	const char *binary;		/* borrowed from the request's JSON */
+	const char *symbol;		/* NULL: attach at offset */
+	int64_t offset;			/* -1: attach at symbol */
+	bool retprobe, events;
+	bool has_filter;
+	struct filter_request filter;
+	int nargs;
+	struct captured_arg args[MAX_ARGS];
+	bool capture_ret;
+	enum value_type ret_type;
+	/* What the BPF side needs for this request; the process and user filters are the
+	 * engine's to add. */
+	struct probe_config cfg;
+};
+
+/* 0 with request filled, or -1 with failure saying which field is wrong and why. */
+int attach_request_parse(json_t *params, struct attach_request *request, struct rpc_failure *failure);
+
+#endif

@@ -2,6 +2,7 @@
  * over RPC_MAX_FRAME is answered with an error and skipped byte by byte, so one bad client
  * message cannot take the helper down or make it buffer without bound. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,8 +84,26 @@ static void consume(struct rpc_reader *reader, size_t n)
 	reader->len -= n;
 }
 
+/* Reads the decimal value of a Content-Length header, between key and end of line; -1 if it is
+ * not one. Never looks past the line: the buffer is not NUL-terminated. */
+static long parse_length(const char *p, const char *eol)
+{
+	long value = 0;
+
+	while (p < eol && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == eol)
+		return -1;
+	for (; p < eol; p++) {
+		if (*p < '0' || *p > '9' || value > (LONG_MAX - 9) / 10)
+			return -1;
+		value = value * 10 + (*p - '0');
+	}
+	return value;
+}
+
 /* Parses the header block; returns its length (through the blank line), 0 if incomplete,
- * -1 if it is malformed. */
+ * -1 if it is malformed or longer than HEADER_LIMIT. */
 static long parse_headers(const char *buf, size_t len, long *content_length)
 {
 	const char *end = memmem(buf, len, "\r\n\r\n", 4);
@@ -93,17 +112,16 @@ static long parse_headers(const char *buf, size_t len, long *content_length)
 	*content_length = -1;
 	if (!end)
 		return len > HEADER_LIMIT ? -1 : 0;
+	if (end + 4 - buf > HEADER_LIMIT)
+		return -1;
 	while (line < end) {
 		const char *eol = memmem(line, end + 2 - line, "\r\n", 2);
 		static const char key[] = "Content-Length:";
 
-		if (eol - line > (long)sizeof(key) - 1 && !strncasecmp(line, key, sizeof(key) - 1)) {
-			char *num_end;
-			long value = strtol(line + sizeof(key) - 1, &num_end, 10);
-
-			if (num_end != eol || value < 0)
+		if (eol - line >= (long)sizeof(key) - 1 && !strncasecmp(line, key, sizeof(key) - 1)) {
+			*content_length = parse_length(line + sizeof(key) - 1, eol);
+			if (*content_length < 0)
 				return -1;
-			*content_length = value;
 		}
 		line = eol + 2;
 	}

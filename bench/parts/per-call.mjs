@@ -1,0 +1,260 @@
+// Per-call cost of a probe on a tight loop: the fixture calls work() N times and reports ns per
+// call; the same loop runs with no probe, under three bpftrace programs and under probe-lens
+// (events streamed, and counters only). Configurations are interleaved round by round so drift
+// in the VM hits them all alike; each reports its median and every raw figure. probe-lens's
+// exact counters must equal N, and every call and return must be either streamed or reported
+// as dropped, or the run fails.
+//
+// Like for like: probe-lens streaming (args, return value, latency per call, to stdout) is set
+// against bpftrace printing the same per call (printf of tid, comm, time, six args; then return
+// value and latency), and probe-lens --no-events (in-kernel counters and latency histogram)
+// against bpftrace keeping a latency histogram in the kernel. bpftrace count-only is the goal's
+// yardstick. Both tracers filter by pid and their output is read by this process.
+
+import { BenchError, compileFixture, cpuDelta, formatNs, formatRatio, machineBusyCpuSeconds, median, probeLensBin, ratio, round, start, stop, summarize, table, treeCpu, waitForAttachedUprobes, waitForStdoutLine, within } from '../lib.mjs';
+
+export const name = 'perCall';
+
+const REPEATS = Math.max(3, Number(process.env.BENCH_REPEATS ?? 5));
+const CALIBRATION_CALLS = 20_000;
+/** N is chosen so the cheapest probed configuration's loop takes about this long. */
+const TARGET_LOOP_SECONDS = 0.75;
+const ATTACH_TIMEOUT_MS = 30_000;
+const LOOP_TIMEOUT_MS = 120_000;
+const DRAIN_TIMEOUT_MS = 120_000;
+
+const WORK_ARGS = 'arg0, arg1, arg2, arg3, arg4, arg5';
+
+/** Every configuration: what it runs, how it says it is attached, and how its counts are checked. */
+function configurations(binary) {
+  const probe = `uprobe:${binary}:work`;
+  const retprobe = `uretprobe:${binary}:work`;
+  const bpftrace = (program, probes) => ({
+    tool: 'bpftrace',
+    command: (pid) => ['bpftrace', ['-e', program, '-p', String(pid)]],
+    program,
+    // bpftrace prints "Attaching N probes..." before it attaches; bpftool then shows them.
+    ready: async (proc) => {
+      await waitForStdoutLine(proc, (line) => line.startsWith('Attaching'), ATTACH_TIMEOUT_MS, 'bpftrace\'s "Attaching" line');
+      await waitForAttachedUprobes(proc.pid, probes, ATTACH_TIMEOUT_MS);
+    },
+  });
+  const probeLens = (extraArgs) => ({
+    tool: 'probe-lens',
+    command: (pid) => [process.execPath, [probeLensBin, 'probe', `${binary}:work`, '--json', ...extraArgs, '--pid', String(pid)]],
+    ready: (proc) => waitForStdoutLine(proc, (line) => line.includes('"type":"attached"'), ATTACH_TIMEOUT_MS, 'probe-lens\'s "attached" line'),
+    streamsEvents: !extraArgs.includes('--no-events'),
+  });
+  return [
+    { id: 'baseline', label: 'no probe' },
+    {
+      id: 'bpftraceCount',
+      label: 'bpftrace: uprobe, count only',
+      ...bpftrace(`${probe} { @c = count(); }`, 1),
+    },
+    {
+      id: 'bpftraceLatencyHist',
+      label: 'bpftrace: uprobe+uretprobe, latency hist in kernel',
+      ...bpftrace(`${probe} { @start[tid] = nsecs; } ${retprobe} /@start[tid]/ { @lat = hist(nsecs - @start[tid]); delete(@start[tid]); }`, 2),
+    },
+    {
+      id: 'bpftraceStream',
+      label: 'bpftrace: uprobe+uretprobe, printf args+ret+latency',
+      ...bpftrace(
+        `${probe} { @start[tid] = nsecs; printf("call %d %s %lld %ld %ld %ld %ld %ld %ld\\n", tid, comm, nsecs, ${WORK_ARGS}); } ` +
+          `${retprobe} /@start[tid]/ { printf("return %d %ld %lld\\n", tid, retval, nsecs - @start[tid]); delete(@start[tid]); }`,
+        2,
+      ),
+    },
+    { id: 'probeLensEvents', label: 'probe-lens --json: args+ret+latency streamed', ...probeLens([]) },
+    { id: 'probeLensCounters', label: 'probe-lens --json --no-events: counters only', ...probeLens(['--no-events']) },
+  ];
+}
+
+/** One run of one configuration: fixture held, tracer attached, loop released and timed. */
+async function runOnce(binary, config, calls) {
+  const fixture = start(binary, [String(calls)], { keepStdout: true });
+  let tracer;
+  try {
+    if (config.command) {
+      const [command, args] = config.command(fixture.pid);
+      tracer = start(command, args);
+      await config.ready(tracer);
+    }
+    const cpuBefore = tracer ? treeCpu(tracer.pid) : undefined;
+    const readerBefore = process.cpuUsage();
+    const machineBefore = machineBusyCpuSeconds();
+    fixture.child.stdin.end('go\n');
+    const resultLine = await waitForStdoutLine(fixture, (line) => line.startsWith('{'), LOOP_TIMEOUT_MS, 'the fixture\'s result line');
+    const machineDuringLoop = machineBusyCpuSeconds() - machineBefore;
+    const cpuDuringLoop = tracer ? cpuDelta(cpuBefore, treeCpu(tracer.pid)) : undefined;
+    const readerDuringLoop = process.cpuUsage(readerBefore);
+    const fixtureStatus = await fixture.exited;
+    if (fixtureStatus.code !== 0) throw new BenchError(`${fixture.describe()} exited with ${fixtureStatus.signal ?? `code ${fixtureStatus.code}`}`);
+    const loop = JSON.parse(resultLine);
+    const fixtureCpuSeconds = (loop.user_ns + loop.system_ns) / 1e9;
+    const run = {
+      nsPerCall: loop.ns_per_call,
+      cpuNsPerCall: round((loop.user_ns + loop.system_ns) / calls, 1),
+      loop,
+      // Busy CPU time of everything else on the machine while the loop ran (other users' jobs).
+      otherCpuSecondsDuringLoop: round(
+        machineDuringLoop - fixtureCpuSeconds - (cpuDuringLoop ? cpuDuringLoop.user + cpuDuringLoop.system : 0) - (readerDuringLoop.user + readerDuringLoop.system) / 1e6,
+        2,
+      ),
+    };
+    if (!tracer) return run;
+
+    // Until the tracer exits, sample its CPU time: the last sample is its total after the loop.
+    let cpuLast = treeCpu(tracer.pid);
+    const sampler = setInterval(() => (cpuLast = treeCpu(tracer.pid)), 50);
+    // Both tracers end by themselves once the process they watch has exited and they have drained.
+    const tracerStatus = (await within(tracer.exited, DRAIN_TIMEOUT_MS)) ?? (await stop(tracer));
+    clearInterval(sampler);
+    const reader = process.cpuUsage(readerBefore);
+    Object.assign(run, {
+      tracerCpuDuringLoop: cpuDuringLoop,
+      tracerCpuTotal: cpuDelta(cpuBefore, cpuLast),
+      // This process reads the tracer's output; bpftrace writing line by line makes that dearer.
+      benchReaderCpuSeconds: round((reader.user + reader.system) / 1e6, 2),
+      drainMs: round(Number(tracerStatus.atNs - fixtureStatus.atNs) / 1e6, 1),
+      outputBytes: tracer.stdout.bytes,
+      outputLines: tracer.stdout.newlines,
+      ...(config.tool === 'bpftrace' ? bpftraceCounts(config, tracer, tracerStatus) : probeLensCounts(config, tracer, tracerStatus, calls)),
+    });
+    return run;
+  } finally {
+    if (tracer) await stop(tracer);
+    await stop(fixture);
+  }
+}
+
+function bpftraceCounts(config, tracer, status) {
+  if (status.code !== 0 && status.signal === null) throw new BenchError(`bpftrace exited with code ${status.code}: ${tracer.stderr.text().trim()}`);
+  const lost = [...tracer.stderr.text().matchAll(/Lost (\d+) events/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+  const lines = tracer.stdout.lastLines();
+  const counted = {};
+  const count = lines.find((line) => line.startsWith('@c: '));
+  if (count) counted.calls = Number(count.slice(4));
+  const buckets = lines.filter((line) => /^\[.*\)\s+\d+ \|/.test(line));
+  if (buckets.length) counted.returns = buckets.reduce((sum, line) => sum + Number(line.match(/\)\s+(\d+) \|/)[1]), 0);
+  return { counted, lostEvents: lost };
+}
+
+function probeLensCounts(config, tracer, status, calls) {
+  const summaryText = tracer.stdout.lastLines().findLast((line) => line.includes('"type":"summary"'));
+  if (status.code !== 0 || !summaryText) {
+    throw new BenchError(`probe-lens exited with ${status.signal ?? `code ${status.code}`} ${summaryText ? '' : 'without a summary line'}: ${tracer.stderr.text().trim()}`);
+  }
+  const [summary] = JSON.parse(summaryText).probes;
+  if (summary.calls !== calls || summary.returns !== calls) {
+    throw new BenchError(`${config.label}: counted ${summary.calls} calls and ${summary.returns} returns, expected exactly ${calls} of each`);
+  }
+  // Lines: one "attached", one per streamed call or return, one summary.
+  const streamed = tracer.stdout.newlines - 2;
+  const expected = !config.streamsEvents ? 0 : summary.calls + summary.returns - summary.dropped;
+  if (streamed !== expected) {
+    throw new BenchError(`${config.label}: streamed ${streamed} event lines, but calls + returns − dropped = ${expected} (unreported loss)`);
+  }
+  return { counted: { calls: summary.calls, returns: summary.returns }, dropped: summary.dropped, streamedEvents: streamed, latencyNs: summary.latency_ns };
+}
+
+async function calibrate(binary, configs) {
+  const probe = configs.find((config) => config.id === 'bpftraceCount');
+  const run = await runOnce(binary, probe, CALIBRATION_CALLS);
+  const calls = Math.max(10_000, Math.min(50_000_000, Math.round((TARGET_LOOP_SECONDS * 1e9) / run.nsPerCall / 1000) * 1000));
+  return { calls, calibration: { config: probe.id, calls: CALIBRATION_CALLS, nsPerCall: run.nsPerCall, targetLoopSeconds: TARGET_LOOP_SECONDS } };
+}
+
+export async function run(context) {
+  const binary = await compileFixture('tight-loop', context.tmpDir);
+  const configs = configurations(binary);
+  const { calls, calibration } = process.env.BENCH_CALLS ? { calls: Number(process.env.BENCH_CALLS), calibration: 'BENCH_CALLS' } : await calibrate(binary, configs);
+
+  const runs = Object.fromEntries(configs.map((config) => [config.id, []]));
+  for (let round = 0; round < REPEATS; round++) {
+    for (const config of configs) runs[config.id].push(await runOnce(binary, config, calls));
+  }
+
+  const results = { calls, repeats: REPEATS, calibration, fixture: 'bench/fixtures/tight-loop.c (gcc -O2)', configurations: {} };
+  for (const config of configs) {
+    const configRuns = runs[config.id];
+    results.configurations[config.id] = {
+      label: config.label,
+      ...(config.program ? { program: config.program } : {}),
+      nsPerCall: summarize(configRuns.map((run) => run.nsPerCall)),
+      cpuNsPerCall: summarize(configRuns.map((run) => run.cpuNsPerCall)),
+      runs: configRuns,
+    };
+  }
+  // Overhead = probed − no probe, on wall time (what the program feels) and on the fixture's own
+  // CPU time (the same without time spent waiting for a CPU other jobs held).
+  const baseline = results.configurations.baseline;
+  for (const entry of Object.values(results.configurations)) {
+    entry.overheadNsPerCall = summarize(entry.nsPerCall.raw.map((ns) => round(ns - baseline.nsPerCall.median, 1)));
+    entry.cpuOverheadNsPerCall = summarize(entry.cpuNsPerCall.raw.map((ns) => round(ns - baseline.cpuNsPerCall.median, 1)));
+  }
+  const pairs = {
+    probeLensEventsVsBpftraceCountOnly: ['probeLensEvents', 'bpftraceCount'],
+    probeLensEventsVsBpftraceStream: ['probeLensEvents', 'bpftraceStream'],
+    probeLensEventsVsBpftraceLatencyHist: ['probeLensEvents', 'bpftraceLatencyHist'],
+    probeLensCountersVsBpftraceCountOnly: ['probeLensCounters', 'bpftraceCount'],
+    probeLensCountersVsBpftraceLatencyHist: ['probeLensCounters', 'bpftraceLatencyHist'],
+  };
+  const ratios = (key) =>
+    Object.fromEntries(Object.entries(pairs).map(([name, [a, b]]) => [name, round(ratio(results.configurations[a][key].median, results.configurations[b][key].median))]));
+  results.ratios = ratios('overheadNsPerCall');
+  results.cpuRatios = ratios('cpuOverheadNsPerCall');
+  results.goals = {
+    perCallCostVsBpftraceCountOnly: {
+      goal: '≤ 1.0×',
+      probeLensEvents: results.ratios.probeLensEventsVsBpftraceCountOnly,
+      probeLensCounters: results.ratios.probeLensCountersVsBpftraceCountOnly,
+    },
+  };
+  return results;
+}
+
+function medianOf(runs, pick) {
+  const values = runs.map(pick).filter((value) => value !== undefined && value !== null);
+  return values.length ? median(values) : null;
+}
+
+export function report(results) {
+  const rows = Object.values(results.configurations).map((entry) => {
+    const { runs } = entry;
+    const probed = runs[0].drainMs !== undefined;
+    const dropped = runs[0].dropped !== undefined ? String(medianOf(runs, (run) => run.dropped)) : runs[0].lostEvents ? `lost ${medianOf(runs, (run) => run.lostEvents)}` : null;
+    return [
+      entry.label,
+      formatNs(entry.nsPerCall.median),
+      entry.nsPerCall.raw.map((ns) => (ns / 1000).toFixed(2)).join(' / '),
+      formatNs(entry.overheadNsPerCall.median),
+      formatNs(entry.cpuOverheadNsPerCall.median),
+      `${medianOf(runs, (run) => run.loop.elapsed_ns / 1e9).toFixed(2)} s`,
+      probed ? `${medianOf(runs, (run) => run.tracerCpuDuringLoop.user + run.tracerCpuDuringLoop.system).toFixed(2)} s` : null,
+      probed ? `${medianOf(runs, (run) => run.benchReaderCpuSeconds).toFixed(2)} s` : null,
+      `${medianOf(runs, (run) => run.otherCpuSecondsDuringLoop).toFixed(2)} s`,
+      probed ? `${medianOf(runs, (run) => run.drainMs).toFixed(0)} ms` : null,
+      dropped,
+    ];
+  });
+  const { ratios, cpuRatios } = results;
+  const line = (text, key, goal) => {
+    const value = ratios[key];
+    const verdict = goal === undefined || value === null ? '(like for like)' : `goal ≤ ${goal.toFixed(1)}× ${value <= goal ? '(met)' : '(not met)'}`;
+    return `${text.padEnd(48)}${formatRatio(value)} (on CPU time: ${formatRatio(cpuRatios[key])})  ${verdict}`;
+  };
+  return [
+    `Per-call cost: tight loop, N = ${results.calls} calls, ${results.repeats} runs each; medians, raw runs in µs/call`,
+    table(['configuration', 'ns/call', 'raw µs/call', 'overhead', 'CPU overhead', 'loop', 'tracer CPU', 'reader CPU', "others' CPU", 'drain', 'dropped'], rows),
+    '(overhead: wall ns/call − no probe; CPU overhead: the fixture\'s own user+system ns/call − no probe;',
+    ' tracer CPU, others\' CPU: seconds used during the loop by the tracer and by everything else on the machine;',
+    ' reader CPU: this process reading the tracer\'s output, loop and drain)',
+    '',
+    line('probe-lens events / bpftrace count-only', 'probeLensEventsVsBpftraceCountOnly', 1),
+    line('probe-lens counters / bpftrace count-only', 'probeLensCountersVsBpftraceCountOnly', 1),
+    line('probe-lens events / bpftrace printf stream', 'probeLensEventsVsBpftraceStream'),
+    line('probe-lens counters / bpftrace latency hist', 'probeLensCountersVsBpftraceLatencyHist'),
+  ].join('\n');
+}

@@ -187,3 +187,49 @@ int open_process_as(const struct requester *who, pid_t pid, struct rpc_failure *
 	}
 	return pidfd;
 }
+
+/* The group named by the administrator's config, or -1 when there is none we can trust. */
+static gid_t configured_kernel_group(void)
+{
+	char line[256], name[128];
+	struct stat st;
+	gid_t gid = (gid_t)-1;
+	FILE *config = fopen(KERNEL_PROBES_CONFIG, "re");
+
+	if (!config)
+		return gid;
+	if (fstat(fileno(config), &st) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		fprintf(stderr, "probe-lens-helper: ignoring %s: it must be owned by root and writable only by root\n",
+			KERNEL_PROBES_CONFIG);
+		fclose(config);
+		return gid;
+	}
+	while (fgets(line, sizeof(line), config)) {
+		struct group *group;
+
+		if (sscanf(line, " kernel-probes-group = %127s", name) == 1 && (group = getgrnam(name)))
+			gid = group->gr_gid;
+	}
+	fclose(config);
+	return gid;
+}
+
+int check_kernel_probes_allowed(const struct requester *who, struct rpc_failure *failure)
+{
+	gid_t allowed = who->uid == 0 ? 0 : configured_kernel_group();
+	struct passwd *pw = getpwuid(who->uid);
+	gid_t groups[256];
+	int count = 256;
+
+	if (who->uid == 0)
+		return 0;
+	if (allowed != (gid_t)-1 && pw && getgrouplist(pw->pw_name, pw->pw_gid, groups, &count) >= 0) {
+		for (int i = 0; i < count; i++)
+			if (groups[i] == allowed)
+				return 0;
+	}
+	return rpc_fail(failure, RPC_PERMISSION_DENIED,
+			"kernel probes see every process on the system, so only root may use them, unless an "
+			"administrator allows a group in " KERNEL_PROBES_CONFIG " ('kernel-probes-group = NAME'); "
+			"uid %u is not allowed", who->uid);
+}

@@ -23,6 +23,12 @@ bool helper_is_privileged(void);
 int open_binary_as(const struct requester *who, const char *path, char *canonical,
 		   size_t canonical_size, struct rpc_failure *failure);
 
+/* Kernel probes see every process: root may use them, and others only where an administrator
+ * allowed it in KERNEL_PROBES_CONFIG (root-owned, not writable by others) with a line
+ * `kernel-probes-group = GROUP` naming a group the requester belongs to. */
+#define KERNEL_PROBES_CONFIG "/etc/probe-lens/helper.conf"
+int check_kernel_probes_allowed(const struct requester *who, struct rpc_failure *failure);
+
 /* Checks that pid is alive and belongs to the requester (root: any); returns a pidfd. */
 int open_process_as(const struct requester *who, pid_t pid, struct rpc_failure *failure);
 

@@ -105,9 +105,13 @@ async function runOnce(binary, config, calls) {
     };
     if (!tracer) return run;
 
-    // Until the tracer exits, sample its CPU time: the last sample is its total after the loop.
+    // Until the tracer exits, sample its CPU time every 50 ms; the last sample in which every
+    // one of its processes is still there stands for its total (a gone helper reads as 0).
     let cpuLast = treeCpu(tracer.pid);
-    const sampler = setInterval(() => (cpuLast = treeCpu(tracer.pid)), 50);
+    const sampler = setInterval(() => {
+      const sample = treeCpu(tracer.pid);
+      if (Object.keys(cpuLast.byProcess).every((name) => name in sample.byProcess)) cpuLast = sample;
+    }, 50);
     // Both tracers end by themselves once the process they watch has exited and they have drained.
     const tracerStatus = (await within(tracer.exited, DRAIN_TIMEOUT_MS)) ?? (await stop(tracer));
     clearInterval(sampler);

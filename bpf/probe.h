@@ -17,14 +17,27 @@ enum arg_location {
 	ARG_REG_RCX,
 	ARG_REG_R8,
 	ARG_REG_R9,
-	ARG_STACK,
+	ARG_STACK,		/* offset: bytes above the stack pointer at entry */
+	ARG_RETURN_REG,		/* rax at a uretprobe or kretprobe */
+	ARG_FUNC_ARG,		/* fentry/fexit: offset is the argument's index */
+	ARG_FUNC_RET,		/* fexit: the return value */
+	ARG_CTX_FIELD,		/* tracepoint: size bytes at offset in the record */
+	ARG_CTX_DATA_LOC,	/* tracepoint __data_loc string: its u32 locator is at offset */
+	ARG_CTX_INLINE,		/* tracepoint char array: the string is at offset in the record */
+};
+
+enum string_source {
+	STRING_NONE,
+	STRING_USER,		/* the value points into the process */
+	STRING_KERNEL,		/* the value points into the kernel */
 };
 
 struct arg_config {
 	__u8 location;		/* enum arg_location */
-	__u8 is_string;		/* read a NUL-terminated user string at the value */
-	__u16 pad;
-	__s32 stack_offset;	/* ARG_STACK: bytes above the stack pointer at entry */
+	__u8 string;		/* enum string_source: read a NUL-terminated string at the value */
+	__u8 size;		/* ARG_CTX_FIELD: 1, 2, 4 or 8 */
+	__u8 pad;
+	__s32 offset;
 };
 
 /* One per probe slot; the slot is the attach cookie. */
@@ -37,6 +50,7 @@ struct probe_config {
 	__u32 filter_tgid;	/* 0: any process */
 	__u32 filter_uid;	/* (__u32)-1: any user */
 	struct arg_config args[MAX_ARGS];
+	struct arg_config ret;
 };
 
 /* Exact per-probe counters, per CPU; the helper sums them. */

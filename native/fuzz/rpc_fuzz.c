@@ -40,8 +40,8 @@ static void on_message(json_t *id, const char *method, json_t *params, void *ctx
 		json_array_append_new(args, json_pack("{s:s, s:i, s:i, s:i, s:b}", "name", request.args[i].name,
 						      "type", request.args[i].type,
 						      "location", request.cfg.args[i].location,
-						      "stackOffset", request.cfg.args[i].stack_offset,
-						      "string", request.cfg.args[i].is_string));
+						      "stackOffset", request.cfg.args[i].offset,
+						      "string", request.cfg.args[i].string));
 	rpc_send_result(json_incref(id),
 			json_pack("{s:s, s:s?, s:I, s:b, s:b, s:i, s:o}", "binary", request.binary,
 				  "symbol", request.symbol, "offset", (json_int_t)request.offset,

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 #include <linux/limits.h>
 #include "attach_request.h"
@@ -9,6 +10,11 @@
 static const char *const value_type_names[VALUE_TYPE_COUNT] = {
 	"u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "bool", "char", "pointer", "string",
 };
+
+const char *value_type_name(enum value_type type)
+{
+	return type < VALUE_TYPE_COUNT ? value_type_names[type] : "unknown";
+}
 
 static const char *const register_names[] = { "rdi", "rsi", "rdx", "rcx", "r8", "r9" };
 
@@ -42,7 +48,7 @@ static int parse_location(json_t *location, struct arg_config *arg, struct rpc_f
 		return rpc_fail(failure, RPC_BAD_PARAMS, "a location is either {register} or {stackOffset}");
 	if (!reg) {
 		arg->location = ARG_STACK;
-		arg->stack_offset = stack_offset;
+		arg->offset = stack_offset;
 		return 0;
 	}
 	for (size_t r = 0; r < sizeof(register_names) / sizeof(register_names[0]); r++) {
@@ -89,9 +95,9 @@ static int parse_capture(json_t *capture, struct attach_request *request, struct
 		if (parse_location(json_object_get(arg, "location"), &cfg->args[i], failure) ||
 		    parse_value_type(json_object_get(arg, "type"), "an argument's 'type'", &captured->type, failure))
 			return -1;
-		cfg->args[i].is_string = captured->type == VALUE_STRING;
-		cfg->has_strings |= cfg->args[i].is_string;
-			}
+		cfg->args[i].string = captured->type == VALUE_STRING ? STRING_USER : STRING_NONE;
+		cfg->has_strings |= captured->type == VALUE_STRING;
+	}
 	request->nargs = cfg->nargs = args ? json_array_size(args) : 0;
 	ret = json_object_get(capture, "ret");
 	if (ret && !json_is_null(ret)) {
@@ -121,10 +127,61 @@ static int parse_filter(json_t *spec, struct filter_request *filter, struct rpc_
 	return 0;
 }
 
+/* Exactly one target field names what to probe. */
+static int parse_target(json_t *params, struct attach_request *request, struct rpc_failure *failure)
+{
+	const char *tracepoint = NULL, *mechanism = NULL, *colon;
+	int given;
+
+	if (params_string(params, "binary", PATH_MAX - 1, &request->binary, failure) < 0 ||
+	    params_string(params, "symbol", MAX_SYMBOL_NAME, &request->symbol, failure) < 0 ||
+	    params_integer(params, "offset", 0, INT64_MAX, &request->offset, failure) < 0 ||
+	    params_string(params, "kernelFunction", MAX_SYMBOL_NAME, &request->kernel_function, failure) < 0 ||
+	    params_string(params, "mechanism", 8, &mechanism, failure) < 0 ||
+	    params_string(params, "tracepoint", 2 * MAX_SYMBOL_NAME, &tracepoint, failure) < 0 ||
+	    params_string(params, "syscall", MAX_SYMBOL_NAME, &request->syscall, failure) < 0)
+		return -1;
+	given = !!request->binary + !!request->kernel_function + !!tracepoint + !!request->syscall;
+	if (given != 1)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "probe/attach needs exactly one of 'binary', "
+				"'kernelFunction', 'tracepoint' and 'syscall'");
+	if (!request->binary && (request->symbol || request->offset >= 0))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "'symbol' and 'offset' go with 'binary'");
+	if (!request->kernel_function && mechanism)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "'mechanism' goes with 'kernelFunction'");
+	if (request->binary) {
+		request->target = TARGET_USER_FUNCTION;
+		if (!request->symbol == (request->offset < 0))
+			return rpc_fail(failure, RPC_BAD_PARAMS, "probe/attach needs exactly one of 'symbol' and 'offset'");
+	} else if (request->kernel_function) {
+		request->target = TARGET_KERNEL_FUNCTION;
+		if (!mechanism || !strcmp(mechanism, "auto"))
+			request->mechanism = MECHANISM_AUTO;
+		else if (!strcmp(mechanism, "fentry"))
+			request->mechanism = MECHANISM_FENTRY;
+		else if (!strcmp(mechanism, "kprobe"))
+			request->mechanism = MECHANISM_KPROBE;
+		else
+			return rpc_fail(failure, RPC_BAD_PARAMS, "'mechanism' must be auto, fentry or kprobe");
+	} else if (tracepoint) {
+		request->target = TARGET_TRACEPOINT;
+		colon = strchr(tracepoint, ':');
+		if (!colon || colon == tracepoint || !colon[1] || colon - tracepoint > MAX_SYMBOL_NAME)
+			return rpc_fail(failure, RPC_BAD_PARAMS, "'tracepoint' is CATEGORY:NAME, e.g. sched:sched_process_exec");
+		snprintf(request->tracepoint_category, sizeof(request->tracepoint_category), "%.*s",
+			 (int)(colon - tracepoint), tracepoint);
+		request->tracepoint_name = colon + 1;
+	} else {
+		request->target = TARGET_SYSCALL;
+	}
+	return 0;
+}
+
 int attach_request_parse(json_t *params, struct attach_request *request, struct rpc_failure *failure)
 {
-	static const char *const fields[] = { "binary", "symbol", "offset", "filter", "retprobe",
-					      "events", "capture", NULL };
+	static const char *const fields[] = { "binary", "symbol", "offset", "kernelFunction", "mechanism",
+					      "tracepoint", "syscall", "filter", "retprobe", "events",
+					      "capture", NULL };
 	json_t *filter_spec = NULL, *capture = NULL;
 
 	memset(request, 0, sizeof(*request));
@@ -133,19 +190,17 @@ int attach_request_parse(json_t *params, struct attach_request *request, struct 
 	request->cfg.filter_uid = (__u32)-1;
 	if (!json_is_object(params))
 		return rpc_fail(failure, RPC_BAD_PARAMS, "probe/attach takes an object");
-	if (params_only(params, "probe/attach", fields, failure) ||
-	    params_string(params, "binary", PATH_MAX - 1, &request->binary, failure) < 0 ||
-	    params_string(params, "symbol", MAX_SYMBOL_NAME, &request->symbol, failure) < 0 ||
-	    params_integer(params, "offset", 0, INT64_MAX, &request->offset, failure) < 0 ||
+	if (params_only(params, "probe/attach", fields, failure) || parse_target(params, request, failure) ||
 	    params_object(params, "filter", &filter_spec, failure) < 0 ||
 	    params_bool(params, "retprobe", &request->retprobe, failure) < 0 ||
 	    params_bool(params, "events", &request->events, failure) < 0 ||
 	    params_object(params, "capture", &capture, failure) < 0)
 		return -1;
-	if (!request->binary)
-		return rpc_fail(failure, RPC_BAD_PARAMS, "probe/attach needs 'binary'");
-	if (!request->symbol == (request->offset < 0))
-		return rpc_fail(failure, RPC_BAD_PARAMS, "probe/attach needs exactly one of 'symbol' and 'offset'");
+	/* Kernel types come from BTF and tracefs, not from the client. */
+	if (request->target != TARGET_USER_FUNCTION && capture &&
+	    (json_object_get(capture, "args") || json_object_get(capture, "ret")))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "kernel probes take their arguments from kernel BTF or "
+				"tracefs: 'capture' may only set 'stringLength'");
 	if (parse_capture(capture, request, failure))
 		return -1;
 	request->cfg.emit_events = request->events;

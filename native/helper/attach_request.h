@@ -32,10 +32,31 @@ struct filter_request {
 	bool descendants, from_exec;
 };
 
+enum target_kind {
+	TARGET_USER_FUNCTION,		/* binary + symbol or offset: uprobe/uretprobe */
+	TARGET_KERNEL_FUNCTION,		/* fentry/fexit, else kprobe/kretprobe */
+	TARGET_TRACEPOINT,
+	TARGET_SYSCALL,			/* sys_enter_NAME + sys_exit_NAME */
+};
+
+/* Which mechanism a kernel function probe may use. */
+enum kernel_mechanism {
+	MECHANISM_AUTO,			/* fentry where the kernel allows it, else kprobe */
+	MECHANISM_FENTRY,
+	MECHANISM_KPROBE,
+};
+
 struct attach_request {
-	const char *binary;		/* borrowed from the request's JSON */
+	enum target_kind target;
+	/* All strings are borrowed from the request's JSON. */
+	const char *binary;
 	const char *symbol;		/* NULL: attach at offset */
 	int64_t offset;			/* -1: attach at symbol */
+	const char *kernel_function;
+	enum kernel_mechanism mechanism;
+	char tracepoint_category[MAX_SYMBOL_NAME + 1];
+	const char *tracepoint_name;	/* points into the request's "CATEGORY:NAME" */
+	const char *syscall;
 	bool retprobe, events;
 	bool has_filter;
 	struct filter_request filter;
@@ -47,6 +68,9 @@ struct attach_request {
 	 * engine's to add. */
 	struct probe_config cfg;
 };
+
+/* "u8", "s64", "string", … as the protocol spells them. */
+const char *value_type_name(enum value_type type);
 
 /* 0 with request filled, or -1 with failure saying which field is wrong and why. */
 int attach_request_parse(json_t *params, struct attach_request *request, struct rpc_failure *failure);

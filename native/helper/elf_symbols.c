@@ -7,6 +7,7 @@
 #include <gelf.h>
 #include <libelf.h>
 #include "elf_symbols.h"
+#include "nearest.h"
 
 struct lookup {
 	const char *name;
@@ -15,42 +16,8 @@ struct lookup {
 	int matches;		/* distinct addresses */
 	uint64_t other_address;
 	bool saw_symtab, saw_functions;
-	char nearest[128];
-	unsigned nearest_distance;
+	struct nearest nearest;
 };
-
-static unsigned edit_distance(const char *a, const char *b, unsigned give_up)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned row[129];
-
-	if (la > 128 || lb > 128)
-		return give_up;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		unsigned diagonal = row[0], best;
-
-		row[0] = i;
-		best = row[0];
-		for (size_t j = 1; j <= lb; j++) {
-			unsigned up = row[j];
-			unsigned cost = diagonal + (a[i - 1] != b[j - 1]);
-
-			row[j] = cost;
-			if (up + 1 < row[j])
-				row[j] = up + 1;
-			if (row[j - 1] + 1 < row[j])
-				row[j] = row[j - 1] + 1;
-			diagonal = up;
-			if (row[j] < best)
-				best = row[j];
-		}
-		if (best >= give_up)
-			return give_up;
-	}
-	return row[lb];
-}
 
 /* Symbol names may carry a version (printf@@GLIBC_2.2.5) in .symtab. */
 static bool name_matches(const struct lookup *lk, const char *sym)
@@ -105,13 +72,8 @@ static void scan_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr, struct l
 				lk->other_address = sym.st_value;
 				lk->matches++;
 			}
-		} else if (lk->nearest_distance > 1) {
-			unsigned d = edit_distance(lk->name, name, lk->nearest_distance);
-
-			if (d < lk->nearest_distance) {
-				lk->nearest_distance = d;
-				snprintf(lk->nearest, sizeof(lk->nearest), "%.*s", (int)strcspn(name, "@"), name);
-			}
+		} else {
+			nearest_consider(&lk->nearest, name);
 		}
 	}
 }
@@ -137,13 +99,14 @@ static Elf *elf_open(int fd, const char *path, struct rpc_failure *failure)
 int elf_find_function(int fd, const char *path, const char *name, struct function_location *loc,
 		      struct rpc_failure *failure)
 {
-	struct lookup lk = { .name = name, .name_len = strlen(name), .nearest_distance = 4 };
+	struct lookup lk = { .name = name, .name_len = strlen(name) };
 	int shtypes[] = { SHT_SYMTAB, SHT_DYNSYM };
 	Elf *elf = elf_open(fd, path, failure);
 	int err = -1;
 
 	if (!elf)
 		return -1;
+	nearest_init(&lk.nearest, name);
 	for (size_t t = 0; t < 2 && !lk.matches; t++) {
 		Elf_Scn *scn = NULL;
 
@@ -177,10 +140,10 @@ int elf_find_function(int fd, const char *path, const char *name, struct functio
 		rpc_fail(failure, RPC_SYMBOL_NOT_FOUND,
 			 "'%s' is not among the exported functions of %s, and the file is stripped "
 			 "(no .symtab), so its internal functions cannot be found%s%s%s", name, path,
-			 lk.nearest[0] ? ". Did you mean '" : "", lk.nearest, lk.nearest[0] ? "'?" : "");
+			 lk.nearest.best[0] ? ". Did you mean '" : "", lk.nearest.best, lk.nearest.best[0] ? "'?" : "");
 	} else {
 		rpc_fail(failure, RPC_SYMBOL_NOT_FOUND, "no function '%s' in %s%s%s%s", name, path,
-			 lk.nearest[0] ? ". Did you mean '" : "", lk.nearest, lk.nearest[0] ? "'?" : "");
+			 lk.nearest.best[0] ? ". Did you mean '" : "", lk.nearest.best, lk.nearest.best[0] ? "'?" : "");
 	}
 	elf_end(elf);
 	return err;

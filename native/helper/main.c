@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include "access.h"
 #include "capabilities.h"
+#include "kernel_catalog.h"
 #include "params.h"
 #include "probes.h"
 #include "rpc.h"
@@ -84,7 +85,7 @@ static json_t *handle_initialize(struct helper *helper, json_t *params, struct r
 	helper->events_per_second = rate;
 	capabilities_measure(&helper->capabilities);
 	if (helper->capabilities.privileged) {
-		helper->engine = engine_new(&helper->who, &helper->engine_failure);
+		helper->engine = engine_new(&helper->who, &helper->capabilities, &helper->engine_failure);
 		if (helper->engine) {
 			engine_set_event_limit(helper->engine, rate);
 			engine_set_fd_watcher(helper->engine, watch_pidfd, helper);
@@ -120,9 +121,6 @@ static bool ready_for_probes(struct helper *helper, struct rpc_failure *failure)
 		*failure = helper->engine_failure;
 		return false;
 	}
-	if (!helper->capabilities.uprobe.available)
-		return rpc_fail(failure, RPC_FEATURE_UNAVAILABLE, "uprobes: %s",
-				helper->capabilities.uprobe.reason), false;
 	return true;
 }
 
@@ -142,6 +140,8 @@ static json_t *handle_request(struct helper *helper, const char *method, json_t 
 		return ready_for_probes(helper, failure) ? engine_attach(helper->engine, params, failure) : NULL;
 	if (!strcmp(method, "probe/detach"))
 		return ready_for_probes(helper, failure) ? engine_detach(helper->engine, params, failure) : NULL;
+	if (!strcmp(method, "probe/kernelCatalog"))
+		return ready_for_probes(helper, failure) ? kernel_catalog(&helper->capabilities, params, failure) : NULL;
 	if (!strcmp(method, "probe/list"))
 		return ready_for_probes(helper, failure) ? engine_list(helper->engine, params, failure) : NULL;
 	rpc_fail(failure, RPC_METHOD_NOT_FOUND, "unknown method '%s'", method);

@@ -13,70 +13,18 @@
 #include <linux/limits.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "probes.h"
-#include "attach_request.h"
-#include "elf_symbols.h"
+#include "engine.h"
 #include "params.h"
-#include "probe.h"
 #include "probe.skel.h"
+#include "kfunc.skel.h"
 
 #define BATCH_LIMIT 4096
 #define STATS_EVERY_TICKS 10	/* ~500 ms */
 
-struct process_filter {
-	int refs;		/* probes using it; 0: free */
-	pid_t pid;
-	bool descendants, from_exec;
-	int pidfd;
-	bool exited;
-};
-
-struct probe {
-	bool used;
-	bool live;		/* links attached; false once its process ended */
-	unsigned int id;
-	struct bpf_link *entry_link, *return_link;
-	int binary_fd;
-	int binary_watch;	/* inotify watch descriptor, -1 if none */
-	char binary[PATH_MAX];
-	char symbol[MAX_SYMBOL_NAME + 1];
-	bool by_symbol;
-	uint64_t offset, address;
-	bool retprobe, events;
-	bool has_strings;
-	int nargs;
-	struct captured_arg args[MAX_ARGS];
-	bool capture_ret;
-	enum value_type ret_type;
-	struct process_filter *filter;	/* NULL: no process filter */
-	double attach_ms;
-	uint64_t helper_dropped;	/* over the event-rate limit */
-	uint64_t last_sent_calls, last_sent_returns, last_sent_dropped;
-};
-
-struct engine {
-	struct requester who;
-	struct probe_bpf *skel;
-	struct ring_buffer *ring;
-	int inotify_fd;		/* tells us when a probed binary is rebuilt */
-	bool following_processes;	/* fork/exec/exit programs attached */
-	struct probe probes[MAX_PROBES];
-	struct process_filter filters[MAX_FILTERS];
-	unsigned int next_id;
-	int ncpus;
-	struct probe_stats *percpu;	/* scratch for map reads */
-	json_t *batch;
-	long events_per_second;
-	long events_this_second;
-	time_t current_second;
-	unsigned int ticks;
-	watch_fd_fn watch_fd;
-	void *watch_ctx;
-};
-
 static int handle_record(void *ctx, void *data, size_t size);
 
-struct engine *engine_new(const struct requester *who, struct rpc_failure *failure)
+struct engine *engine_new(const struct requester *who, const struct capability_report *capabilities,
+			  struct rpc_failure *failure)
 {
 	struct engine *engine = calloc(1, sizeof(*engine));
 	int err;
@@ -86,6 +34,7 @@ struct engine *engine_new(const struct requester *who, struct rpc_failure *failu
 		return NULL;
 	}
 	engine->who = *who;
+	engine->capabilities = *capabilities;
 	engine->inotify_fd = -1;
 	engine->next_id = 1;
 	engine->events_per_second = DEFAULT_EVENTS_PER_SECOND;
@@ -528,135 +477,40 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static int attach_links(struct engine *engine, struct probe *probe, int slot, struct rpc_failure *failure)
+pid_t probe_perf_pid(const struct probe *probe)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = slot);
-	char fd_path[64];
-	/* A plain pid filter lets the kernel skip other processes before any trap reaches BPF. */
-	pid_t pid = probe->filter && !probe->filter->descendants && !probe->filter->from_exec
-		? probe->filter->pid : -1;
-	int err;
+	return probe->filter && !probe->filter->descendants && !probe->filter->from_exec ? probe->filter->pid : -1;
+}
 
-	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", probe->binary_fd);
-	probe->entry_link = bpf_program__attach_uprobe_opts(probe->has_strings
-							    ? engine->skel->progs.probe_entry_sleepable
-							    : engine->skel->progs.probe_entry,
-							    pid, fd_path, probe->offset, &opts);
-	if (probe->entry_link && probe->retprobe) {
-		opts.retprobe = true;
-		probe->return_link = bpf_program__attach_uprobe_opts(engine->skel->progs.probe_return, pid,
-								     fd_path, probe->offset, &opts);
-	}
-	if (probe->entry_link && (!probe->retprobe || probe->return_link))
-		return 0;
-	err = -errno;
+int attach_failure(int err, const char *what, struct rpc_failure *failure)
+{
 	if (err == -EPERM || err == -EACCES)
-		return rpc_fail(failure, RPC_NO_PRIVILEGE, "the kernel refused the uprobe on %s (%s): "
-				"the helper needs root, or CAP_BPF and CAP_PERFMON", probe->binary, strerror(-err));
+		return rpc_fail(failure, RPC_NO_PRIVILEGE, "the kernel refused %s (%s): the helper needs root, "
+				"or CAP_BPF and CAP_PERFMON, and a kernel not in lockdown", what, strerror(-err));
 	if (err == -ESRCH)
-		return rpc_fail(failure, RPC_NO_SUCH_PROCESS, "process %d exited before the probe was attached",
-				pid);
-	return rpc_fail(failure, RPC_ATTACH_FAILED, "the kernel refused the uprobe on %s at offset 0x%lx: %s",
-			probe->binary, (unsigned long)probe->offset, strerror(-err));
+		return rpc_fail(failure, RPC_NO_SUCH_PROCESS, "the process exited before %s was attached", what);
+	return rpc_fail(failure, RPC_ATTACH_FAILED, "the kernel refused %s: %s", what, strerror(-err));
+}
+
+static const struct target_ops *target_ops_for(enum target_kind target)
+{
+	switch (target) {
+	case TARGET_USER_FUNCTION: return &user_function_target;
+	case TARGET_KERNEL_FUNCTION: return &kernel_function_target;
+	case TARGET_TRACEPOINT: return &tracepoint_target;
+	case TARGET_SYSCALL: return &syscall_target;
+	}
+	return NULL;
 }
 
 static json_t *attach_result(const struct probe *probe)
 {
-	return json_pack("{s:I, s:s, s:b, s:s, s:o, s:I, s:o, s:f}",
-			 "probe", (json_int_t)probe->id, "kind", "uprobe", "retprobe", probe->retprobe,
-			 "binary", probe->binary,
-			 "symbol", probe->by_symbol ? json_string(probe->symbol) : json_null(),
-			 "offset", (json_int_t)probe->offset,
-			 "address", probe->by_symbol ? json_integer(probe->address) : json_null(),
-			 "attachMs", probe->attach_ms);
+	json_t *result = json_pack("{s:I, s:s, s:b, s:f}", "probe", (json_int_t)probe->id, "kind", probe->kind,
+				   "retprobe", probe->retprobe, "attachMs", probe->attach_ms);
+
+	probe->ops->describe(probe, result);
+	return result;
 }
-
-json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure *failure)
-{
-	struct probe probe = { .used = true, .binary_fd = -1, .binary_watch = -1 };
-	struct attach_request request;
-	struct probe_config cfg;
-	const char *binary, *symbol;
-	struct function_location loc;
-	double started = now_ms();
-	int64_t offset;
-	__u32 slot;
-	int free;
-
-	if (attach_request_parse(params, &request, failure))
-		return NULL;
-	binary = request.binary;
-	symbol = request.symbol;
-	offset = request.offset;
-	cfg = request.cfg;
-	probe.retprobe = request.retprobe;
-	probe.events = request.events;
-	probe.has_strings = cfg.has_strings;
-	probe.nargs = request.nargs;
-	memcpy(probe.args, request.args, sizeof(probe.args));
-	probe.capture_ret = request.capture_ret;
-	probe.ret_type = request.ret_type;
-	free = free_slot(engine);
-	if (free < 0)
-		return rpc_fail(failure, RPC_LIMIT_REACHED, "at most %d probes at once: detach some first",
-				MAX_LIVE_PROBES), NULL;
-	slot = free;
-
-	probe.binary_fd = open_binary_as(&engine->who, binary, probe.binary, sizeof(probe.binary), failure);
-	if (probe.binary_fd < 0)
-		return NULL;
-	if (symbol) {
-		if (elf_find_function(probe.binary_fd, binary, symbol, &loc, failure))
-			goto fail;
-		probe.by_symbol = true;
-		snprintf(probe.symbol, sizeof(probe.symbol), "%s", symbol);
-		probe.address = loc.address;
-		probe.offset = loc.file_offset;
-	} else {
-		if (elf_check_offset(probe.binary_fd, binary, offset, failure))
-			goto fail;
-		probe.offset = offset;
-	}
-	if (request.has_filter && !(probe.filter = acquire_filter(engine, &request.filter, failure)))
-		goto fail;
-
-	cfg.emit_events = probe.events;
-	if (engine->who.uid != 0)
-		cfg.filter_uid = engine->who.uid;	/* others' processes stay private */
-	if (probe.filter) {
-		if (probe.filter->descendants || probe.filter->from_exec)
-			cfg.filter_id = probe.filter - engine->filters + 1;
-		else
-			cfg.filter_tgid = probe.filter->pid;
-	}
-	{
-		struct probe_stats zero[engine->ncpus > 0 ? engine->ncpus : 1];
-
-		memset(zero, 0, sizeof(zero));
-		bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_stats), &slot, zero, BPF_ANY);
-	}
-	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_configs), &slot, &cfg, BPF_ANY);
-
-	probe.id = engine->next_id++;
-	engine->probes[slot] = probe;
-	if (attach_links(engine, &engine->probes[slot], slot, failure)) {
-		release_probe(engine, &engine->probes[slot]);
-		return NULL;
-	}
-	engine->probes[slot].live = true;
-	/* A rebuild unlinks or rewrites the file: either ends the probe (see engine_on_inotify). */
-	engine->probes[slot].binary_watch = inotify_add_watch(engine->inotify_fd, engine->probes[slot].binary,
-							      IN_ATTRIB | IN_MODIFY | IN_DONT_FOLLOW);
-	engine->probes[slot].attach_ms = now_ms() - started;
-	return attach_result(&engine->probes[slot]);
-fail:
-	if (probe.filter)
-		release_filter(engine, probe.filter);
-	close(probe.binary_fd);
-	return NULL;
-}
-
-/* ---- detach, end, list ---- */
 
 static void unlink_probe(struct probe *probe)
 {
@@ -666,18 +520,6 @@ static void unlink_probe(struct probe *probe)
 	probe->live = false;
 }
 
-/* inotify gives one watch per inode: probes on the same file share it. */
-static bool watch_shared(const struct engine *engine, const struct probe *probe)
-{
-	for (int slot = 0; slot < MAX_PROBES; slot++) {
-		const struct probe *other = &engine->probes[slot];
-
-		if (other != probe && other->used && other->binary_watch == probe->binary_watch)
-			return true;
-	}
-	return false;
-}
-
 static void release_probe(struct engine *engine, struct probe *probe)
 {
 	static const struct probe_config disabled;
@@ -685,13 +527,58 @@ static void release_probe(struct engine *engine, struct probe *probe)
 
 	unlink_probe(probe);
 	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_configs), &slot, &disabled, BPF_ANY);
-	if (probe->binary_watch >= 0 && !watch_shared(engine, probe))
-		inotify_rm_watch(engine->inotify_fd, probe->binary_watch);
+	if (probe->ops)
+		probe->ops->release(engine, probe);
 	if (probe->filter)
 		release_filter(engine, probe->filter);
-	if (probe->binary_fd >= 0)
-		close(probe->binary_fd);
 	memset(probe, 0, sizeof(*probe));
+}
+
+json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure *failure)
+{
+	struct attach_request request;
+	struct probe *probe;
+	struct probe_config cfg;
+	double started = now_ms();
+	int free;
+	__u32 slot;
+
+	if (attach_request_parse(params, &request, failure))
+		return NULL;
+	free = free_slot(engine);
+	if (free < 0)
+		return rpc_fail(failure, RPC_LIMIT_REACHED, "at most %d probes at once: detach some first",
+				MAX_LIVE_PROBES), NULL;
+	slot = free;
+	probe = &engine->probes[slot];
+	*probe = (struct probe){ .used = true, .binary_fd = -1, .binary_watch = -1, .ops = target_ops_for(request.target),
+				 .retprobe = request.retprobe, .events = request.events };
+	cfg = request.cfg;
+	if (probe->ops->prepare(engine, probe, &request, &cfg, failure) ||
+	    (request.has_filter && !(probe->filter = acquire_filter(engine, &request.filter, failure))))
+		goto fail;
+	if (probe->filter) {
+		if (probe->filter->descendants || probe->filter->from_exec)
+			cfg.filter_id = probe->filter - engine->filters + 1;
+		else
+			cfg.filter_tgid = probe->filter->pid;
+	}
+	{
+		struct probe_stats zero[engine->ncpus > 0 ? engine->ncpus : 1];
+
+		memset(zero, 0, sizeof(zero));
+		bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_stats), &slot, zero, BPF_ANY);
+	}
+	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_configs), &slot, &cfg, BPF_ANY);
+	if (probe->ops->attach(engine, probe, slot, failure))
+		goto fail;
+	probe->id = engine->next_id++;
+	probe->live = true;
+	probe->attach_ms = now_ms() - started;
+	return attach_result(probe);
+fail:
+	release_probe(engine, probe);
+	return NULL;
 }
 
 static struct probe *find_probe(struct engine *engine, json_t *params, struct rpc_failure *failure)

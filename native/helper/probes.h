@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <jansson.h>
 #include "access.h"
+#include "capabilities.h"
 #include "rpc.h"
 
 #define MAX_LIVE_PROBES 128
@@ -14,7 +15,8 @@
 struct engine;
 
 /* Loads the BPF programs; fails with the reason when the kernel or our privileges say no. */
-struct engine *engine_new(const struct requester *who, struct rpc_failure *failure);
+struct engine *engine_new(const struct requester *who, const struct capability_report *capabilities,
+			  struct rpc_failure *failure);
 void engine_free(struct engine *engine);
 
 void engine_set_event_limit(struct engine *engine, long events_per_second);

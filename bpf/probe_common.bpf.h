@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What every probe kind shares: the maps, the process filter, the per-thread entry stacks
+ * that pair returns with calls (recursion included), exact counters, and the records.
+ * Included by probe.bpf.c (uprobes, kprobes, tracepoints) and kfunc.bpf.c (fentry/fexit,
+ * loaded once per kernel function; the helper points its maps at probe.bpf.c's). */
+#ifndef PROBE_LENS_PROBE_COMMON_BPF_H
+#define PROBE_LENS_PROBE_COMMON_BPF_H
+
+#include "probe.h"
+
+/* How a program's context is laid out; a constant at every call, so the compiler keeps only
+ * the reads that are valid for the program type. */
+enum ctx_kind {
+	CTX_PT_REGS,		/* uprobe, kprobe */
+	CTX_FUNC_ARGS,		/* fentry, fexit */
+	CTX_TRACEPOINT,		/* raw record of a tracepoint */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_PROBES);
+	__type(key, __u32);
+	__type(value, struct probe_config);
+} probe_configs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MAX_PROBES);
+	__type(key, __u32);
+	__type(value, struct probe_stats);
+} probe_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);	/* tgid */
+	__type(value, struct traced_process);
+} traced_processes SEC(".maps");
+
+struct frame {
+	__u64 ts_ns;
+	__u32 slot;
+	__u32 pad;
+};
+
+struct thread_stack {
+	__u32 depth;		/* frames in use */
+	__u32 overflow;		/* entries past MAX_DEPTH, popped first */
+	struct frame frames[MAX_DEPTH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);	/* tid */
+	__type(value, struct thread_stack);
+} thread_stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+static const struct thread_stack empty_stack;
+
+static __always_inline __u32 log2_u64(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xFFFFFFFF) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+static __always_inline bool process_selected(const struct probe_config *cfg, __u32 tgid)
+{
+	if (cfg->filter_uid != (__u32)-1 && (__u32)bpf_get_current_uid_gid() != cfg->filter_uid)
+		return false;
+	if (cfg->filter_id) {
+		struct traced_process *traced = bpf_map_lookup_elem(&traced_processes, &tgid);
+		__u64 bit = 1ULL << ((cfg->filter_id - 1) & (MAX_FILTERS - 1));
+
+		return traced && (traced->member_of & traced->active_for & bit);
+	}
+	return !cfg->filter_tgid || cfg->filter_tgid == tgid;
+}
+
+static __always_inline __u64 read_regs_value(struct pt_regs *regs, const struct arg_config *arg)
+{
+	__u64 value = 0;
+
+	switch (arg->location) {
+	case ARG_REG_RDI: return PT_REGS_PARM1(regs);
+	case ARG_REG_RSI: return PT_REGS_PARM2(regs);
+	case ARG_REG_RDX: return PT_REGS_PARM3(regs);
+	case ARG_REG_RCX: return PT_REGS_PARM4(regs);
+	case ARG_REG_R8: return PT_REGS_PARM5(regs);
+	case ARG_REG_R9: return regs->r9;	/* libbpf 1.1 has no PT_REGS_PARM6 */
+	case ARG_RETURN_REG: return PT_REGS_RC(regs);
+	case ARG_STACK:
+		bpf_probe_read_user(&value, sizeof(value), (void *)(PT_REGS_SP(regs) + arg->offset));
+		return value;
+	}
+	return 0;
+}
+
+static __always_inline __u64 read_func_value(void *ctx, const struct arg_config *arg)
+{
+	__u64 value = 0;
+
+	if (arg->location == ARG_FUNC_RET)
+		bpf_get_func_ret(ctx, &value);
+	else
+		bpf_get_func_arg(ctx, arg->offset & 15, &value);
+	return value;
+}
+
+static __always_inline __u64 read_tracepoint_value(void *ctx, const struct arg_config *arg)
+{
+	__u64 value = 0;
+	__u32 locator = 0;
+
+	if (arg->location == ARG_CTX_INLINE)
+		return (__u64)ctx + (arg->offset & 0xffff);
+	if (arg->location == ARG_CTX_DATA_LOC) {
+		/* low 16 bits: offset of the string in the record */
+		bpf_probe_read_kernel(&locator, sizeof(locator), ctx + (arg->offset & 0xffff));
+		return (__u64)ctx + (locator & 0xffff);
+	}
+	switch (arg->size) {
+	case 1: bpf_probe_read_kernel(&value, 1, ctx + (arg->offset & 0xffff)); return (__s8)value;
+	case 2: bpf_probe_read_kernel(&value, 2, ctx + (arg->offset & 0xffff)); return (__s16)value;
+	case 4: bpf_probe_read_kernel(&value, 4, ctx + (arg->offset & 0xffff)); return (__s32)value;
+	default: bpf_probe_read_kernel(&value, 8, ctx + (arg->offset & 0xffff)); return value;
+	}
+}
+
+static __always_inline __u64 read_value(void *ctx, enum ctx_kind kind, const struct arg_config *arg)
+{
+	if (kind == CTX_PT_REGS)
+		return read_regs_value(ctx, arg);
+	if (kind == CTX_FUNC_ARGS)
+		return read_func_value(ctx, arg);
+	return read_tracepoint_value(ctx, arg);
+}
+
+/* A string the process has not touched yet (a literal on a page never faulted in) cannot be
+ * read without faulting; only a sleepable program may fault, so it touches the page first. */
+static __always_inline void read_string(char *dst, __u32 len, __u64 ptr, __u8 source, bool sleepable)
+{
+	char byte;
+
+	dst[0] = '\0';
+	if (source == STRING_KERNEL) {
+		bpf_probe_read_kernel_str(dst, len, (void *)ptr);
+		return;
+	}
+	if (sleepable)
+		bpf_copy_from_user(&byte, 1, (void *)ptr);
+	bpf_probe_read_user_str(dst, len, (void *)ptr);
+}
+
+static __always_inline void fill_header(struct event *e, __u8 type, __u32 slot, __u64 id, __u64 now)
+{
+	e->type = type;
+	e->flags = 0;
+	e->slot = slot;
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->ts_ns = now;
+	e->latency_ns = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+}
+
+static __always_inline void emit_call(void *ctx, enum ctx_kind kind, const struct probe_config *cfg,
+				      struct probe_stats *stats, __u32 slot, __u64 id, __u64 now,
+				      bool sleepable)
+{
+	struct event_with_strings *big = NULL;
+	struct event *e;
+	__u32 len = cfg->string_len;
+
+	if (cfg->has_strings) {
+		big = bpf_ringbuf_reserve(&events, sizeof(*big), 0);
+		e = big ? &big->base : NULL;
+	} else {
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	}
+	if (!e) {
+		__sync_fetch_and_add(&stats->dropped, 1);
+		return;
+	}
+	fill_header(e, EVENT_CALL, slot, id, now);
+	if (len > MAX_STRING)
+		len = MAX_STRING;
+	for (int i = 0; i < MAX_ARGS; i++) {
+		if (i >= cfg->nargs)
+			break;
+		e->values[i] = read_value(ctx, kind, &cfg->args[i]);
+		if (big && cfg->args[i].string)
+			read_string(big->strings[i], len, e->values[i], cfg->args[i].string, sleepable);
+	}
+	if (big)
+		e->flags |= EVENT_HAS_STRINGS;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* A call: count it, push its entry time, and send its record. */
+static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slot, bool sleepable)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct probe_config *cfg = bpf_map_lookup_elem(&probe_configs, &slot);
+	struct probe_stats *stats = bpf_map_lookup_elem(&probe_stats, &slot);
+	struct thread_stack *stack;
+	__u32 tid = (__u32)id;
+	__u64 now;
+
+	if (!cfg || !stats || !process_selected(cfg, id >> 32))
+		return 0;
+	now = bpf_ktime_get_ns();
+	__sync_fetch_and_add(&stats->calls, 1);
+
+	stack = bpf_map_lookup_elem(&thread_stacks, &tid);
+	if (!stack) {
+		bpf_map_update_elem(&thread_stacks, &tid, &empty_stack, BPF_NOEXIST);
+		stack = bpf_map_lookup_elem(&thread_stacks, &tid);
+	}
+	if (stack) {
+		__u32 depth = stack->depth;
+
+		if (depth < MAX_DEPTH) {
+			stack->frames[depth].ts_ns = now;
+			stack->frames[depth].slot = slot;
+			stack->depth = depth + 1;
+		} else {
+			stack->overflow++;
+		}
+	}
+
+	if (cfg->emit_events)
+		emit_call(ctx, kind, cfg, stats, slot, id, now, sleepable);
+	return 0;
+}
+
+/* A return: count it, pair it with the newest entry of the same probe on this thread for its
+ * latency, and send its record. */
+static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 slot)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct probe_config *cfg = bpf_map_lookup_elem(&probe_configs, &slot);
+	struct probe_stats *stats = bpf_map_lookup_elem(&probe_stats, &slot);
+	struct thread_stack *stack;
+	__u32 tid = (__u32)id;
+	__u64 now, latency = 0;
+	bool paired = false;
+	struct event *e;
+
+	if (!cfg || !stats || !process_selected(cfg, id >> 32))
+		return 0;
+	now = bpf_ktime_get_ns();
+	__sync_fetch_and_add(&stats->returns, 1);
+
+	stack = bpf_map_lookup_elem(&thread_stacks, &tid);
+	if (stack) {
+		__u32 depth = stack->depth;
+
+		if (stack->overflow) {
+			stack->overflow--;
+		} else if (depth > 0 && depth <= MAX_DEPTH &&
+			   stack->frames[depth - 1].slot == slot) {
+			latency = now - stack->frames[depth - 1].ts_ns;
+			stack->depth = depth - 1;
+			paired = true;
+		}
+	}
+	if (paired)
+		__sync_fetch_and_add(&stats->latency_hist[log2_u64(latency) & (LATENCY_BUCKETS - 1)], 1);
+
+	if (!cfg->emit_events)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&stats->dropped, 1);
+		return 0;
+	}
+	fill_header(e, EVENT_RETURN, slot, id, now);
+	e->values[0] = read_value(ctx, kind, &cfg->ret);
+	if (paired) {
+		e->flags |= EVENT_LATENCY_KNOWN;
+		e->latency_ns = latency;
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+#endif

@@ -1,0 +1,109 @@
+/* User-space functions: uprobe + uretprobe on a function of an ELF file the requester may
+ * read. The file is opened once, as the requester, and probed through that descriptor, so a
+ * path swapped after the check changes nothing; a rebuild of the file ends the probe. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/inotify.h>
+#include <bpf/libbpf.h>
+#include "elf_symbols.h"
+#include "engine.h"
+#include "probe.skel.h"
+
+static int prepare_user_function(struct engine *engine, struct probe *probe, const struct attach_request *request,
+				 struct probe_config *cfg, struct rpc_failure *failure)
+{
+	struct function_location loc;
+
+	if (!engine->capabilities.uprobe.available)
+		return rpc_fail(failure, RPC_FEATURE_UNAVAILABLE, "uprobes: %s", engine->capabilities.uprobe.reason);
+	probe->kind = "uprobe";
+	probe->binary_fd = open_binary_as(&engine->who, request->binary, probe->binary, sizeof(probe->binary), failure);
+	if (probe->binary_fd < 0)
+		return -1;
+	if (request->symbol) {
+		if (elf_find_function(probe->binary_fd, request->binary, request->symbol, &loc, failure))
+			return -1;
+		probe->by_symbol = true;
+		snprintf(probe->symbol, sizeof(probe->symbol), "%s", request->symbol);
+		probe->address = loc.address;
+		probe->offset = loc.file_offset;
+	} else {
+		if (elf_check_offset(probe->binary_fd, request->binary, request->offset, failure))
+			return -1;
+		probe->offset = request->offset;
+	}
+	probe->nargs = request->nargs;
+	memcpy(probe->args, request->args, sizeof(probe->args));
+	probe->capture_ret = request->capture_ret;
+	probe->ret_type = request->ret_type;
+	cfg->ret.location = ARG_RETURN_REG;
+	if (engine->who.uid != 0)
+		cfg->filter_uid = engine->who.uid;	/* others' processes stay private */
+	return 0;
+}
+
+static int attach_user_function(struct engine *engine, struct probe *probe, __u32 slot, struct rpc_failure *failure)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = slot);
+	bool has_strings = false;
+	pid_t pid = probe_perf_pid(probe);
+	char fd_path[64], what[PATH_MAX + 64];
+
+	for (int i = 0; i < probe->nargs; i++)
+		has_strings |= probe->args[i].type == VALUE_STRING;
+	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", probe->binary_fd);
+	probe->entry_link = bpf_program__attach_uprobe_opts(has_strings
+							    ? engine->skel->progs.probe_entry_sleepable
+							    : engine->skel->progs.probe_entry,
+							    pid, fd_path, probe->offset, &opts);
+	if (probe->entry_link && probe->retprobe) {
+		opts.retprobe = true;
+		probe->return_link = bpf_program__attach_uprobe_opts(engine->skel->progs.probe_return, pid,
+								     fd_path, probe->offset, &opts);
+	}
+	if (probe->entry_link && (!probe->retprobe || probe->return_link)) {
+		/* A rebuild unlinks or rewrites the file: either ends the probe (engine_on_inotify). */
+		probe->binary_watch = inotify_add_watch(engine->inotify_fd, probe->binary,
+							IN_ATTRIB | IN_MODIFY | IN_DONT_FOLLOW);
+		return 0;
+	}
+	snprintf(what, sizeof(what), "the uprobe on %s at offset 0x%lx", probe->binary, (unsigned long)probe->offset);
+	return attach_failure(-errno, what, failure);
+}
+
+static void describe_user_function(const struct probe *probe, json_t *result)
+{
+	json_object_set_new(result, "binary", json_string(probe->binary));
+	json_object_set_new(result, "symbol", probe->by_symbol ? json_string(probe->symbol) : json_null());
+	json_object_set_new(result, "offset", json_integer(probe->offset));
+	json_object_set_new(result, "address", probe->by_symbol ? json_integer(probe->address) : json_null());
+}
+
+/* inotify gives one watch per inode: probes on the same file share it. */
+static bool watch_shared(const struct engine *engine, const struct probe *probe)
+{
+	for (int slot = 0; slot < MAX_PROBES; slot++) {
+		const struct probe *other = &engine->probes[slot];
+
+		if (other != probe && other->used && other->binary_watch == probe->binary_watch)
+			return true;
+	}
+	return false;
+}
+
+static void release_user_function(struct engine *engine, struct probe *probe)
+{
+	if (probe->binary_watch >= 0 && !watch_shared(engine, probe))
+		inotify_rm_watch(engine->inotify_fd, probe->binary_watch);
+	if (probe->binary_fd >= 0)
+		close(probe->binary_fd);
+}
+
+const struct target_ops user_function_target = {
+	.prepare = prepare_user_function,
+	.attach = attach_user_function,
+	.describe = describe_user_function,
+	.release = release_user_function,
+};

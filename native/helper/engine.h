@@ -1,0 +1,105 @@
+/* The engine's insides, shared by the probe table (probes.c) and the target kinds that
+ * attach probes (attach_user.c, attach_kernel.c). Not for main.c: see probes.h. */
+#ifndef PROBE_LENS_ENGINE_H
+#define PROBE_LENS_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <linux/limits.h>
+#include <jansson.h>
+#include "access.h"
+#include "attach_request.h"
+#include "capabilities.h"
+#include "probe.h"
+#include "probes.h"
+#include "rpc.h"
+
+struct process_filter {
+	int refs;		/* probes using it; 0: free */
+	pid_t pid;
+	bool descendants, from_exec;
+	int pidfd;
+	bool exited;
+};
+
+struct engine;
+struct probe;
+
+/* One kind of target. prepare() validates and resolves the request and fills the BPF config's
+ * capture; attach() creates the links once the config is in the map; describe() adds the
+ * kind's fields to attach results; release() frees what prepare() and attach() took. */
+struct target_ops {
+	int (*prepare)(struct engine *engine, struct probe *probe, const struct attach_request *request,
+		       struct probe_config *cfg, struct rpc_failure *failure);
+	int (*attach)(struct engine *engine, struct probe *probe, __u32 slot, struct rpc_failure *failure);
+	void (*describe)(const struct probe *probe, json_t *result);
+	void (*release)(struct engine *engine, struct probe *probe);
+};
+
+extern const struct target_ops user_function_target, kernel_function_target, tracepoint_target,
+	syscall_target;
+
+struct probe {
+	bool used;
+	bool live;		/* links attached; false once ended */
+	unsigned int id;
+	const struct target_ops *ops;
+	const char *kind;	/* as reported: uprobe, fentry, kprobe, tracepoint */
+	struct bpf_link *entry_link, *return_link;
+	bool retprobe, events;
+	int nargs;
+	struct captured_arg args[MAX_ARGS];
+	bool capture_ret;
+	enum value_type ret_type;
+	struct process_filter *filter;	/* NULL: no process filter */
+	double attach_ms;
+	uint64_t helper_dropped;	/* over the event-rate limit */
+	uint64_t last_sent_calls, last_sent_returns, last_sent_dropped;
+
+	/* user functions */
+	int binary_fd;
+	int binary_watch;	/* inotify watch descriptor, -1 if none */
+	char binary[PATH_MAX];
+	char symbol[MAX_SYMBOL_NAME + 1];
+	bool by_symbol;
+	uint64_t offset, address;
+
+	/* kernel functions, tracepoints, syscalls */
+	struct kfunc_bpf *kfunc;	/* fentry/fexit: loaded for this function alone */
+	enum kernel_mechanism mechanism;
+	char kernel_target[2 * MAX_SYMBOL_NAME + 2];	/* function, CATEGORY:NAME, or syscall */
+	char signature[512];
+	char not_captured[160];		/* why some parameters are not shown */
+	char fallback[2 * MAX_SYMBOL_NAME + 320];	/* why fentry was not used, when it was wanted */
+};
+
+struct engine {
+	struct requester who;
+	struct capability_report capabilities;
+	struct probe_bpf *skel;
+	struct ring_buffer *ring;
+	int inotify_fd;		/* tells us when a probed binary is rebuilt */
+	bool following_processes;	/* fork/exec/exit programs attached */
+	struct probe probes[MAX_PROBES];
+	struct process_filter filters[MAX_FILTERS];
+	unsigned int next_id;
+	int ncpus;
+	struct probe_stats *percpu;	/* scratch for map reads */
+	json_t *batch;
+	long events_per_second;
+	long events_this_second;
+	time_t current_second;
+	unsigned int ticks;
+	watch_fd_fn watch_fd;
+	void *watch_ctx;
+};
+
+/* The pid a perf-event attach can be limited to: a plain pid filter lets the kernel skip other
+ * processes before a trap reaches BPF; trees of processes are filtered in BPF. */
+pid_t probe_perf_pid(const struct probe *probe);
+
+/* Maps -errno from an attach to a failure naming what was refused. */
+int attach_failure(int err, const char *what, struct rpc_failure *failure);
+
+#endif

@@ -22,4 +22,5 @@ for dir in test/unit test/native test/probe test/kernel; do
 done
 stage "tests: ${suites[*]}"
 # One file at a time: the probe suites share the kernel's uprobe machinery and the CPU budget.
-node --test --test-concurrency=1 "${suites[@]}"
+# A hung test fails after 10 minutes instead of eating the whole CI run.
+node --test --test-concurrency=1 --test-timeout=600000 "${suites[@]}"

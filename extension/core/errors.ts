@@ -15,7 +15,23 @@ export type ClientErrorCode =
   /** The helper stopped or broke the protocol while we still needed it. */
   | 'helper-failed'
   /** The program after `--` cannot be found or started. */
-  | 'command-not-found';
+  | 'command-not-found'
+  /** Symbols (native addon): the file is ELF but broken (truncated, corrupt sections or DWARF). */
+  | 'corrupt'
+  /** Symbols: a source position was asked of a binary without DWARF. */
+  | 'no-dwarf'
+  /** Symbols: the binary's DWARF names no such source file. */
+  | 'file-not-in-binary'
+  /** Symbols: the source line is in no function of the binary. */
+  | 'no-function-at-line'
+  /** Symbols: a name or path means several things; the message lists them. */
+  | 'ambiguous'
+  /** Symbols: no binary was built from the source file (workspace scan, settings, launch.json). */
+  | 'no-binary-for-source'
+  /** The symbol addon is not built or does not load. */
+  | 'symbols-unavailable'
+  /** The symbol addon failed unexpectedly (a bug, or out of memory). */
+  | 'symbols-failed';
 
 export type ErrorCode = HelperErrorCode | ClientErrorCode;
 
@@ -41,6 +57,12 @@ const BAD_USAGE_OR_TARGET: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'stripped',
   'symbol-not-found',
   'no-such-process',
+  'corrupt',
+  'no-dwarf',
+  'file-not-in-binary',
+  'no-function-at-line',
+  'ambiguous',
+  'no-binary-for-source',
 ]);
 
 const MISSING_PRIVILEGE_OR_FEATURE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([

@@ -1,0 +1,215 @@
+// The one place that finds and loads the symbol addon (native/addon: libelf/libdw behind N-API)
+// and gives its answers TypeScript types. Every function returns a promise (the reading happens
+// off the main thread); a failure becomes a ProbeLensError with the addon's stable code.
+
+import { ProbeLensError, type ErrorCode } from './errors';
+import type { ArgLocation, ValueType } from './protocol';
+
+/** Where the built addon is looked for, relative to the bundle that loads it (out/*.js, out/test-core/*.mjs). */
+const ADDON_FILE = 'probe-lens-symbols.node';
+const ADDON_CANDIDATES = [`./${ADDON_FILE}`, `../${ADDON_FILE}`];
+/** Overrides the search, e.g. for an addon built elsewhere. */
+export const ADDON_ENV = 'PROBE_LENS_SYMBOLS_ADDON';
+
+export type ElfKind = 'executable' | 'pie-executable' | 'shared-library' | 'object' | 'core' | 'other';
+
+export interface BinaryInfo {
+  /** Canonical path. */
+  path: string;
+  kind: ElfKind;
+  machine: string;
+  buildId: string | null;
+  debugLink: string | null;
+  /** The separate debug file the DWARF came from (build-id or .gnu_debuglink), if not the binary. */
+  debugFile: string | null;
+  hasSymtab: boolean;
+  hasDynsym: boolean;
+  hasDwarf: boolean;
+  /** No symbol table and no DWARF: only exported symbols, if any. */
+  stripped: boolean;
+  /** Why there are no parameter names and types, and how to get them; null with DWARF. */
+  noDwarfReason: string | null;
+  functionCount: number;
+  sourceFileCount: number;
+  warnings: string[];
+}
+
+export interface InlineSite {
+  address: number;
+  fileOffset: number | null;
+  /** Where the call was written. */
+  file: string | null;
+  line: number | null;
+  /** The out-of-line function the copy sits in (demangled). */
+  caller: string | null;
+}
+
+export interface FunctionInfo {
+  /** The symbol (mangled for C++), or the DWARF name when there is no symbol. */
+  name: string;
+  demangled: string;
+  /** Virtual address in the ELF file; null for a function that exists only inlined. */
+  address: number | null;
+  /** Where a uprobe goes: the file offset of the address. */
+  fileOffset: number | null;
+  size: number;
+  binding: 'global' | 'local' | 'weak' | 'unknown';
+  inlinedOnly: boolean;
+  /** A split-off part (foo.cold), not an entry point. */
+  fragment: boolean;
+  fromSymbolTable: boolean;
+  hasDwarf: boolean;
+  /** DWARF's DW_AT_name (without namespace or parameters). */
+  sourceName: string | null;
+  file: string | null;
+  line: number | null;
+  /** The last line with code in the function's body. */
+  endLine: number | null;
+  inlineSites: InlineSite[];
+}
+
+export interface FunctionList {
+  binary: BinaryInfo;
+  functions: FunctionInfo[];
+}
+
+export interface TypeInfo {
+  name: string;
+  kind: 'void' | 'integer' | 'bool' | 'char' | 'enum' | 'pointer' | 'float' | 'struct' | 'union' | 'class' | 'array' | 'function' | 'unknown';
+  size: number;
+  signed: boolean;
+  /** Enumerator names by value (decimal string keys). */
+  enumerators?: Record<string, string>;
+}
+
+export interface ParamInfo {
+  /** null for an unnamed parameter. */
+  name: string | null;
+  type: TypeInfo;
+  /** `this` and other compiler-added parameters. */
+  artificial: boolean;
+  /** What DWARF says, in words: "DW_OP_reg5 (rdi)", "location list, at entry: …", "optimized out …". */
+  dwarfLocation: string | null;
+  /** Where it is at entry: "rdi", "xmm0", "stack sp+8", "rdi:rsi", "nowhere". */
+  passedIn: string | null;
+  /** How the helper reads it; null when it cannot (see note). */
+  capture: { location: ArgLocation; type: ValueType } | null;
+  note: string | null;
+}
+
+export interface Signature {
+  function: FunctionInfo;
+  hasDwarf: boolean;
+  noDwarfReason: string | null;
+  params: ParamInfo[];
+  returnType: TypeInfo | null;
+  returnCapture: ValueType | null;
+  returnNote: string | null;
+  variadic: boolean;
+  notes: string[];
+}
+
+export interface FunctionAtResult {
+  /** The binary's own name for the source file. */
+  file: string;
+  line: number;
+  /** The innermost function whose body holds the line (the entry to probe first). */
+  function: FunctionInfo;
+  /** Every entry for it: the function itself, compiler clones, template instances. */
+  functions: FunctionInfo[];
+}
+
+export interface LineAddresses {
+  file: string;
+  line: number;
+  addresses: { address: number; fileOffset: number | null; function: string | null }[];
+  /** The nearest lines that have code, when this one has none. */
+  previousLine: number | null;
+  nextLine: number | null;
+}
+
+export interface CacheStats {
+  hits: number;
+  builds: number;
+  entries: number;
+}
+
+/** The addon's functions, as it exports them. */
+export interface SymbolsAddon {
+  binaryInfo(binary: string): Promise<BinaryInfo>;
+  functions(binary: string): Promise<FunctionList>;
+  /** Every function a name means: symbol, demangled name, or name without parameters. */
+  lookup(binary: string, name: string): Promise<FunctionInfo[]>;
+  functionAt(sourceFile: string, line: number, binary: string): Promise<FunctionAtResult>;
+  /** `address` picks one of several functions of that name (static functions in two files). */
+  signature(binary: string, name: string, address?: number): Promise<Signature>;
+  lineAddresses(sourceFile: string, line: number, binary: string): Promise<LineAddresses>;
+  /** The source files the binary's DWARF names (absolute paths). */
+  sourceFiles(binary: string): Promise<string[]>;
+  cacheStats(): CacheStats;
+  clearCache(): void;
+}
+
+/** Codes the addon rejects with; each is also an ErrorCode. */
+const ADDON_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'binary-not-found',
+  'not-a-file',
+  'not-elf',
+  'permission-denied',
+  'symbol-not-found',
+  'corrupt',
+  'no-dwarf',
+  'file-not-in-binary',
+  'no-function-at-line',
+  'ambiguous',
+]);
+
+function toProbeLensError(error: unknown): unknown {
+  if (!(error instanceof Error) || !('code' in error) || typeof error.code !== 'string') return error;
+  const code = ADDON_CODES.has(error.code as ErrorCode) ? (error.code as ErrorCode) : 'symbols-failed';
+  return new ProbeLensError(code, error.message);
+}
+
+/** Wraps each promise-returning function so that its failures are ProbeLensErrors. */
+function wrap(raw: SymbolsAddon): SymbolsAddon {
+  const rethrow = (error: unknown): never => {
+    throw toProbeLensError(error);
+  };
+  return {
+    binaryInfo: (binary) => raw.binaryInfo(binary).catch(rethrow),
+    functions: (binary) => raw.functions(binary).catch(rethrow),
+    lookup: (binary, name) => raw.lookup(binary, name).catch(rethrow),
+    functionAt: (sourceFile, line, binary) => raw.functionAt(sourceFile, line, binary).catch(rethrow),
+    signature: (binary, name, address) => raw.signature(binary, name, address).catch(rethrow),
+    lineAddresses: (sourceFile, line, binary) => raw.lineAddresses(sourceFile, line, binary).catch(rethrow),
+    sourceFiles: (binary) => raw.sourceFiles(binary).catch(rethrow),
+    cacheStats: () => raw.cacheStats(),
+    clearCache: () => raw.clearCache(),
+  };
+}
+
+let loaded: SymbolsAddon | undefined;
+
+/**
+ * The addon, loaded once. Looks next to the bundle (out/), one directory up (out/test-core/), or
+ * at $PROBE_LENS_SYMBOLS_ADDON.
+ */
+export function loadSymbolsAddon(): SymbolsAddon {
+  if (loaded !== undefined) return loaded;
+  const override = process.env[ADDON_ENV];
+  const candidates = override !== undefined && override !== '' ? [override] : ADDON_CANDIDATES;
+  const failures: string[] = [];
+  for (const candidate of candidates) {
+    try {
+      // A computed path: the bundler leaves it to node, which resolves it next to this bundle.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      loaded = wrap(require(candidate) as SymbolsAddon);
+      return loaded;
+    } catch (error) {
+      const code = error instanceof Error && 'code' in error ? error.code : undefined;
+      if (code !== 'MODULE_NOT_FOUND') failures.push(`${candidate}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const why = failures.length > 0 ? failures.join('; ') : `no ${ADDON_FILE} next to the program (out/)`;
+  throw new ProbeLensError('symbols-unavailable', `the symbol reader (native addon) cannot be loaded: ${why}. Build it with npm run build.`);
+}

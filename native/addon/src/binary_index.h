@@ -1,0 +1,161 @@
+// One binary, read once: its ELF facts, every function (symbol table and DWARF merged), the
+// source lines, and each function's parameters. Built off the main thread and immutable after,
+// so any number of threads may read one index at once without locks.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "file_bytes.h"
+
+namespace probelens {
+
+enum class TypeKind { Void, Integer, Bool, Char, Enum, Pointer, Float, Struct, Union, Class, Array, Function, Unknown };
+
+/** How the x86-64 SysV ABI passes a value of this type, with what it needs to decide. */
+enum class AbiClass { None, Integer, Sse, X87, Memory };
+
+struct TypeInfo {
+	std::string name;
+	TypeKind kind = TypeKind::Unknown;
+	uint64_t size = 0;
+	uint64_t align = 0;
+	bool is_signed = false;
+	/** A pointer whose target is char, signed char or unsigned char (a C string, probably). */
+	bool points_to_char = false;
+	/** C++ DW_CC_pass_by_reference: passed as the address of a caller-made copy. */
+	bool pass_by_reference = false;
+	/** Per eightbyte, for values of at most 16 bytes; Memory when it goes on the stack. */
+	AbiClass classes[2] = { AbiClass::None, AbiClass::None };
+	std::vector<std::pair<std::string, int64_t>> enumerators;
+};
+
+/** What DWARF says about a parameter's place at the function's entry address. */
+struct EntryLocation {
+	enum Kind {
+		Unknown,       // no DWARF for this parameter
+		Register,      // DW_OP_regN, valid at entry
+		Stack,         // at sp + offset at entry (a caller-pushed argument)
+		NotAtEntry,    // a location that only holds after the prologue (a frame slot)
+		OptimizedOut,  // no location (or none covering the entry address)
+		Constant,      // DW_AT_const_value: the compiler knows it, nothing is passed
+		Expression,    // a computed location we do not read (pieces, entry values, ...)
+	} kind = Unknown;
+	int dwarf_register = -1;
+	int64_t stack_offset = 0;
+	/** Plain words: "DW_OP_reg5 (rdi)", "location list", "DW_OP_fbreg -20", ... */
+	std::string text;
+};
+
+struct Parameter {
+	std::string name;
+	uint32_t type = 0; // index into BinaryIndex::types
+	bool artificial = false;
+	EntryLocation location;
+};
+
+struct Signature {
+	std::vector<Parameter> params;
+	uint32_t return_type = 0;
+	bool variadic = false;
+	/** DW_CC_nocall, or a renamed clone (foo.isra.0): not called with the standard convention. */
+	bool nonstandard_convention = false;
+	std::string nonstandard_reason;
+};
+
+/** A function as written in the source: one per abstract/defining DIE. */
+struct SourceFunction {
+	std::string name;         // DW_AT_name
+	std::string linkage_name; // DW_AT_linkage_name, if any
+	uint32_t file = UINT32_MAX;  // index into BinaryIndex::files
+	uint32_t line = 0;
+	uint32_t last_line = 0;   // the last line with code attributed to it (0: unknown)
+	bool external = false;
+	int32_t signature = -1;   // from a defining DIE, when no concrete one was better
+};
+
+struct InlineSite {
+	uint64_t address = 0;
+	uint64_t file_offset = 0;
+	bool has_offset = false;
+	uint32_t call_file = UINT32_MAX;
+	uint32_t call_line = 0;
+	int32_t caller = -1; // index of the Function it sits in
+};
+
+enum class Binding { Global, Local, Weak, Unknown };
+
+struct Function {
+	std::string name;      // the symbol (mangled for C++), or the DWARF name without one
+	std::string demangled; // == name for C
+	uint64_t address = 0;
+	uint64_t size = 0;
+	uint64_t file_offset = 0;
+	bool has_address = false;
+	bool has_offset = false;
+	bool from_symbol_table = false;
+	bool inlined_only = false;
+	Binding binding = Binding::Unknown;
+	int32_t source = -1;    // index into source_functions
+	int32_t signature = -1; // index into signatures
+	/** This symbol is not the entry of its source function (foo.cold, a split-off part). */
+	bool is_fragment = false;
+	std::vector<InlineSite> inline_sites;
+};
+
+struct LineRow {
+	uint64_t address;
+	uint32_t file;
+	uint32_t line;
+};
+
+enum class ElfKind { Executable, PieExecutable, SharedLibrary, Relocatable, Core, Other };
+
+struct LoadSegment {
+	uint64_t vaddr, memsz, offset, filesz;
+};
+
+struct BinaryIndex {
+	std::string path;
+	FileKey key;
+	ElfKind kind = ElfKind::Other;
+	uint16_t machine = 0;
+	std::string build_id;     // hex, empty when none
+	std::string debuglink;    // .gnu_debuglink's file name, empty when none
+	std::string debug_file;   // where the DWARF came from when not the binary itself
+	/** Debug files that were looked for (to notice one appearing or changing), with their keys. */
+	std::vector<std::pair<std::string, FileKey>> debug_candidates;
+	std::vector<std::string> debug_candidates_absent;
+	bool has_symtab = false, has_dynsym = false, has_dwarf = false;
+	std::vector<std::string> warnings;
+
+	std::vector<LoadSegment> segments;
+	std::vector<std::string> files; // normalized absolute source paths
+	std::vector<TypeInfo> types;    // types[0] is void
+	std::vector<Signature> signatures;
+	std::vector<SourceFunction> source_functions;
+	std::vector<Function> functions; // by address, inlined-only ones last
+	/** is_stmt rows sorted by (file, line, address). */
+	std::vector<LineRow> lines;
+
+	std::unordered_map<std::string, uint32_t> file_ids;
+
+	bool file_offset_of(uint64_t vaddr, uint64_t &offset) const;
+};
+
+/** Reads and indexes a binary (and its separate debug file, if any); throws SymbolError. */
+std::shared_ptr<const BinaryIndex> build_index(const std::string &path);
+
+/** Whether anything the index was built from changed since (the binary or a debug file). */
+bool index_is_stale(const BinaryIndex &index);
+
+/** "x86-64"-style name of an ELF machine. */
+const char *machine_name(uint16_t machine);
+
+/** Makes a path absolute (against `base` when relative) and removes ".", ".." and "//". */
+std::string normalize_path(const std::string &path, const std::string &base);
+
+} // namespace probelens

@@ -46,6 +46,8 @@ struct probe_config {
 	__u8 emit_events;	/* stream records, not only counters */
 	__u8 has_strings;
 	__u8 filter_id;		/* 0: none; else bit (filter_id - 1) of struct traced_process */
+	__u8 active;		/* 0: count nothing (detaching: links are still being torn down) */
+	__u8 pad[3];
 	__u32 string_len;	/* 1..MAX_STRING */
 	__u32 filter_tgid;	/* 0: any process */
 	__u32 filter_uid;	/* (__u32)-1: any user */

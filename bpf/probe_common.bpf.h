@@ -63,6 +63,22 @@ struct {
 
 static const struct thread_stack empty_stack;
 
+/* Waking the helper for every record would cost the traced program a context switch per
+ * call. Records go in quietly; the helper is woken once a batch is worth reading or the last
+ * wake-up is old, and its 50 ms timer collects whatever is left. */
+#define WAKEUP_BYTES (256 << 10)
+#define WAKEUP_AFTER_NS (10 * 1000 * 1000ULL)
+
+__u64 last_wakeup_ns;
+
+static __always_inline __u64 submit_flags(__u64 now)
+{
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < WAKEUP_BYTES && now - last_wakeup_ns < WAKEUP_AFTER_NS)
+		return BPF_RB_NO_WAKEUP;
+	last_wakeup_ns = now;
+	return BPF_RB_FORCE_WAKEUP;
+}
+
 static __always_inline __u32 log2_u64(__u64 v)
 {
 	__u32 r = 0, shift;
@@ -207,7 +223,7 @@ static __always_inline void emit_call(void *ctx, enum ctx_kind kind, const struc
 	}
 	if (big)
 		e->flags |= EVENT_HAS_STRINGS;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, submit_flags(now));
 }
 
 /* A call: count it, push its entry time, and send its record. */
@@ -220,7 +236,7 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 	__u32 tid = (__u32)id;
 	__u64 now;
 
-	if (!cfg || !stats || !process_selected(cfg, id >> 32))
+	if (!cfg || !stats || !cfg->active || !process_selected(cfg, id >> 32))
 		return 0;
 	now = bpf_ktime_get_ns();
 	__sync_fetch_and_add(&stats->calls, 1);
@@ -260,7 +276,7 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 	bool paired = false;
 	struct event *e;
 
-	if (!cfg || !stats || !process_selected(cfg, id >> 32))
+	if (!cfg || !stats || !cfg->active || !process_selected(cfg, id >> 32))
 		return 0;
 	now = bpf_ktime_get_ns();
 	__sync_fetch_and_add(&stats->returns, 1);
@@ -294,7 +310,7 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 		e->flags |= EVENT_LATENCY_KNOWN;
 		e->latency_ns = latency;
 	}
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, submit_flags(now));
 	return 0;
 }
 

@@ -3,6 +3,7 @@
  * are looked up in sysfs; nothing is inferred from version numbers. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/statfs.h>
@@ -78,6 +79,8 @@ static bool tracefs_mounted(void)
 	return statfs(TRACEFS_PATH, &fs) == 0 && fs.f_type == TRACEFS_MAGIC;
 }
 
+static void finish_tracepoints(struct capability_report *report);
+
 void capabilities_measure(struct capability_report *report)
 {
 	int err;
@@ -117,6 +120,12 @@ void capabilities_measure(struct capability_report *report)
 		set_available(&report->kretprobe);
 	}
 
+	if (getenv("PROBE_LENS_DISABLE_FENTRY")) {
+		/* Lets tests (and users chasing a trampoline bug) force the kprobe path. */
+		set_unavailable(&report->fentry, "fentry/fexit are turned off by PROBE_LENS_DISABLE_FENTRY");
+		set_unavailable(&report->fexit, report->fentry.reason);
+		return finish_tracepoints(report);
+	}
 	if ((err = try_load("try_fentry")))
 		describe_load_failure(&report->fentry, "fentry", err);
 	else
@@ -125,7 +134,11 @@ void capabilities_measure(struct capability_report *report)
 		describe_load_failure(&report->fexit, "fexit", err);
 	else
 		set_available(&report->fexit);
+	finish_tracepoints(report);
+}
 
+static void finish_tracepoints(struct capability_report *report)
+{
 	if (report->tracefs_mounted)
 		set_available(&report->tracepoint);
 	else

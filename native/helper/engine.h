@@ -13,6 +13,7 @@
 #include "capabilities.h"
 #include "probe.h"
 #include "probes.h"
+#include "records.h"
 #include "rpc.h"
 
 struct process_filter {
@@ -42,7 +43,8 @@ extern const struct target_ops user_function_target, kernel_function_target, tra
 
 struct probe {
 	bool used;
-	bool live;		/* links attached; false once ended */
+	bool live;		/* counting; false once ended or detached */
+	bool detached;		/* answered probe/detach: the slot frees once its links are gone */
 	unsigned int id;
 	const struct target_ops *ops;
 	const char *kind;	/* as reported: uprobe, fentry, kprobe, tracepoint */
@@ -86,7 +88,7 @@ struct engine {
 	unsigned int next_id;
 	int ncpus;
 	struct probe_stats *percpu;	/* scratch for map reads */
-	json_t *batch;
+	struct record_batch batch;
 	long events_per_second;
 	long events_this_second;
 	time_t current_second;

@@ -261,6 +261,8 @@ int main(int argc, char **argv)
 				break;
 			}
 		}
+		if (helper.engine)
+			engine_collect(helper.engine);
 	}
 	engine_free(helper.engine);
 	rpc_reader_free(reader);

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include "engine.h"
 #include "params.h"
+#include "records.h"
 #include "probe.skel.h"
 #include "kfunc.skel.h"
 
@@ -38,7 +39,6 @@ struct engine *engine_new(const struct requester *who, const struct capability_r
 	engine->inotify_fd = -1;
 	engine->next_id = 1;
 	engine->events_per_second = DEFAULT_EVENTS_PER_SECOND;
-	engine->batch = json_array();
 	engine->ncpus = libbpf_num_possible_cpus();
 	engine->percpu = calloc(engine->ncpus > 0 ? engine->ncpus : 1, sizeof(struct probe_stats));
 	engine->skel = probe_bpf__open();
@@ -85,7 +85,7 @@ void engine_free(struct engine *engine)
 	if (engine->inotify_fd >= 0)
 		close(engine->inotify_fd);
 	probe_bpf__destroy(engine->skel);
-	json_decref(engine->batch);
+	record_batch_free(&engine->batch);
 	free(engine->percpu);
 	free(engine);
 }
@@ -164,73 +164,6 @@ static json_t *probe_stats_json(struct engine *engine, struct probe *probe)
 
 /* ---- records ---- */
 
-#define SAFE_INTEGER_MAX ((1LL << 53) - 1)
-
-static json_t *integer_value(int64_t v, bool is_signed)
-{
-	char text[32];
-
-	if (is_signed ? (v >= -SAFE_INTEGER_MAX && v <= SAFE_INTEGER_MAX) : (uint64_t)v <= SAFE_INTEGER_MAX)
-		return json_integer(v);
-	snprintf(text, sizeof(text), is_signed ? "%lld" : "%llu", (long long)v);
-	return json_string(text);
-}
-
-static json_t *decode_value(enum value_type type, uint64_t raw)
-{
-	char text[32];
-
-	switch (type) {
-	case VALUE_U8: return integer_value((uint8_t)raw, false);
-	case VALUE_U16: return integer_value((uint16_t)raw, false);
-	case VALUE_U32: return integer_value((uint32_t)raw, false);
-	case VALUE_U64: return integer_value(raw, false);
-	case VALUE_S8: return integer_value((int8_t)raw, true);
-	case VALUE_S16: return integer_value((int16_t)raw, true);
-	case VALUE_S32: return integer_value((int32_t)raw, true);
-	case VALUE_S64: return integer_value((int64_t)raw, true);
-	case VALUE_BOOL: return json_boolean((uint8_t)raw != 0);
-	case VALUE_CHAR: return json_integer((int8_t)raw);
-	case VALUE_STRING:	/* its bytes were not captured: show where it was */
-		if (!raw)
-			return json_null();
-		/* fall through */
-	case VALUE_POINTER:
-		snprintf(text, sizeof(text), "0x%llx", (unsigned long long)raw);
-		return json_string(text);
-	case VALUE_TYPE_COUNT:
-		break;
-	}
-	return json_null();
-}
-
-/* Strings from the kernel are bytes, not UTF-8: invalid bytes become U+FFFD. */
-static json_t *utf8_string(const char *bytes, size_t len)
-{
-	json_t *s = json_stringn(bytes, len);
-	char *clean;
-	size_t out = 0;
-
-	if (s)
-		return s;
-	clean = malloc(len * 3 + 1);
-	if (!clean)
-		return json_null();
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = bytes[i];
-
-		if (c < 0x80) {
-			clean[out++] = c;
-		} else {
-			memcpy(clean + out, "\xEF\xBF\xBD", 3);
-			out += 3;
-		}
-	}
-	s = json_stringn(clean, out);
-	free(clean);
-	return s;
-}
-
 static bool over_event_limit(struct engine *engine)
 {
 	time_t now = time(NULL);
@@ -248,52 +181,25 @@ static int handle_record(void *ctx, void *data, size_t size)
 	const struct event *e = data;
 	const struct event_with_strings *big = data;
 	struct probe *probe;
-	json_t *record;
+	struct record_format format;
 
 	if (size < sizeof(*e) || e->slot >= MAX_PROBES)
 		return 0;
 	probe = &engine->probes[e->slot];
-	if (!probe->used || !probe->events)
+	if (!probe->used || probe->detached || !probe->events)
 		return 0;	/* a straggler of a detached probe */
-	if (over_event_limit(engine)) {
+	format = (struct record_format){ .id = probe->id, .nargs = probe->nargs, .args = probe->args,
+					 .capture_ret = probe->capture_ret, .ret_type = probe->ret_type };
+	if (over_event_limit(engine) ||
+	    !record_batch_append(&engine->batch, &format, e,
+				 (e->flags & EVENT_HAS_STRINGS) && size >= sizeof(*big) ? big->strings : NULL))
 		probe->helper_dropped++;
-		return 0;
-	}
-	record = json_pack("{s:s, s:I, s:I, s:I, s:I, s:o, s:I}",
-			   "type", e->type == EVENT_CALL ? "call" : "return",
-			   "probe", (json_int_t)probe->id, "pid", (json_int_t)e->pid,
-			   "tid", (json_int_t)e->tid, "uid", (json_int_t)e->uid,
-			   "comm", utf8_string(e->comm, strnlen(e->comm, sizeof(e->comm))),
-			   "tsNs", (json_int_t)e->ts_ns);
-	if (e->type == EVENT_CALL) {
-		json_t *args = json_object();
-		bool has_strings = (e->flags & EVENT_HAS_STRINGS) && size >= sizeof(*big);
-
-		for (int i = 0; i < probe->nargs; i++) {
-			const char *string = has_strings ? big->strings[i] : NULL;
-			json_t *value = probe->args[i].type == VALUE_STRING && string && e->values[i]
-				? utf8_string(string, strnlen(string, MAX_STRING))
-				: decode_value(probe->args[i].type, e->values[i]);
-
-			json_object_set_new(args, probe->args[i].name, value);
-		}
-		json_object_set_new(record, "args", args);
-	} else {
-		json_object_set_new(record, "ret", probe->capture_ret
-				    ? decode_value(probe->ret_type, e->values[0]) : json_null());
-		json_object_set_new(record, "latencyNs", e->flags & EVENT_LATENCY_KNOWN
-				    ? json_integer(e->latency_ns) : json_null());
-	}
-	json_array_append_new(engine->batch, record);
 	return 0;
 }
 
 static void flush_batch(struct engine *engine)
 {
-	if (!json_array_size(engine->batch))
-		return;
-	rpc_send_notification("probe/events", json_pack("{s:o}", "events", engine->batch));
-	engine->batch = json_array();
+	record_batch_send(&engine->batch);
 }
 
 /* Reads everything in the ring buffer, sending full batches as they fill. */
@@ -302,7 +208,7 @@ static void drain_ring(struct engine *engine)
 	for (;;) {
 		int n = ring_buffer__consume(engine->ring);
 
-		if (json_array_size(engine->batch) >= BATCH_LIMIT)
+		if (engine->batch.count >= BATCH_LIMIT)
 			flush_batch(engine);
 		if (n <= 0)
 			break;
@@ -312,7 +218,7 @@ static void drain_ring(struct engine *engine)
 void engine_on_ring_ready(struct engine *engine)
 {
 	drain_ring(engine);
-	if (json_array_size(engine->batch) >= BATCH_LIMIT)
+	if (engine->batch.count >= BATCH_LIMIT)
 		flush_batch(engine);
 }
 
@@ -520,6 +426,20 @@ static void unlink_probe(struct probe *probe)
 	probe->live = false;
 }
 
+/* One map write stops entry and return counting together, at once; the links go later. */
+static void deactivate_probe(struct engine *engine, struct probe *probe)
+{
+	int configs = bpf_map__fd(engine->skel->maps.probe_configs);
+	__u32 slot = probe - engine->probes;
+	struct probe_config cfg;
+
+	if (!bpf_map_lookup_elem(configs, &slot, &cfg)) {
+		cfg.active = 0;
+		bpf_map_update_elem(configs, &slot, &cfg, BPF_ANY);
+	}
+	probe->live = false;
+}
+
 static void release_probe(struct engine *engine, struct probe *probe)
 {
 	static const struct probe_config disabled;
@@ -569,6 +489,7 @@ json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure 
 		memset(zero, 0, sizeof(zero));
 		bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_stats), &slot, zero, BPF_ANY);
 	}
+	cfg.active = 1;
 	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_configs), &slot, &cfg, BPF_ANY);
 	if (probe->ops->attach(engine, probe, slot, failure))
 		goto fail;
@@ -594,7 +515,7 @@ static struct probe *find_probe(struct engine *engine, json_t *params, struct rp
 		return NULL;
 	}
 	for (int slot = 0; slot < MAX_PROBES; slot++)
-		if (engine->probes[slot].used && engine->probes[slot].id == id)
+		if (engine->probes[slot].used && !engine->probes[slot].detached && engine->probes[slot].id == id)
 			return &engine->probes[slot];
 	rpc_fail(failure, RPC_PROBE_NOT_FOUND, "no probe %lld (it may have been detached already)", (long long)id);
 	return NULL;
@@ -607,20 +528,34 @@ json_t *engine_detach(struct engine *engine, json_t *params, struct rpc_failure 
 
 	if (!probe)
 		return NULL;
-	/* Links first, so nothing new arrives; then every record already written goes out
-	 * before the answer, and the final counters are read last. */
-	unlink_probe(probe);
+	/* Counting stops first; then every record already written goes out before the answer,
+	 * and the final counters are read last. */
+	deactivate_probe(engine, probe);
 	drain_ring(engine);
 	flush_batch(engine);
 	stats = probe_stats_json(engine, probe);
-	release_probe(engine, probe);
+	probe->detached = true;
 	return stats;
+}
+
+void engine_collect(struct engine *engine)
+{
+	for (int slot = 0; slot < MAX_PROBES; slot++) {
+		struct probe *probe = &engine->probes[slot];
+
+		if (!probe->used || probe->live)
+			continue;
+		if (probe->entry_link || probe->return_link)
+			unlink_probe(probe);
+		if (probe->detached)
+			release_probe(engine, probe);
+	}
 }
 
 /* Stops a probe for good and tells the client why; its counters stay for probe/detach. */
 static void end_probe(struct engine *engine, struct probe *probe, const char *reason, const char *message)
 {
-	unlink_probe(probe);
+	deactivate_probe(engine, probe);
 	rpc_send_notification("probe/ended", json_pack("{s:I, s:s, s:s, s:o}",
 			      "probe", (json_int_t)probe->id, "reason", reason,
 			      "message", message, "stats", probe_stats_json(engine, probe)));
@@ -696,7 +631,7 @@ json_t *engine_list(struct engine *engine, json_t *params, struct rpc_failure *f
 		struct probe *probe = &engine->probes[slot];
 		json_t *info;
 
-		if (!probe->used)
+		if (!probe->used || probe->detached)
 			continue;
 		info = attach_result(probe);
 		json_object_set_new(info, "state", json_string(probe->live ? "live" : "ended"));

@@ -31,6 +31,10 @@ void engine_on_tick(struct engine *engine);
 /* A pidfd the engine registered through its watch callback became readable. */
 void engine_on_process_exit(struct engine *engine, int pidfd);
 
+/* Tears down links of probes that stopped: slow in the kernel (RCU grace periods), so it
+ * runs after the answers and notifications that the stop produced have been sent. */
+void engine_collect(struct engine *engine);
+
 /* The main loop's side of pidfd watching. */
 typedef void (*watch_fd_fn)(int fd, bool watch, void *ctx);
 void engine_set_fd_watcher(struct engine *engine, watch_fd_fn watcher, void *ctx);

@@ -317,3 +317,15 @@ void rpc_send_notification(const char *method, json_t *params)
 {
 	send_message(json_pack("{s:s, s:s, s:o}", "jsonrpc", "2.0", "method", method, "params", params));
 }
+
+void rpc_send_framed(const char *head, const char *body, size_t body_len, const char *tail)
+{
+	char header[64];
+	int header_len = snprintf(header, sizeof(header), "Content-Length: %zu\r\n\r\n",
+				  strlen(head) + body_len + strlen(tail));
+
+	write_all(header, header_len);
+	write_all(head, strlen(head));
+	write_all(body, body_len);
+	write_all(tail, strlen(tail));
+}

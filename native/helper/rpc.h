@@ -57,5 +57,7 @@ void rpc_set_output_fd(int fd);
 void rpc_send_result(json_t *id, json_t *result);
 void rpc_send_error(json_t *id, enum rpc_error error, const char *message);
 void rpc_send_notification(const char *method, json_t *params);
+/* Sends one message whose JSON text is head + body + tail, already encoded by the caller. */
+void rpc_send_framed(const char *head, const char *body, size_t body_len, const char *tail);
 
 #endif

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RawHelper, frame, HELPER_PATH } from '../support/raw-helper.mjs';
+import { RawHelper, frame } from '../support/raw-helper.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const work = mkdtempSync(path.join(tmpdir(), 'probe-lens-helper-test-'));

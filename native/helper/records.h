@@ -1,0 +1,35 @@
+/* The probe/events stream: ring-buffer records written straight into one reused JSON text.
+ * It is the helper's hot path (every call and return), so it builds no JSON objects. */
+#ifndef PROBE_LENS_RECORDS_H
+#define PROBE_LENS_RECORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "attach_request.h"
+#include "probe.h"
+
+struct record_batch {
+	char *text;		/* the events, comma-separated, without the enclosing [ ] */
+	size_t len, cap;
+	size_t count;
+	bool out_of_memory;
+};
+
+/* What a probe's records need to be written: its id and capture spec. */
+struct record_format {
+	unsigned int id;
+	int nargs;
+	const struct captured_arg *args;
+	bool capture_ret;
+	enum value_type ret_type;
+};
+
+/* Appends one record; false when memory ran out (the record is then to be counted dropped). */
+bool record_batch_append(struct record_batch *batch, const struct record_format *format,
+			 const struct event *e, const char (*strings)[MAX_STRING]);
+/* Sends the batch as one probe/events notification and empties it. */
+void record_batch_send(struct record_batch *batch);
+void record_batch_free(struct record_batch *batch);
+
+#endif

@@ -50,7 +50,7 @@ export function noPrivilegeMessage(helperPath: string, detail: string): string {
     `loading eBPF programs needs privilege, and the helper has none (${detail}). Either:`,
     '  - run probe-lens as root (sudo probe-lens …),',
     `  - allow \`sudo -n ${helperPath}\` for your user without a password, or`,
-    `  - give the helper file capabilities once: sudo setcap cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_resource+ep ${helperPath}`,
+    `  - give the helper file capabilities once: sudo setcap cap_bpf,cap_perfmon+ep ${helperPath}`,
   ].join('\n');
 }
 

@@ -49,6 +49,6 @@ describe('noPrivilegeMessage', () => {
     assert.match(message, /\(not root\)/);
     assert.match(message, /run probe-lens as root/);
     assert.match(message, /sudo -n \/opt\/pl\/helper/);
-    assert.match(message, /setcap cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_resource\+ep \/opt\/pl\/helper/);
+    assert.match(message, /setcap cap_bpf,cap_perfmon\+ep \/opt\/pl\/helper/);
   });
 });

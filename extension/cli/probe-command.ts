@@ -1,4 +1,5 @@
-// `probe-lens probe`: attach uprobes + uretprobes to every target, stream calls and returns,
+// `probe-lens probe`: attach a probe to every target (uprobe + uretprobe for user functions;
+// fentry/fexit or kprobe/kretprobe for kernel functions; tracepoints; syscalls), stream calls and returns,
 // stop on --duration, Ctrl-C, the end of the command after `--`, or the end of every probe,
 // then detach each probe — its answer is the final exact count — and print the summary last.
 
@@ -15,9 +16,9 @@ import {
 } from '../core/format';
 import { HelperError } from '../core/helper-connection';
 import { noPrivilegeMessage, type HelperSession } from '../core/helper-process';
-import { ARG_REGISTERS, type AttachResult, type CaptureSpec, type EndedNotification, type ProcessFilter } from '../core/protocol';
+import { ARG_REGISTERS, type AttachParams, type AttachResult, type CapturedShape, type CaptureSpec, type EndedNotification, type ProcessFilter } from '../core/protocol';
 import { BinaryResolver } from '../core/target-resolution';
-import { parseTarget, type Target } from '../core/targets';
+import { parseTarget } from '../core/targets';
 import { spawnHeldCommand, type HeldCommand } from './held-command';
 import { openHelperSession } from './helper-session';
 import type { Output } from './output';
@@ -43,34 +44,55 @@ const RAW_REGISTER_CAPTURE: CaptureSpec = {
   ret: 's64',
 };
 
-interface UserFunctionTarget {
+/** A target ready to attach: what to ask the helper for, and how to show it until it answers. */
+interface ResolvedTarget {
   text: string;
-  binary: string;
   functionName: string;
+  attach: AttachParams;
+  /** Kernel targets: the helper says what it captures, from BTF or tracefs. */
+  capture: CapturedShape | undefined;
 }
 
 type StopReason = 'duration' | 'signal' | 'command-exited' | 'all-probes-ended';
 
 /** Parses every target first, so a typo is reported before anything starts. */
-function userFunctionTargets(texts: readonly string[]): Extract<Target, { kind: 'user-function' }>[] {
-  return texts.map((text) => {
-    const target = parseTarget(text);
-    if (target.kind === 'user-function') return target;
-    const what = {
-      'source-line': 'FILE:LINE targets need the DWARF reader, which is not there yet; use BINARY:FUNCTION',
-      'kernel-function': 'kernel:FUNCTION probes are not supported yet',
-      syscall: 'syscall:NAME probes are not supported yet',
-      tracepoint: 'tracepoint:CATEGORY:NAME probes are not supported yet',
-    }[target.kind];
-    throw new ProbeLensError('not-supported', `${text}: ${what}`);
-  });
+async function resolveTargets(texts: readonly string[]): Promise<ResolvedTarget[]> {
+  const parsed = texts.map(parseTarget);
+  const resolver = new BinaryResolver(process.cwd());
+  const resolved: ResolvedTarget[] = [];
+  for (const target of parsed) {
+    switch (target.kind) {
+      case 'user-function':
+        resolved.push({
+          text: target.text,
+          functionName: target.function,
+          attach: { binary: await resolver.resolve(target.binary), symbol: target.function, capture: RAW_REGISTER_CAPTURE },
+          capture: RAW_REGISTER_CAPTURE,
+        });
+        break;
+      case 'kernel-function':
+        resolved.push({ text: target.text, functionName: target.function, attach: { kernelFunction: target.function }, capture: undefined });
+        break;
+      case 'syscall':
+        resolved.push({ text: target.text, functionName: target.name, attach: { syscall: target.name }, capture: undefined });
+        break;
+      case 'tracepoint':
+        resolved.push({ text: target.text, functionName: target.name, attach: { tracepoint: `${target.category}:${target.name}` }, capture: undefined });
+        break;
+      case 'source-line':
+        throw new ProbeLensError('not-supported', `${target.text}: FILE:LINE targets need the DWARF reader, which is not there yet; use BINARY:FUNCTION`);
+    }
+  }
+  return resolved;
 }
 
-function requirePrivilege(session: HelperSession): void {
+/** Kernel targets are checked by the helper itself, which names what the kernel lacks. */
+function requirePrivilege(session: HelperSession, targets: readonly ResolvedTarget[]): void {
   const { initializeResult } = session;
   if (!initializeResult.privileged) {
     throw new HelperError('no-privilege', noPrivilegeMessage(session.helperPath, session.privilegeProblem ?? 'unknown reason'));
   }
+  if (!targets.some((target) => target.attach.binary !== undefined)) return;
   for (const kind of ['uprobe', 'uretprobe'] as const) {
     const capability = initializeResult.probeKinds[kind];
     if (!capability.available) {
@@ -84,17 +106,12 @@ export async function runProbe(options: ProbeOptions, output: Output): Promise<v
   if (options.pid !== undefined && options.command.length > 0) {
     throw new ProbeLensError('usage', '--pid and "-- COMMAND" both choose the process to count: give one of them');
   }
-  const parsed = userFunctionTargets(options.targets);
-  const resolver = new BinaryResolver(process.cwd());
-  const targets: UserFunctionTarget[] = [];
-  for (const target of parsed) {
-    targets.push({ text: target.text, binary: await resolver.resolve(target.binary), functionName: target.function });
-  }
+  const targets = await resolveTargets(options.targets);
 
   const session = await openHelperSession(options.verbose);
   let command: HeldCommand | undefined;
   try {
-    requirePrivilege(session);
+    requirePrivilege(session, targets);
     if (options.command.length > 0) command = await spawnHeldCommand(options.command, { stdoutToStderr: output.json });
     await traceUntilStopped(session, targets, options, output, command);
   } finally {
@@ -111,7 +128,7 @@ function processFilter(options: ProbeOptions, command: HeldCommand | undefined):
 
 async function traceUntilStopped(
   session: HelperSession,
-  targets: readonly UserFunctionTarget[],
+  targets: readonly ResolvedTarget[],
   options: ProbeOptions,
   output: Output,
   command: HeldCommand | undefined,
@@ -159,28 +176,21 @@ async function traceUntilStopped(
     for (const target of targets) {
       let result: AttachResult;
       try {
-        result = await client.attach({
-          binary: target.binary,
-          symbol: target.functionName,
-          ...(filter === undefined ? {} : { filter }),
-          retprobe: true,
-          events: options.events,
-          capture: RAW_REGISTER_CAPTURE,
-        });
+        result = await client.attach({ ...target.attach, ...(filter === undefined ? {} : { filter }), events: options.events });
       } catch (error) {
         if (error instanceof ProbeLensError) throw new HelperError(error.code, `cannot probe ${target.text}: ${error.message}`);
         throw error;
       }
-      const description = { probe: result.probe, target: target.text, functionName: result.symbol ?? target.functionName, capture: RAW_REGISTER_CAPTURE };
+      const capture = result.capture ?? target.capture ?? { args: [] };
+      const description = { probe: result.probe, target: target.text, functionName: result.symbol ?? target.functionName, capture };
       attached.push(description);
       descriptions.set(result.probe, description);
       if (output.json) {
         output.jsonLines([attachedLine(target.text, result)]);
       } else {
-        const kinds = result.retprobe ? 'uprobe + uretprobe' : 'uprobe';
-        output.status(
-          `Attached probe ${result.probe}: ${target.text} → ${result.binary} offset 0x${result.offset.toString(16)} (${kinds}, ${result.attachMs.toFixed(1)} ms)`,
-        );
+        output.status(`Attached probe ${result.probe}: ${describeAttachment(target.text, result)}`);
+        if (result.notCaptured !== undefined) output.status(`  ${result.notCaptured}`);
+        if (result.fallback !== undefined) output.status(`  using kprobes: ${result.fallback}`);
       }
     }
 
@@ -204,6 +214,14 @@ async function traceUntilStopped(
     for (const { probe } of attached) await client.detach(probe).catch(() => undefined);
     for (const subscription of subscriptions) subscription.dispose();
   }
+}
+
+const RETURN_KIND: Record<AttachResult['kind'], string> = { uprobe: 'uretprobe', fentry: 'fexit', kprobe: 'kretprobe', tracepoint: 'sys_exit' };
+
+function describeAttachment(text: string, result: AttachResult): string {
+  const kinds = `${result.kind}${result.retprobe ? ` + ${RETURN_KIND[result.kind]}` : ''}, ${result.attachMs.toFixed(1)} ms`;
+  if (result.binary !== undefined) return `${text} → ${result.binary} offset 0x${(result.offset ?? 0).toString(16)} (${kinds})`;
+  return `${text}: ${result.signature ?? text} (${kinds})`;
 }
 
 /** The detach answer is final; a probe that already ended answered with its stats then. */

@@ -4,7 +4,7 @@
 
 import type { ErrorCode } from './errors';
 import { percentilesFromLog2Histogram } from './latency';
-import type { AttachResult, CallEvent, CapturedValue, CaptureSpec, ProbeEvent, ProbeStats, ReturnEvent, ValueType } from './protocol';
+import type { AttachResult, CallEvent, CapturedShape, CapturedValue, ProbeEvent, ProbeStats, ReturnEvent, ValueType } from './protocol';
 
 /** One attached probe as the user named it, with what it captures. */
 export interface ProbeDescription {
@@ -12,7 +12,7 @@ export interface ProbeDescription {
   /** The TARGET as typed, e.g. `./app:add`. */
   target: string;
   functionName: string;
-  capture: CaptureSpec;
+  capture: CapturedShape;
 }
 
 export interface ProbeSummary {

@@ -16,6 +16,8 @@ import {
   type HelperErrorCode,
   type InitializeParams,
   type InitializeResult,
+  type KernelCatalogParams,
+  type KernelCatalogResult,
   type ListResult,
   type StatsNotification,
 } from './protocol';
@@ -29,6 +31,7 @@ export interface HelperRequestsWithParams {
   [Methods.initialize]: { params: InitializeParams; result: InitializeResult };
   [Methods.attach]: { params: AttachParams; result: AttachResult };
   [Methods.detach]: { params: DetachParams; result: DetachResult };
+  [Methods.kernelCatalog]: { params: KernelCatalogParams; result: KernelCatalogResult };
 }
 
 /**
@@ -131,6 +134,11 @@ export class HelperClient {
 
   list(): Promise<ListResult> {
     return this.call(() => this.connection.sendRequest(Methods.list));
+  }
+
+  /** Kernel functions, syscalls and tracepoints whose names contain `filter`. */
+  kernelCatalog(params: KernelCatalogParams): Promise<KernelCatalogResult> {
+    return this.call(() => this.connection.sendRequest(Methods.kernelCatalog, params));
   }
 
   onEvents(handler: (notification: EventsNotification) => void): Disposable {

@@ -69,6 +69,12 @@ export type ValueType =
   /** A `char *`: read as a NUL-terminated string, at most `stringLength` bytes. */
   | 'string';
 
+/** What a probe shows: each argument's name and type, and the return value's type. */
+export interface CapturedShape {
+  args: { name: string; type: ValueType }[];
+  ret?: ValueType | null;
+}
+
 export interface ArgSpec {
   name: string;
   location: ArgLocation;
@@ -96,34 +102,57 @@ export interface ProcessFilter {
   fromExec?: boolean;
 }
 
+/** How a kernel function is probed: fentry/fexit where the kernel allows it, else kprobes. */
+export type KernelMechanism = 'auto' | 'fentry' | 'kprobe';
+
+/** Exactly one of `binary`, `kernelFunction`, `tracepoint` and `syscall` names the target. */
 export interface AttachParams {
   /** Absolute path of an ELF file the requesting user can read. */
-  binary: string;
-  /** A function symbol (ELF .symtab, then .dynsym), or... */
+  binary?: string;
+  /** With `binary`: a function symbol (ELF .symtab, then .dynsym), or... */
   symbol?: string;
   /** ...a file offset into `binary`. Exactly one of `symbol` and `offset`. */
   offset?: number;
+  /** A kernel function by name: arguments named and typed from kernel BTF. Root only, unless allowed. */
+  kernelFunction?: string;
+  /** With `kernelFunction`; default `auto`. */
+  mechanism?: KernelMechanism;
+  /** `CATEGORY:NAME`, fields from tracefs. */
+  tracepoint?: string;
+  /** A syscall name: `sys_enter_NAME` for the arguments, `sys_exit_NAME` for the return value. */
+  syscall?: string;
   /** Omitted: every process of any user the requesting user may see (root: all). */
   filter?: ProcessFilter;
-  /** Also attach a uretprobe for return values and latency. Default true. */
+  /** Also probe the return (uretprobe, kretprobe, fexit, sys_exit). Default true; tracepoints have none. */
   retprobe?: boolean;
   /** Stream full call/return records (`probe/events`). Default true; counters are always exact. */
   events?: boolean;
-  capture?: CaptureSpec;
+  /** User functions: what to capture. Kernel targets: only `stringLength`. */
+  capture?: CaptureSpec | { stringLength: number };
 }
 
 export interface AttachResult {
   probe: number;
-  kind: 'uprobe';
+  kind: 'uprobe' | 'fentry' | 'kprobe' | 'tracepoint';
   retprobe: boolean;
-  /** Canonical path of the probed file. */
-  binary: string;
-  symbol: string | null;
-  /** File offset the probe sits at. */
-  offset: number;
-  /** Virtual address of the symbol in the ELF file (st_value), when attached by symbol. */
-  address: number | null;
   attachMs: number;
+  /** User functions: canonical path of the probed file. */
+  binary?: string;
+  symbol?: string | null;
+  /** File offset the probe sits at. */
+  offset?: number;
+  /** Virtual address of the symbol in the ELF file (st_value), when attached by symbol. */
+  address?: number | null;
+  /** Kernel targets: which one, its C signature, and what is captured. */
+  kernelFunction?: string;
+  tracepoint?: string;
+  syscall?: string;
+  signature?: string;
+  capture?: CapturedShape;
+  /** Why some parameters are not captured (a struct by value, more than six). */
+  notCaptured?: string;
+  /** Why fentry/fexit was not used although it was preferred. */
+  fallback?: string;
 }
 
 export interface DetachParams {
@@ -203,6 +232,27 @@ export interface ListResult {
   probes: ProbeInfo[];
 }
 
+export interface KernelCatalogParams {
+  /** Substring every returned name contains; omitted: everything. */
+  filter?: string;
+  limit?: number;
+}
+
+export interface KernelCatalogResult {
+  /** What a kernel function probe would use here; null with the reason when nothing can. */
+  functionMechanism: 'fentry' | 'kprobe' | null;
+  functionMechanismReason?: string;
+  functions: { name: string; signature: string }[];
+  functionsTotal: number;
+  syscalls: string[];
+  syscallsTotal: number;
+  /** `CATEGORY:NAME`. */
+  tracepoints: string[];
+  tracepointsTotal: number;
+  tracepointsAvailable: boolean;
+  tracepointsReason?: string;
+}
+
 /** The stable error names carried in a JSON-RPC error's `data.code`. */
 export type HelperErrorCode =
   | 'parse-error'
@@ -256,6 +306,7 @@ export const Methods = {
   attach: 'probe/attach',
   detach: 'probe/detach',
   list: 'probe/list',
+  kernelCatalog: 'probe/kernelCatalog',
   events: 'probe/events',
   stats: 'probe/stats',
   ended: 'probe/ended',

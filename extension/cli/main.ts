@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { exitCodeForError, ProbeLensError } from '../core/errors';
 import { runDoctor } from './doctor-command';
+import { runKernelFunctions } from './kernel-functions-command';
 import { CLI_VERSION } from './helper-session';
 import { Output } from './output';
 import { runProbe } from './probe-command';
@@ -12,13 +13,18 @@ import { runProbe } from './probe-command';
 const USAGE = `Usage:
   probe-lens doctor [--json]
   probe-lens probe TARGET... [--pid PID] [--duration SECONDS] [--json] [--no-events] [-- COMMAND ARGS...]
+  probe-lens kernel-functions [--filter TEXT] [--json]
   probe-lens symbols BINARY [--json]           (not implemented yet)
   probe-lens resolve FILE:LINE [--binary BINARY] [--json]   (not implemented yet)
 
 TARGET:
   BINARY:FUNCTION     uprobe + uretprobe; BINARY is a path (with a "/") or a library
                       short name such as libc, or a program in $PATH
-  FILE.c:LINE, kernel:FUNCTION, syscall:NAME, tracepoint:CATEGORY:NAME   (not supported yet)
+  kernel:FUNCTION     fentry + fexit where the kernel allows them, else kprobe + kretprobe;
+                      arguments named and typed from kernel BTF (root, or an allowed group)
+  syscall:NAME        the syscall's entry and exit tracepoints, arguments by name
+  tracepoint:CATEGORY:NAME   a kernel tracepoint, its fields by name
+  FILE.c:LINE         (not supported yet)
 
 probe options:
   --pid PID           count only this process
@@ -110,6 +116,23 @@ async function doctor(args: string[], output: Output): Promise<number> {
   return runDoctor(values.verbose === true, output);
 }
 
+async function kernelFunctions(args: string[], output: Output): Promise<number> {
+  const { values } = parseOptions({
+    args,
+    options: {
+      filter: { type: 'string' },
+      json: { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) {
+    output.data(USAGE);
+    return 0;
+  }
+  return runKernelFunctions({ filter: values.filter, verbose: values.verbose === true }, output);
+}
+
 async function dispatch(argv: string[], output: Output): Promise<number> {
   const [subcommand, ...args] = argv;
   switch (subcommand) {
@@ -117,6 +140,8 @@ async function dispatch(argv: string[], output: Output): Promise<number> {
       return probe(args, output);
     case 'doctor':
       return doctor(args, output);
+    case 'kernel-functions':
+      return kernelFunctions(args, output);
     case 'symbols':
     case 'resolve':
       throw new ProbeLensError('not-supported', `probe-lens ${subcommand} is not implemented yet: it needs the ELF/DWARF reader`);

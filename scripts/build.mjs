@@ -24,7 +24,7 @@ const bundles = [
   },
   {
     ...shared,
-    entryPoints: ['targets', 'format', 'latency', 'errors', 'helper-connection', 'helper-process', 'symbols-addon'].map((name) => `extension/core/${name}.ts`),
+    entryPoints: ['targets', 'format', 'latency', 'errors', 'helper-connection', 'helper-process', 'symbols-addon', 'capture-spec', 'binaries-for-source'].map((name) => `extension/core/${name}.ts`),
     outdir: 'out/test-core',
     outExtension: { '.js': '.mjs' },
     format: 'esm',

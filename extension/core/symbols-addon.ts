@@ -128,6 +128,15 @@ export interface LineAddresses {
   nextLine: number | null;
 }
 
+export interface SourceFileMatch {
+  /** The binary's own path for the file. */
+  file: string;
+  /** The same path (or the same file through symlinks). */
+  exact: boolean;
+  /** Without an exact match: how many trailing path components agree (1: the file name only). */
+  matchingComponents: number;
+}
+
 export interface CacheStats {
   hits: number;
   builds: number;
@@ -146,6 +155,8 @@ export interface SymbolsAddon {
   lineAddresses(sourceFile: string, line: number, binary: string): Promise<LineAddresses>;
   /** The source files the binary's DWARF names (absolute paths). */
   sourceFiles(binary: string): Promise<string[]>;
+  /** The binary's name for a source file, or null when its DWARF does not name it (or it has none). */
+  matchSourceFile(binary: string, sourceFile: string): Promise<SourceFileMatch | null>;
   cacheStats(): CacheStats;
   clearCache(): void;
 }
@@ -183,6 +194,7 @@ function wrap(raw: SymbolsAddon): SymbolsAddon {
     signature: (binary, name, address) => raw.signature(binary, name, address).catch(rethrow),
     lineAddresses: (sourceFile, line, binary) => raw.lineAddresses(sourceFile, line, binary).catch(rethrow),
     sourceFiles: (binary) => raw.sourceFiles(binary).catch(rethrow),
+    matchSourceFile: (binary, sourceFile) => raw.matchSourceFile(binary, sourceFile).catch(rethrow),
     cacheStats: () => raw.cacheStats(),
     clearCache: () => raw.clearCache(),
   };

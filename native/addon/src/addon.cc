@@ -321,6 +321,7 @@ public:
 					     InstanceMethod("signature", &SymbolsAddon::SignatureOf),
 					     InstanceMethod("lineAddresses", &SymbolsAddon::LineAddresses),
 					     InstanceMethod("sourceFiles", &SymbolsAddon::SourceFiles),
+					     InstanceMethod("matchSourceFile", &SymbolsAddon::MatchSourceFile),
 					     InstanceMethod("cacheStats", &SymbolsAddon::CacheStatsOf),
 					     InstanceMethod("clearCache", &SymbolsAddon::ClearCache),
 				     });
@@ -463,6 +464,37 @@ private:
 				list.Set(uint32_t(i), index.files[i]);
 			return list;
 		});
+	}
+
+	/** The binary's own name for a source file, or null when its DWARF does not name it. */
+	Napi::Value MatchSourceFile(const Napi::CallbackInfo &info)
+	{
+		std::string binary = string_arg(info, 0, "binary");
+		std::string source = string_arg(info, 1, "source file");
+		struct Match {
+			uint32_t file = UINT32_MAX;
+			size_t components = 0;
+		};
+		auto match = std::make_shared<Match>();
+		return queue(
+			info.Env(), binary,
+			[source, match](const BinaryIndex &index) {
+				try {
+					match->file = match_source_file(index, source, &match->components);
+				} catch (const SymbolError &error) {
+					if (error.code() != "file-not-in-binary" && error.code() != "no-dwarf" && error.code() != "ambiguous")
+						throw;
+				}
+			},
+			[match](Napi::Env env, const BinaryIndex &index) -> Napi::Value {
+				if (match->file == UINT32_MAX)
+					return env.Null();
+				Napi::Object o = Napi::Object::New(env);
+				o.Set("file", index.files[match->file]);
+				o.Set("exact", match->components == SIZE_MAX);
+				o.Set("matchingComponents", Napi::Number::New(env, match->components == SIZE_MAX ? -1 : double(match->components)));
+				return o;
+			});
 	}
 
 	Napi::Value CacheStatsOf(const Napi::CallbackInfo &info)

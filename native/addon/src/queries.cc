@@ -90,8 +90,10 @@ std::string describe_binary_without_dwarf(const BinaryIndex &index)
 	return index.path + " has no DWARF debug info, so there are no parameter names, types or source lines: " + how;
 }
 
-uint32_t match_source_file(const BinaryIndex &index, const std::string &source_file)
+uint32_t match_source_file(const BinaryIndex &index, const std::string &source_file, size_t *matching_components)
 {
+	if (matching_components)
+		*matching_components = SIZE_MAX; // an exact match
 	if (!index.has_dwarf)
 		throw SymbolError("no-dwarf", describe_binary_without_dwarf(index) + " — without DWARF, source lines cannot be mapped to code");
 	char cwd[PATH_MAX];
@@ -124,8 +126,11 @@ uint32_t match_source_file(const BinaryIndex &index, const std::string &source_f
 			best_files.push_back(id);
 		}
 	}
-	if (best_files.size() == 1)
+	if (best_files.size() == 1) {
+		if (matching_components)
+			*matching_components = best;
 		return best_files.front();
+	}
 	if (best_files.size() > 1) {
 		std::string list;
 		for (size_t i = 0; i < best_files.size() && i < 8; i++)

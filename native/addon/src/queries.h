@@ -11,7 +11,7 @@
 namespace probelens {
 
 /** The index's file a user's path means: exact, else the longest matching tail of components. */
-uint32_t match_source_file(const BinaryIndex &index, const std::string &source_file);
+uint32_t match_source_file(const BinaryIndex &index, const std::string &source_file, size_t *matching_components = nullptr);
 
 struct FunctionAtResult {
 	uint32_t file = 0;

@@ -1,0 +1,88 @@
+// Turns a function's signature (from the symbol addon) into the helper's CaptureSpec: each
+// argument DWARF names, at the register or stack slot the addon worked out, with its value type;
+// what cannot be read is listed with the reason rather than faked. Without DWARF, the six
+// argument registers are read raw as arg0..arg5, and the reason is kept to show the user.
+
+import { ARG_REGISTERS, type ArgSpec, type CaptureSpec } from './protocol';
+import type { Signature } from './symbols-addon';
+
+/** The helper's limit (InitializeResult.limits.maxArgs). */
+export const MAX_CAPTURED_ARGS = 6;
+
+/**
+ * Without DWARF there are no parameter names or types: every integer argument register is read
+ * as a signed 64-bit value, as is the return value. Right for integers of any width the ABI
+ * sign- or zero-extends, and shows pointers as numbers.
+ */
+export const RAW_REGISTER_CAPTURE: CaptureSpec = {
+  args: ARG_REGISTERS.map((register, index) => ({ name: `arg${index}`, location: { register }, type: 's64' })),
+  ret: 's64',
+};
+
+export interface NotCaptured {
+  name: string;
+  reason: string;
+}
+
+export interface FunctionCapture {
+  capture: CaptureSpec;
+  /** True when there is no DWARF and arguments are the raw registers. */
+  raw: boolean;
+  /** Why the arguments are raw (no DWARF), in words for the user; absent otherwise. */
+  rawReason?: string;
+  notCaptured: NotCaptured[];
+  /** Why the return value is not captured, when it is not (and the function is not void). */
+  returnNote?: string;
+  /** Notes about the function as a whole (a compiler-made clone, DW_CC_nocall). */
+  notes: string[];
+}
+
+/** A parameter's name for the event records: DWARF's, or argN; unique within the call. */
+function argumentNames(signature: Signature): string[] {
+  const seen = new Set<string>();
+  return signature.params.map((param, index) => {
+    let name = param.name ?? `arg${index}`;
+    while (seen.has(name)) name = `${name}_${index}`;
+    seen.add(name);
+    return name;
+  });
+}
+
+export function captureFromSignature(signature: Signature, maxArgs = MAX_CAPTURED_ARGS): FunctionCapture {
+  if (!signature.hasDwarf) {
+    return {
+      capture: RAW_REGISTER_CAPTURE,
+      raw: true,
+      rawReason: signature.noDwarfReason ?? 'no DWARF for this function',
+      notCaptured: [],
+      notes: [],
+    };
+  }
+  const names = argumentNames(signature);
+  const args: ArgSpec[] = [];
+  const notCaptured: NotCaptured[] = [];
+  signature.params.forEach((param, index) => {
+    const name = names[index] ?? `arg${index}`;
+    if (param.capture === null) {
+      notCaptured.push({ name, reason: (param.note ?? 'not captured').replace(/^not captured: /, '') });
+    } else if (args.length >= maxArgs) {
+      notCaptured.push({ name, reason: `the helper reads at most ${maxArgs} arguments per call` });
+    } else {
+      args.push({ name, location: param.capture.location, type: param.capture.type });
+    }
+  });
+  const capture: CaptureSpec = { args, ret: signature.returnCapture };
+  const result: FunctionCapture = { capture, raw: false, notCaptured, notes: signature.notes };
+  const void_ = signature.returnType?.kind === 'void';
+  if (signature.returnCapture === null && !void_ && signature.returnNote !== null) result.returnNote = signature.returnNote.replace(/^not captured: /, '');
+  return result;
+}
+
+/** One line for the user on what is not shown, or undefined when everything is. */
+export function describeCaptureGaps(functionName: string, capture: FunctionCapture): string | undefined {
+  if (capture.raw) return `${functionName}: arguments are shown raw as arg0..arg5 (64-bit registers): ${capture.rawReason ?? 'no DWARF'}`;
+  const parts = capture.notCaptured.map(({ name, reason }) => `${name}: ${reason}`);
+  if (capture.returnNote !== undefined) parts.push(`return value: ${capture.returnNote}`);
+  parts.push(...capture.notes);
+  return parts.length === 0 ? undefined : `${functionName}: not captured — ${parts.join('; ')}`;
+}

@@ -9,13 +9,14 @@ import { runKernelFunctions } from './kernel-functions-command';
 import { CLI_VERSION } from './helper-session';
 import { Output } from './output';
 import { runProbe } from './probe-command';
+import { runResolve, runSymbols } from './symbols-command';
 
 const USAGE = `Usage:
   probe-lens doctor [--json]
-  probe-lens probe TARGET... [--pid PID] [--duration SECONDS] [--json] [--no-events] [-- COMMAND ARGS...]
+  probe-lens probe TARGET... [--pid PID] [--duration SECONDS] [--binary BINARY] [--json] [--no-events] [-- COMMAND ARGS...]
   probe-lens kernel-functions [--filter TEXT] [--json]
-  probe-lens symbols BINARY [--json]           (not implemented yet)
-  probe-lens resolve FILE:LINE [--binary BINARY] [--json]   (not implemented yet)
+  probe-lens symbols BINARY [--json]
+  probe-lens resolve FILE:LINE [--binary BINARY] [--json]
 
 TARGET:
   BINARY:FUNCTION     uprobe + uretprobe; BINARY is a path (with a "/") or a library
@@ -24,11 +25,13 @@ TARGET:
                       arguments named and typed from kernel BTF (root, or an allowed group)
   syscall:NAME        the syscall's entry and exit tracepoints, arguments by name
   tracepoint:CATEGORY:NAME   a kernel tracepoint, its fields by name
-  FILE.c:LINE         (not supported yet)
+  FILE.c:LINE         the function whose body holds that line, in --binary, else the
+                      COMMAND's program, else the binary in this directory built from FILE.c
 
 probe options:
   --pid PID           count only this process
   --duration SECONDS  stop after this long (default: Ctrl-C, or the end of COMMAND)
+  --binary BINARY     the binary FILE.c:LINE targets are in
   --json              one JSON object per line on stdout (attached, call, return, summary);
                       COMMAND's stdout then goes to stderr so stdout stays JSON
   --no-events         no per-call lines, only the summary (counts are exact either way)
@@ -80,6 +83,7 @@ async function probe(args: string[], output: Output): Promise<number> {
     options: {
       pid: { type: 'string' },
       duration: { type: 'string' },
+      binary: { type: 'string' },
       json: { type: 'boolean' },
       'no-events': { type: 'boolean' },
       verbose: { type: 'boolean', short: 'v' },
@@ -98,6 +102,7 @@ async function probe(args: string[], output: Output): Promise<number> {
       events: values['no-events'] !== true,
       verbose: values.verbose === true,
       command,
+      ...(values.binary === undefined ? {} : { binary: values.binary }),
     },
     output,
   );
@@ -133,6 +138,32 @@ async function kernelFunctions(args: string[], output: Output): Promise<number> 
   return runKernelFunctions({ filter: values.filter, verbose: values.verbose === true }, output);
 }
 
+async function symbolsCommand(args: string[], output: Output): Promise<number> {
+  const { values, positionals } = parseOptions({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help === true) {
+    output.data(USAGE);
+    return 0;
+  }
+  if (positionals.length > 1) throw usageError('symbols takes one BINARY');
+  await runSymbols(positionals[0], output);
+  return 0;
+}
+
+async function resolveCommand(args: string[], output: Output): Promise<number> {
+  const { values, positionals } = parseOptions({
+    args,
+    allowPositionals: true,
+    options: { binary: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help === true) {
+    output.data(USAGE);
+    return 0;
+  }
+  if (positionals.length > 1) throw usageError('resolve takes one FILE:LINE');
+  await runResolve(positionals[0], values.binary, output);
+  return 0;
+}
+
 async function dispatch(argv: string[], output: Output): Promise<number> {
   const [subcommand, ...args] = argv;
   switch (subcommand) {
@@ -143,8 +174,9 @@ async function dispatch(argv: string[], output: Output): Promise<number> {
     case 'kernel-functions':
       return kernelFunctions(args, output);
     case 'symbols':
+      return symbolsCommand(args, output);
     case 'resolve':
-      throw new ProbeLensError('not-supported', `probe-lens ${subcommand} is not implemented yet: it needs the ELF/DWARF reader`);
+      return resolveCommand(args, output);
     case '--version':
     case '-V':
       output.data(`probe-lens ${CLI_VERSION}\n`);

@@ -16,9 +16,10 @@ import {
 } from '../core/format';
 import { HelperError } from '../core/helper-connection';
 import { noPrivilegeMessage, type HelperSession } from '../core/helper-process';
-import { ARG_REGISTERS, type AttachParams, type AttachResult, type CapturedShape, type CaptureSpec, type EndedNotification, type ProcessFilter } from '../core/protocol';
+import { type AttachParams, type AttachResult, type CapturedShape, type EndedNotification, type ProcessFilter } from '../core/protocol';
 import { BinaryResolver } from '../core/target-resolution';
 import { parseTarget } from '../core/targets';
+import { planSourceLine, planUserFunction, type UserProbePlan } from '../core/user-targets';
 import { spawnHeldCommand, type HeldCommand } from './held-command';
 import { openHelperSession } from './helper-session';
 import type { Output } from './output';
@@ -32,17 +33,9 @@ export interface ProbeOptions {
   verbose: boolean;
   /** The program and arguments after `--`; empty when none. */
   command: string[];
+  /** The binary FILE:LINE targets are in (else the command's program, else a workspace search). */
+  binary?: string;
 }
-
-/**
- * Without DWARF (yet) there are no parameter names or types: every integer argument register
- * is read as a signed 64-bit value, as is the return value. Right for integers of any width
- * the ABI sign- or zero-extends, and shows pointers as numbers.
- */
-const RAW_REGISTER_CAPTURE: CaptureSpec = {
-  args: ARG_REGISTERS.map((register, index) => ({ name: `arg${index}`, location: { register }, type: 's64' })),
-  ret: 's64',
-};
 
 /** A target ready to attach: what to ask the helper for, and how to show it until it answers. */
 interface ResolvedTarget {
@@ -51,24 +44,23 @@ interface ResolvedTarget {
   attach: AttachParams;
   /** Kernel targets: the helper says what it captures, from BTF or tracefs. */
   capture: CapturedShape | undefined;
+  /** For the user once attached: arguments not captured and why, inline sites, raw registers. */
+  notes?: string[];
 }
 
 type StopReason = 'duration' | 'signal' | 'command-exited' | 'all-probes-ended';
 
 /** Parses every target first, so a typo is reported before anything starts. */
-async function resolveTargets(texts: readonly string[]): Promise<ResolvedTarget[]> {
+async function resolveTargets(texts: readonly string[], options: ProbeOptions): Promise<ResolvedTarget[]> {
   const parsed = texts.map(parseTarget);
   const resolver = new BinaryResolver(process.cwd());
   const resolved: ResolvedTarget[] = [];
+  const fromPlans = (plans: UserProbePlan[]): ResolvedTarget[] =>
+    plans.map((plan) => ({ text: plan.text, functionName: plan.functionName, attach: plan.attach, capture: plan.attach.capture, notes: plan.notes }));
   for (const target of parsed) {
     switch (target.kind) {
       case 'user-function':
-        resolved.push({
-          text: target.text,
-          functionName: target.function,
-          attach: { binary: await resolver.resolve(target.binary), symbol: target.function, capture: RAW_REGISTER_CAPTURE },
-          capture: RAW_REGISTER_CAPTURE,
-        });
+        resolved.push(...fromPlans(await planUserFunction(target.text, await resolver.resolve(target.binary), target.function)));
         break;
       case 'kernel-function':
         resolved.push({ text: target.text, functionName: target.function, attach: { kernelFunction: target.function }, capture: undefined });
@@ -79,8 +71,11 @@ async function resolveTargets(texts: readonly string[]): Promise<ResolvedTarget[
       case 'tracepoint':
         resolved.push({ text: target.text, functionName: target.name, attach: { tracepoint: `${target.category}:${target.name}` }, capture: undefined });
         break;
-      case 'source-line':
-        throw new ProbeLensError('not-supported', `${target.text}: FILE:LINE targets need the DWARF reader, which is not there yet; use BINARY:FUNCTION`);
+      case 'source-line': {
+        const context = { command: options.command, cwd: process.cwd(), ...(options.binary === undefined ? {} : { binary: options.binary }) };
+        resolved.push(...fromPlans(await planSourceLine(target.text, target.file, target.line, context)));
+        break;
+      }
     }
   }
   return resolved;
@@ -106,7 +101,7 @@ export async function runProbe(options: ProbeOptions, output: Output): Promise<v
   if (options.pid !== undefined && options.command.length > 0) {
     throw new ProbeLensError('usage', '--pid and "-- COMMAND" both choose the process to count: give one of them');
   }
-  const targets = await resolveTargets(options.targets);
+  const targets = await resolveTargets(options.targets, options);
 
   const session = await openHelperSession(options.verbose);
   let command: HeldCommand | undefined;
@@ -190,6 +185,7 @@ async function traceUntilStopped(
       } else {
         output.status(`Attached probe ${result.probe}: ${describeAttachment(target.text, result)}`);
         if (result.notCaptured !== undefined) output.status(`  ${result.notCaptured}`);
+        for (const note of target.notes ?? []) output.status(`  ${note}`);
         if (result.fallback !== undefined) output.status(`  using kprobes: ${result.fallback}`);
       }
     }

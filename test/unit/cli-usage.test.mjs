@@ -26,10 +26,13 @@ describe('probe-lens usage errors', () => {
     [['probe', './a:b', '--pid', '1', '--', 'true'], 'usage', /give one of them/],
     [['probe', 'nocolon'], 'bad-params', /bad target 'nocolon'/],
     [['probe', 'kernel:do_sys_openat2'], 'not-supported', /not supported yet/],
-    [['probe', 'app.c:12'], 'not-supported', /DWARF/],
+    [['probe', 'no-such-dir/app.c:12'], 'no-binary-for-source', /no binary built from .*app\.c was found .*--binary/],
     [['probe', 'tracepoint:sched:sched_switch'], 'not-supported', /not supported yet/],
     [['probe', 'libdoesnotexist:f'], 'binary-not-found', /no library libdoesnotexist\.so\*/],
-    [['symbols', '/bin/true'], 'not-supported', /not implemented yet/],
+    [['symbols', '/nonexistent/app'], 'binary-not-found', /\/nonexistent\/app: no such file/],
+    [['symbols'], 'usage', /symbols needs a BINARY/],
+    [['resolve', 'notes.txt:3'], 'usage', /resolve takes FILE:LINE/],
+    [['resolve', 'app.c:12', '--binary', '/nonexistent/app'], 'binary-not-found', /no such file/],
   ];
   for (const [args, code, message] of cases) {
     it(`${args.join(' ')} → ${code}`, () => {

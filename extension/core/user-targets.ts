@@ -1,0 +1,164 @@
+// Turns a user-space target — `BINARY:FUNCTION` or `FILE.c:LINE` — into attach requests with a
+// capture spec from DWARF: arguments by name and type where the binary has DWARF, raw registers
+// (and the reason) where it has not, one entry-only probe per inline site for a function that
+// exists only inlined, and a plain error for a name that means several functions.
+
+import * as path from 'node:path';
+import { findBinariesForSource, pickBinaryForSource } from './binaries-for-source';
+import { captureFromSignature, describeCaptureGaps, RAW_REGISTER_CAPTURE } from './capture-spec';
+import { ProbeLensError } from './errors';
+import type { AttachParams, CaptureSpec } from './protocol';
+import { findProgramInPath } from './target-resolution';
+import { loadSymbolsAddon, type FunctionInfo, type SymbolsAddon } from './symbols-addon';
+
+/** One attach request for a user-space target, and what to tell the user about it. */
+export interface UserProbePlan {
+  /** The target as shown: as typed, or with `@site` for an inline site. */
+  text: string;
+  functionName: string;
+  attach: AttachParams & { binary: string; capture: CaptureSpec };
+  /** Notes for the user: arguments not captured and why, raw registers, inline sites. */
+  notes: string[];
+}
+
+function hex(value: number): string {
+  return `0x${value.toString(16)}`;
+}
+
+function where(fn: FunctionInfo): string {
+  const source = fn.file === null ? '' : ` (${path.basename(fn.file)}:${fn.line ?? '?'})`;
+  return `${fn.demangled}${source}${fn.address === null ? '' : ` at ${hex(fn.address)}`}`;
+}
+
+/** The addon, or undefined (with the reason) when it is not built: probes then read raw registers. */
+function symbolsOrReason(): { symbols?: SymbolsAddon; reason?: string } {
+  try {
+    return { symbols: loadSymbolsAddon() };
+  } catch (error) {
+    return { reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function rawPlan(text: string, binary: string, functionName: string, reason: string): UserProbePlan {
+  return {
+    text,
+    functionName,
+    attach: { binary, symbol: functionName, capture: RAW_REGISTER_CAPTURE },
+    notes: [`${functionName}: arguments are shown raw as arg0..arg5 (64-bit registers): ${reason}`],
+  };
+}
+
+/** Entry-only probes at each place the compiler copied an inlined-only function into. */
+function inlineSitePlans(text: string, binary: string, fn: FunctionInfo): UserProbePlan[] {
+  const sites = fn.inlineSites.filter((site) => site.fileOffset !== null);
+  if (sites.length === 0) {
+    throw new ProbeLensError(
+      'symbol-not-found',
+      `${fn.demangled} exists only inlined in ${binary}, and no inlined copy of it is left there to probe (the compiler removed them)`,
+    );
+  }
+  const note =
+    `${fn.demangled} exists only inlined (no function of its own): probing its ${sites.length} inline site(s), entry only — ` +
+    'calls are counted there; arguments and return values of inlined copies are not read. Build with -fno-inline (or mark it noinline) to probe it as a function';
+  return sites.map((site, index) => {
+    const caller = site.caller ?? '?';
+    const siteText = `${text}@${caller}${site.line === null ? '' : `:${site.line}`}`;
+    return {
+      text: siteText,
+      functionName: `${fn.demangled} in ${caller}`,
+      attach: { binary, offset: site.fileOffset as number, retprobe: false, capture: { args: [] } },
+      notes: index === 0 ? [note] : [],
+    };
+  });
+}
+
+/** A plan for one function the addon found in `binary`. */
+async function planForFunction(symbols: SymbolsAddon, text: string, binary: string, fn: FunctionInfo, asTyped: string): Promise<UserProbePlan[]> {
+  if (fn.inlinedOnly) return inlineSitePlans(text, binary, fn);
+  if (fn.fileOffset === null || fn.address === null) {
+    throw new ProbeLensError('symbol-not-found', `${fn.demangled} in ${binary} has no code in the file (offset unknown)`);
+  }
+  const signature = await symbols.signature(binary, fn.name, fn.address);
+  const capture = captureFromSignature(signature);
+  // By symbol when the user typed the symbol (the helper then checks it); else by file offset.
+  const byName = fn.fromSymbolTable && fn.name === asTyped;
+  const gaps = describeCaptureGaps(fn.demangled, capture);
+  return [
+    {
+      text,
+      functionName: fn.demangled,
+      attach: { binary, ...(byName ? { symbol: fn.name } : { offset: fn.fileOffset }), capture: capture.capture },
+      notes: gaps === undefined ? [] : [gaps],
+    },
+  ];
+}
+
+/** `BINARY:FUNCTION` with BINARY already resolved to a path. */
+export async function planUserFunction(text: string, binary: string, functionName: string): Promise<UserProbePlan[]> {
+  const { symbols, reason } = symbolsOrReason();
+  if (symbols === undefined) return [rawPlan(text, binary, functionName, reason ?? 'the symbol reader is not available')];
+  let found: FunctionInfo[];
+  try {
+    found = await symbols.lookup(binary, functionName);
+  } catch (error) {
+    // Not ELF, missing, corrupt: the helper gives the same answer for the attach, in its words.
+    if (error instanceof ProbeLensError) return [rawPlan(text, binary, functionName, error.message)];
+    throw error;
+  }
+  // Aliases (two symbols, one address) are one function; fragments (foo.cold) are not entries.
+  const entries = found.filter((fn, index) => !fn.fragment && (fn.address === null || found.findIndex((other) => other.address === fn.address) === index));
+  const [first, ...others] = entries;
+  if (first === undefined) {
+    const info = await symbols.binaryInfo(binary);
+    // Leave "no such function" to the helper, which says whether the binary is stripped.
+    return [rawPlan(text, binary, functionName, info.noDwarfReason ?? `no function ${functionName} in its symbol table or DWARF`)];
+  }
+  if (others.length > 0) {
+    throw new ProbeLensError(
+      'ambiguous',
+      `${functionName} means ${entries.length} functions in ${binary}: ${entries.map(where).join('; ')}. Probe one by FILE:LINE` +
+        (entries.some((fn) => fn.name !== fn.demangled) ? ', or by its symbol name' : '') +
+        ` (${entries.map((fn) => (fn.file !== null && fn.line !== null ? `${path.basename(fn.file)}:${fn.line}` : fn.name)).join(', ')})`,
+    );
+  }
+  return planForFunction(symbols, text, binary, first, functionName);
+}
+
+export interface SourceLineContext {
+  /** --binary, when given (a path). */
+  binary?: string;
+  /** The command after `--`: its program is the binary when there is no --binary. */
+  command: readonly string[];
+  cwd: string;
+}
+
+/** The binary a FILE:LINE target means: --binary, the command's program, or a workspace search. */
+export async function binaryForSource(file: string, context: SourceLineContext, symbols: SymbolsAddon): Promise<string> {
+  if (context.binary !== undefined) return path.resolve(context.cwd, context.binary);
+  const program = context.command[0];
+  if (program !== undefined) {
+    const resolved = program.includes('/') ? path.resolve(context.cwd, program) : findProgramInPath(program);
+    if (resolved !== undefined) {
+      const match = await symbols.matchSourceFile(resolved, file).catch(() => null);
+      if (match !== null) return resolved;
+    }
+  }
+  const candidates = await findBinariesForSource(file, symbols, { workspaceRoots: [context.cwd] });
+  return pickBinaryForSource(file, candidates, [context.cwd]).path;
+}
+
+/** `FILE.c:LINE`: the innermost function whose body holds the line. */
+export async function planSourceLine(text: string, file: string, line: number, context: SourceLineContext): Promise<UserProbePlan[]> {
+  const { symbols, reason } = symbolsOrReason();
+  if (symbols === undefined) throw new ProbeLensError('symbols-unavailable', `${text}: FILE:LINE targets need the symbol reader: ${reason}`);
+  const source = path.resolve(context.cwd, file);
+  const binary = await binaryForSource(source, context, symbols);
+  const at = await symbols.functionAt(source, line, binary);
+  // Template instances share the line: probe each. Clones (foo.constprop.0) and split-off parts
+  // are the compiler's, not the source's; the primary entry stands for them.
+  const instances = at.functions.filter((fn) => fn.address !== null && !fn.fragment && !fn.name.includes('.'));
+  if (instances.length <= 1) return planForFunction(symbols, text, binary, at.function, at.function.name);
+  const plans: UserProbePlan[] = [];
+  for (const fn of instances) plans.push(...(await planForFunction(symbols, `${text} (${fn.demangled})`, binary, fn, fn.name)));
+  return plans;
+}

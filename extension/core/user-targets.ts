@@ -157,8 +157,9 @@ export async function planSourceLine(text: string, file: string, line: number, c
   // Template instances share the line: probe each. Clones (foo.constprop.0) and split-off parts
   // are the compiler's, not the source's; the primary entry stands for them.
   const instances = at.functions.filter((fn) => fn.address !== null && !fn.fragment && !fn.name.includes('.'));
-  if (instances.length <= 1) return planForFunction(symbols, text, binary, at.function, at.function.name);
+  // By file offset: the symbol may be one of several of that name (static functions).
+  if (instances.length <= 1) return planForFunction(symbols, text, binary, at.function, '');
   const plans: UserProbePlan[] = [];
-  for (const fn of instances) plans.push(...(await planForFunction(symbols, `${text} (${fn.demangled})`, binary, fn, fn.name)));
+  for (const fn of instances) plans.push(...(await planForFunction(symbols, `${text} (${fn.demangled})`, binary, fn, '')));
   return plans;
 }

@@ -135,12 +135,13 @@ describe('probe-lens probe (real helper, real uprobes)', { skip: notRoot, timeou
 
     const [identityProbe, sum6Probe] = [probeSummary(summary, identity).probe, probeSummary(summary, sum6).probe];
     const expected = [0, -1, 42, -42, '9007199254740993', '-9007199254740993', '9223372036854775807', '-9223372036854775808'];
-    assert.deepEqual(byType('call').filter((call) => call.probe === identityProbe).map((call) => call.args.arg0), expected);
+    // Arguments arrive by their DWARF names (the fixtures are built with -g).
+    assert.deepEqual(byType('call').filter((call) => call.probe === identityProbe).map((call) => call.args.x), expected);
     assert.deepEqual(byType('return').filter((ret) => ret.probe === identityProbe).map((ret) => ret.ret), expected);
 
     const sum6Calls = byType('call').filter((call) => call.probe === sum6Probe);
-    assert.deepEqual(sum6Calls[0].args, { arg0: 1, arg1: -2, arg2: 3, arg3: -4, arg4: 5, arg5: -6 });
-    assert.deepEqual(sum6Calls[1].args, { arg0: '9223372036854775807', arg1: 0, arg2: 0, arg3: 0, arg4: 0, arg5: -1 });
+    assert.deepEqual(sum6Calls[0].args, { a: 1, b: -2, c: 3, d: -4, e: 5, f: -6 });
+    assert.deepEqual(sum6Calls[1].args, { a: '9223372036854775807', b: 0, c: 0, d: 0, e: 0, f: -1 });
     assert.deepEqual(byType('return').filter((ret) => ret.probe === sum6Probe).map((ret) => ret.ret), [-3, '9223372036854775806']);
   });
 
@@ -158,7 +159,7 @@ describe('probe-lens probe (real helper, real uprobes)', { skip: notRoot, timeou
     let maxDepth = 0;
     for (const event of lines.filter((line) => line.type === 'call' || line.type === 'return')) {
       if (event.type === 'call') {
-        stack.push({ n: event.args.arg0, ts: event.ts_ns, childLatencies: [] });
+        stack.push({ n: event.args.n, ts: event.ts_ns, childLatencies: [] });
         maxDepth = Math.max(maxDepth, stack.length);
         continue;
       }
@@ -227,7 +228,7 @@ describe('probe-lens probe (real helper, real uprobes)', { skip: notRoot, timeou
     assert.match(result.stderr, new RegExp(`Attached probe 1: ${target} → ${bin('add-loop')} offset 0x[0-9a-f]+ \\(uprobe \\+ uretprobe`));
     const lines = result.stdout.split('\n');
     assert.ok(lines.some((line) => /^TIME\(s\)\s+PID\s+TID\s+COMM\s+TARGET/.test(line)), 'the column header');
-    assert.equal(lines.filter((line) => /add\(arg0=\d, arg1=1, /.test(line)).length, 3);
+    assert.equal(lines.filter((line) => /add\(a=\d, b=1\)/.test(line)).length, 3);
     for (const value of [1, 2, 3]) assert.ok(lines.some((line) => line.includes(`add → ${value}  (`)), `return ${value}`);
     assert.ok(lines.some((line) => /^PROBE\s+TARGET\s+CALLS\s+RETURNS\s+DROPPED\s+P50 ≤\s+P99 ≤\s+MAX ≤$/.test(line)));
     assert.ok(lines.some((line) => new RegExp(`^1\\s+${target}\\s+3\\s+3\\s+0\\s`).test(line)));

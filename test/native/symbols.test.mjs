@@ -360,6 +360,16 @@ describe('functionAt() and lineAddresses()', () => {
     assert.ok(blank.nextLine > blank.previousLine);
   });
 
+  it('a reproducible build with a relative comp_dir (like Debian\'s libc: "./csu") keeps relative paths, not doubled ones', async () => {
+    execFileSync('gcc', ['-g', '-O0', `-fdebug-prefix-map=${SRC}=./csu`, '-o', bin('relative'), 'shapes.c'], { cwd: SRC });
+    const { functions } = await symbols.functions(bin('relative'));
+    const scalars = only(functions, (f) => f.name === 'scalars', 'scalars');
+    assert.equal(scalars.file, 'csu/shapes.c');
+    const at = await symbols.functionAt(src('shapes.c'), scalars.line + 2, bin('relative'));
+    assert.equal(at.function.name, 'scalars');
+    assert.equal(at.file, 'csu/shapes.c');
+  });
+
   it('a source file the binary was not built from', async () => {
     await assert.rejects(symbols.functionAt(src('lib.c'), 3, bin('shapes-gcc-O0')), (error) => {
       assert.equal(error.code, 'file-not-in-binary');

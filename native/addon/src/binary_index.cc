@@ -584,7 +584,8 @@ const char *machine_name(uint16_t machine)
 
 std::string normalize_path(const std::string &path, const std::string &base)
 {
-	std::string joined = !path.empty() && path[0] == '/' ? path : base + "/" + path;
+	bool absolute = (!path.empty() && path[0] == '/') || (!base.empty() && base[0] == '/');
+	std::string joined = !path.empty() && path[0] == '/' ? path : base.empty() ? path : base + "/" + path;
 	std::vector<std::string> parts;
 	size_t start = 0;
 	while (start <= joined.size()) {
@@ -602,8 +603,8 @@ std::string normalize_path(const std::string &path, const std::string &base)
 	}
 	std::string out;
 	for (const std::string &part : parts)
-		out += "/" + part;
-	return out.empty() ? "/" : out;
+		out += (out.empty() && !absolute ? "" : "/") + part;
+	return out.empty() ? (absolute ? "/" : ".") : out;
 }
 
 } // namespace probelens

@@ -155,7 +155,10 @@ bool index_is_stale(const BinaryIndex &index);
 /** "x86-64"-style name of an ELF machine. */
 const char *machine_name(uint16_t machine);
 
-/** Makes a path absolute (against `base` when relative) and removes ".", ".." and "//". */
+/**
+ * Removes ".", ".." and "//", joining a relative path to `base` first. Stays relative when both
+ * are (a reproducible build's comp_dir "./csu": the real build directory is unknown).
+ */
 std::string normalize_path(const std::string &path, const std::string &base);
 
 } // namespace probelens

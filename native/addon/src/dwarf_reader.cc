@@ -191,6 +191,7 @@ private:
 	std::string comp_dir_;
 	CuFiles cu_files_;
 	Dwarf_Off current_cu_ = ~Dwarf_Off(0);
+	bool comp_dir_is_absolute_ = false;
 	std::unordered_map<Dwarf_Off, int32_t> source_by_origin_;
 	std::unordered_map<Dwarf_Off, uint32_t> type_by_offset_;
 	std::unordered_map<const char *, uint32_t> file_by_name_;
@@ -204,7 +205,9 @@ private:
 		auto found = file_by_name_.find(name);
 		if (found != file_by_name_.end())
 			return found->second;
-		uint32_t id = intern_file(index_, normalize_path(name, comp_dir_));
+		// libdw has already joined the line table's directory and comp_dir to the name: a name
+		// still relative is relative to a build directory we do not know (comp_dir was "./csu").
+		uint32_t id = intern_file(index_, normalize_path(name, comp_dir_is_absolute_ ? comp_dir_ : ""));
 		file_by_name_.emplace(name, id);
 		return id;
 	}
@@ -225,7 +228,8 @@ private:
 		if (tag != DW_TAG_compile_unit && tag != DW_TAG_partial_unit)
 			return; // type units carry no code
 		const char *dir = attr_string(cu, DW_AT_comp_dir);
-		comp_dir_ = dir ? dir : "/";
+		comp_dir_ = dir ? dir : "";
+		comp_dir_is_absolute_ = !comp_dir_.empty() && comp_dir_[0] == '/';
 		current_cu_ = dwarf_dieoffset(cu);
 		file_by_name_.clear();
 		cu_files_ = CuFiles{};
@@ -314,7 +318,7 @@ private:
 			return UINT32_MAX;
 		const char *dir = attr_string(&cu, DW_AT_comp_dir);
 		const char *name = dwarf_filesrc(files, index, nullptr, nullptr);
-		return name ? intern_file(index_, normalize_path(name, dir ? dir : "/")) : UINT32_MAX;
+		return name ? intern_file(index_, normalize_path(name, dir && dir[0] == '/' ? dir : "")) : UINT32_MAX;
 	}
 
 	int32_t source_for(Dwarf_Die *die)

@@ -281,6 +281,25 @@ describe('signature(): parameters, types, and where each one is at entry (x86-64
     assert.match(o2.params[0].dwarfLocation, /DW_OP_reg5 \(rdi\)/);
   });
 
+  it('-O2 clones and constants: scale.constprop.0 (gcc) and scale with a constant factor (clang)', async () => {
+    for (const cc of ['gcc', 'clang']) {
+      compile(cc, ['-g', '-O2', '-o', bin(`clones-${cc}`), src('clones.c')]);
+      const [scale] = await symbols.lookup(bin(`clones-${cc}`), 'scale');
+      assert.equal(scale.name, cc === 'gcc' ? 'scale.constprop.0' : 'scale');
+      assert.equal(scale.sourceName, 'scale');
+      assert.equal(scale.line, lineOf('clones.c', 'int scale(int value, int factor)'));
+      const signature = await symbols.signature(bin(`clones-${cc}`), scale.name);
+      assert.deepEqual(signature.params.map((p) => [p.name, p.capture]), [['value', reg('rdi', 's32')], ['factor', null]]);
+      assert.match(signature.params[1].note, /the compiler made it the constant 3 \(DW_AT_const_value\); callers do not pass it/);
+      if (cc === 'gcc') assert.match(signature.notes[0], /'scale\.constprop\.0' is a compiler-made copy/);
+      // gcc keeps the dead argument's register in DWARF; clang calls it optimized out and its
+      // callers leave rsi unset, so it is not read (a read showed garbage).
+      const ignores = await symbols.signature(bin(`clones-${cc}`), 'ignores');
+      assert.deepEqual(ignores.params.map((p) => p.capture), [reg('rdi', 's32'), cc === 'gcc' ? reg('rsi', 's32') : null]);
+      if (cc === 'clang') assert.match(ignores.params[1].note, /optimized out \(no location\): calls the compiler saw may leave it unset/);
+    }
+  });
+
   it('C++: this is artificial; a class with a user copy constructor is passed by reference', async () => {
     for (const compiler of ['g++', 'clang++']) {
       const dot = await symbols.signature(bin(`cxx-${compiler}`), 'geo::Point::dot');

@@ -184,6 +184,19 @@ describe('probe-lens probe with DWARF (real uprobes)', { skip: notRoot, timeout:
     assert.deepEqual(run.returns(`${template} (long geo::biggest<long>(long, long))`).map((ret) => ret.ret), [7]);
   });
 
+  it('-O2 clones and constants: values read where DWARF says (gcc scale.constprop.0, clang scale)', async () => {
+    for (const cc of ['gcc', 'clang']) {
+      execFileSync(cc, ['-g', '-O2', '-o', bin(`clones-${cc}`), src('clones.c')]);
+      const scale = `${bin(`clones-${cc}`)}:scale`;
+      const ignores = `${bin(`clones-${cc}`)}:ignores`;
+      const run = jsonRun(await runCli(['probe', scale, ignores, '--json', '--', bin(`clones-${cc}`)]));
+      assert.deepEqual(run.calls(scale).map((call) => call.args), [{ value: 1 }, { value: 2 }], cc);
+      assert.deepEqual(run.returns(scale).map((ret) => ret.ret), [4, 7], cc);
+      // clang leaves the dead argument's register unset: it is not captured rather than garbage.
+      assert.deepEqual(run.calls(ignores).map((call) => call.args), [cc === 'gcc' ? { used: 1, unused: 99 } : { used: 1 }], cc);
+    }
+  });
+
   it('a function in a workspace shared library, through the program that loads it', async () => {
     const target = `${bin('libwork.so')}:lib_add`;
     const run = jsonRun(await runCli(['probe', target, '--json', '--', bin('uselib')]));

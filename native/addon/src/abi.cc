@@ -98,7 +98,7 @@ std::string value_type_of(const TypeInfo &type)
 	}
 }
 
-SignatureCapture capture_for(const BinaryIndex &index, const Signature &signature, const std::string &symbol_name)
+SignatureCapture capture_for(const BinaryIndex &index, const Signature &signature, const std::string &symbol_name, bool local)
 {
 	SignatureCapture out;
 	out.args.resize(signature.params.size());
@@ -228,6 +228,18 @@ SignatureCapture capture_for(const BinaryIndex &index, const Signature &signatur
 				arg.note = "not captured: " + type.name + " has no value type the helper reads";
 				continue;
 			}
+			// A parameter the compiler turned into a constant is not passed (clang does this to
+			// static functions without renaming them), and one it optimized out may not be.
+			if (dwarf.kind == EntryLocation::Constant) {
+				arg.note = "not captured: the compiler made it " + dwarf.text + "; callers do not pass it";
+				continue;
+			}
+			if (dwarf.kind == EntryLocation::OptimizedOut) {
+				arg.note = "not captured: " + dwarf.text +
+					   (local ? ", and callers of a static function need not pass it" :
+						    ": calls the compiler saw may leave it unset (clang does, for a dead argument)");
+				continue;
+			}
 			arg.value_type = value_type;
 			arg.register_name = abi_register;
 			arg.stack_offset = abi_register.empty() ? abi_stack : -1;
@@ -240,8 +252,6 @@ SignatureCapture capture_for(const BinaryIndex &index, const Signature &signatur
 					arg.stack_offset = -1;
 					arg.passed_in = reg;
 				}
-			} else if (dwarf.kind == EntryLocation::OptimizedOut) {
-				arg.note = "optimized out in DWARF; read from where the ABI passes it";
 			}
 			if (type.pass_by_reference)
 				arg.note = "passed by reference: the value is the address of the caller's copy";
@@ -280,7 +290,7 @@ SignatureCapture capture_for(const BinaryIndex &index, const Signature &signatur
 			break;
 		case EntryLocation::Constant:
 			arg.passed_in = "nowhere";
-			arg.note = "not captured: the compiler made it a constant; it is not passed";
+			arg.note = "not captured: the compiler made it " + dwarf.text + "; callers do not pass it";
 			break;
 		case EntryLocation::Unknown:
 			arg.passed_in = "unknown";

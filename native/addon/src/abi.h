@@ -32,8 +32,12 @@ struct SignatureCapture {
 	std::vector<std::string> notes;
 };
 
-/** `symbol_name` spots renamed clones (foo.isra.0) whose convention is the compiler's own. */
-SignatureCapture capture_for(const BinaryIndex &index, const Signature &signature, const std::string &symbol_name);
+/**
+ * `symbol_name` spots renamed clones (foo.isra.0) whose convention is the compiler's own;
+ * `local` (a static function) means its callers, all known to the compiler, may skip arguments
+ * DWARF calls optimized out.
+ */
+SignatureCapture capture_for(const BinaryIndex &index, const Signature &signature, const std::string &symbol_name, bool local);
 
 /** The helper's ValueType for a scalar type, empty when it has none. */
 std::string value_type_of(const TypeInfo &type);

@@ -175,7 +175,7 @@ Napi::Object signature_object(Napi::Env env, const BinaryIndex &index, int32_t i
 		return o;
 	}
 	const Signature &sig = index.signatures[size_t(f.signature)];
-	SignatureCapture capture = capture_for(index, sig, f.name);
+	SignatureCapture capture = capture_for(index, sig, f.name, f.binding == Binding::Local);
 	o.Set("hasDwarf", true);
 	o.Set("noDwarfReason", env.Null());
 	Napi::Array params = Napi::Array::New(env, sig.params.size());

@@ -407,9 +407,11 @@ private:
 		EntryLocation loc;
 		Dwarf_Attribute attr;
 		if (!dwarf_attr(param, DW_AT_location, &attr)) {
-			if (dwarf_hasattr(param, DW_AT_const_value)) {
+			if (dwarf_attr(param, DW_AT_const_value, &attr)) {
 				loc.kind = EntryLocation::Constant;
-				loc.text = "constant (DW_AT_const_value)";
+				Dwarf_Sword value;
+				loc.text = dwarf_formsdata(&attr, &value) == 0 ? "the constant " + std::to_string(value) + " (DW_AT_const_value)" :
+										 "a constant (DW_AT_const_value)";
 			} else {
 				loc.kind = EntryLocation::OptimizedOut;
 				loc.text = "optimized out (no location)";

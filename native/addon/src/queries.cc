@@ -198,7 +198,7 @@ FunctionAtResult function_at(const BinaryIndex &index, const std::string &source
 
 std::vector<int32_t> lookup_function(const BinaryIndex &index, const std::string &name)
 {
-	std::vector<int32_t> exact, by_demangled, by_short, by_dwarf_name;
+	std::vector<int32_t> exact, by_demangled, by_short, by_dwarf_name, clones;
 	for (size_t i = 0; i < index.functions.size(); i++) {
 		const Function &f = index.functions[i];
 		if (f.name == name)
@@ -207,11 +207,12 @@ std::vector<int32_t> lookup_function(const BinaryIndex &index, const std::string
 			by_demangled.push_back(int32_t(i));
 		else if (f.demangled != f.name && without_parameters(f.demangled) == name && !f.is_fragment)
 			by_short.push_back(int32_t(i));
-		else if (f.source >= 0 && !f.is_fragment && f.name.find('.') == std::string::npos &&
-			 index.source_functions[size_t(f.source)].name == name)
-			by_dwarf_name.push_back(int32_t(i));
+		else if (f.source >= 0 && !f.is_fragment && index.source_functions[size_t(f.source)].name == name)
+			(f.name.find('.') == std::string::npos ? by_dwarf_name : clones).push_back(int32_t(i));
 	}
-	for (auto *list : { &exact, &by_demangled, &by_short, &by_dwarf_name }) {
+	// The compiler's specialized copies (scale.constprop.0) stand for a function only when it
+	// has no copy of its own name left.
+	for (auto *list : { &exact, &by_demangled, &by_short, &by_dwarf_name, &clones }) {
 		if (!list->empty())
 			return *list;
 	}

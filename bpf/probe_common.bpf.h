@@ -165,12 +165,15 @@ static __always_inline __u64 read_value(void *ctx, enum ctx_kind kind, const str
 }
 
 /* A string the process has not touched yet (a literal on a page never faulted in) cannot be
- * read without faulting; only a sleepable program may fault, so it touches the page first. */
+ * read without faulting; only a sleepable program may fault, so it touches the page first.
+ * The length is bounded by a mask (identity for 1..MAX_STRING): clang may check a copy of
+ * it and pass the original, which older verifiers then see unbounded. */
 static __always_inline void read_string(char *dst, __u32 len, __u64 ptr, __u8 source, bool sleepable)
 {
 	char byte;
 
 	dst[0] = '\0';
+	len = ((len - 1) & (MAX_STRING - 1)) + 1;
 	if (source == STRING_KERNEL) {
 		bpf_probe_read_kernel_str(dst, len, (void *)ptr);
 		return;
@@ -199,7 +202,6 @@ static __always_inline void emit_call(void *ctx, enum ctx_kind kind, const struc
 {
 	struct event_with_strings *big = NULL;
 	struct event *e;
-	__u32 len = cfg->string_len;
 
 	if (cfg->has_strings) {
 		big = bpf_ringbuf_reserve(&events, sizeof(*big), 0);
@@ -212,14 +214,12 @@ static __always_inline void emit_call(void *ctx, enum ctx_kind kind, const struc
 		return;
 	}
 	fill_header(e, EVENT_CALL, slot, id, now);
-	if (len > MAX_STRING)
-		len = MAX_STRING;
 	for (int i = 0; i < MAX_ARGS; i++) {
 		if (i >= cfg->nargs)
 			break;
 		e->values[i] = read_value(ctx, kind, &cfg->args[i]);
 		if (big && cfg->args[i].string)
-			read_string(big->strings[i], len, e->values[i], cfg->args[i].string, sleepable);
+			read_string(big->strings[i], cfg->string_len, e->values[i], cfg->args[i].string, sleepable);
 	}
 	if (big)
 		e->flags |= EVENT_HAS_STRINGS;
@@ -294,8 +294,13 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 			paired = true;
 		}
 	}
-	if (paired)
-		__sync_fetch_and_add(&stats->latency_hist[log2_u64(latency) & (LATENCY_BUCKETS - 1)], 1);
+	if (paired) {
+		__u32 bucket = log2_u64(latency);
+
+		/* Hide the bucket's range from clang, or it drops the mask older verifiers need. */
+		barrier_var(bucket);
+		__sync_fetch_and_add(&stats->latency_hist[bucket & (LATENCY_BUCKETS - 1)], 1);
+	}
 
 	if (!cfg->emit_events)
 		return 0;

@@ -81,6 +81,15 @@ static bool tracefs_mounted(void)
 
 static void finish_tracepoints(struct capability_report *report);
 
+void capabilities_withdraw(struct capability_report *report, const char *reason)
+{
+	struct capability *all[] = { &report->uprobe, &report->uretprobe, &report->kprobe, &report->kretprobe,
+				     &report->fentry, &report->fexit, &report->tracepoint };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		set_unavailable(all[i], reason);
+}
+
 void capabilities_measure(struct capability_report *report)
 {
 	int err;
@@ -90,12 +99,7 @@ void capabilities_measure(struct capability_report *report)
 	report->tracefs_mounted = tracefs_mounted();
 
 	if (!report->privileged) {
-		struct capability *all[] = { &report->uprobe, &report->uretprobe, &report->kprobe,
-					     &report->kretprobe, &report->fentry, &report->fexit,
-					     &report->tracepoint };
-
-		for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-			set_unavailable(all[i], NOT_PRIVILEGED_REASON);
+		capabilities_withdraw(report, NOT_PRIVILEGED_REASON);
 		return;
 	}
 

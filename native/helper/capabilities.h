@@ -19,6 +19,8 @@ struct capability_report {
 };
 
 void capabilities_measure(struct capability_report *report);
+/* Marks every probe kind unavailable for reason: the programs they all need did not load. */
+void capabilities_withdraw(struct capability_report *report, const char *reason);
 /* The `probeKinds` object of the initialize result. */
 json_t *capabilities_to_json(const struct capability_report *report);
 

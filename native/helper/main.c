@@ -91,6 +91,8 @@ static json_t *handle_initialize(struct helper *helper, json_t *params, struct r
 			engine_set_fd_watcher(helper->engine, watch_pidfd, helper);
 			epoll_watch(helper, engine_ring_fd(helper->engine), SOURCE_RING, true);
 			epoll_watch(helper, engine_inotify_fd(helper->engine), SOURCE_INOTIFY, true);
+		} else {
+			capabilities_withdraw(&helper->capabilities, helper->engine_failure.message);
 		}
 	} else {
 		rpc_fail(&helper->engine_failure, RPC_NO_PRIVILEGE,
@@ -104,7 +106,7 @@ static json_t *handle_initialize(struct helper *helper, json_t *params, struct r
 			   "protocolVersion", PROTOCOL_VERSION,
 			   "probeKinds", capabilities_to_json(&helper->capabilities),
 			   "requestingUser", "uid", (int)helper->who.uid,
-			   "privileged", helper->engine != NULL,
+			   "privileged", helper->capabilities.privileged,
 			   "tracefs", "mounted", helper->capabilities.tracefs_mounted, "path", TRACEFS_PATH,
 			   "limits", limits_json(helper));
 	return result;

@@ -48,12 +48,13 @@ struct engine *engine_new(const struct requester *who, const struct capability_r
 	}
 	err = probe_bpf__load(engine->skel);
 	if (err) {
-		if (err == -EPERM || err == -EACCES)
+		/* EACCES from a load is the verifier saying no, not a missing privilege. */
+		if (err == -EPERM)
 			rpc_fail(failure, RPC_NO_PRIVILEGE, "the kernel refused to load our BPF programs (%s): "
 				 "the helper needs root, or CAP_BPF and CAP_PERFMON", strerror(-err));
 		else
-			rpc_fail(failure, RPC_FEATURE_UNAVAILABLE, "the kernel refused to load our BPF programs: %s",
-				 strerror(-err));
+			rpc_fail(failure, RPC_FEATURE_UNAVAILABLE, "this kernel's BPF verifier rejected our programs "
+				 "(%s): please report it with the log PROBE_LENS_HELPER_DEBUG=1 prints", strerror(-err));
 		goto fail;
 	}
 	engine->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);

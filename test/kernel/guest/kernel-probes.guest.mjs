@@ -1,0 +1,95 @@
+// Runs inside the throwaway VM (test/vm/run-in-vm.sh) on Debian's 6.1 kernel, where kprobes
+// and BPF trampolines work: kernel function probes with exact counts from a known process.
+import { test, before, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { attachOk, buildWorkloadIfMissing, cleanUp, checkSuggestions, checkSyscall, checkTracepoint, detachExact, eventsOf, heldWorkload, startedHelper } from '../kernel-cases.mjs';
+
+const PAIRS = 50;
+
+before(() => buildWorkloadIfMissing());
+afterEach(cleanUp);
+
+/** prepare_creds and commit_creds from one process: 2 × PAIRS each, exactly, with values. */
+async function credsChurn(helper, mechanism) {
+  const run = await heldWorkload('creds', String(PAIRS));
+  const filter = { pid: run.pid };
+  const prepare = await attachOk(helper, { kernelFunction: 'prepare_creds', mechanism, filter });
+  const commit = await attachOk(helper, { kernelFunction: 'commit_creds', mechanism, filter });
+  run.release();
+  assert.equal(await run.exited, 0);
+  const prepared = await detachExact(helper, prepare.probe);
+  const committed = await detachExact(helper, commit.probe);
+  assert.deepEqual([prepared.stats.calls, prepared.stats.returns], [2 * PAIRS, 2 * PAIRS]);
+  assert.deepEqual([committed.stats.calls, committed.stats.returns], [2 * PAIRS, 2 * PAIRS]);
+  assert.ok(prepared.events.every((e) => e.pid === run.pid));
+  assert.ok(prepared.events.filter((e) => e.type === 'return').every((e) => /^0x[0-9a-f]{8,}$/.test(e.ret) && e.latencyNs > 0));
+  const commitCalls = committed.events.filter((e) => e.type === 'call');
+  assert.ok(commitCalls.every((e) => /^0x[0-9a-f]{8,}$/.test(e.args.new)), 'commit_creds(new) by name');
+  assert.ok(committed.events.filter((e) => e.type === 'return').every((e) => e.ret === 0));
+  return { prepare, commit };
+}
+
+test('this kernel allows kprobes and fentry, and the helper measured it', async () => {
+  const { helper, init } = await startedHelper();
+  for (const kind of ['kprobe', 'kretprobe', 'fentry', 'fexit', 'uprobe', 'tracepoint']) {
+    assert.equal(init.probeKinds[kind].available, true, `${kind}: ${init.probeKinds[kind].reason}`);
+  }
+  await helper.close();
+});
+
+test('fentry/fexit by default: prepare_creds and commit_creds counted exactly', async () => {
+  const { helper } = await startedHelper();
+  const { prepare, commit } = await credsChurn(helper, undefined);
+  assert.equal(prepare.kind, 'fentry');
+  assert.equal(prepare.signature, 'struct cred *prepare_creds(void)');
+  assert.equal(commit.signature, 'int commit_creds(struct cred *new)');
+  assert.deepEqual(commit.capture, { args: [{ name: 'new', type: 'pointer' }], ret: 's32' });
+  await helper.close();
+});
+
+test('kprobe/kretprobe on request: the same exact counts', async () => {
+  const { helper } = await startedHelper();
+  const { prepare, commit } = await credsChurn(helper, 'kprobe');
+  assert.deepEqual([prepare.kind, commit.kind], ['kprobe', 'kprobe']);
+  await helper.close();
+});
+
+test('without fentry the helper falls back to kprobes and says why', async () => {
+  const { helper, init } = await startedHelper({ ...process.env, PROBE_LENS_DISABLE_FENTRY: '1' });
+  assert.equal(init.probeKinds.fentry.available, false);
+  const { prepare } = await credsChurn(helper, 'auto');
+  assert.equal(prepare.kind, 'kprobe');
+  assert.match(prepare.fallback, /PROBE_LENS_DISABLE_FENTRY/);
+  const forced = await helper.request('probe/attach', { kernelFunction: 'prepare_creds', mechanism: 'fentry' });
+  assert.equal(forced.error.data.code, 'feature-unavailable');
+  await helper.close();
+});
+
+test('prepare_kernel_cred attaches with its signature, both ways', async () => {
+  const { helper } = await startedHelper();
+  for (const mechanism of ['fentry', 'kprobe']) {
+    const attached = await attachOk(helper, { kernelFunction: 'prepare_kernel_cred', mechanism });
+    assert.equal(attached.kind, mechanism);
+    assert.equal(attached.signature, 'struct cred *prepare_kernel_cred(struct task_struct *daemon)');
+    assert.deepEqual(attached.capture.args, [{ name: 'daemon', type: 'pointer' }]);
+    await detachExact(helper, attached.probe);
+  }
+  await helper.close();
+});
+
+test('a function on the kprobe blacklist is refused with the reason', async () => {
+  const { helper } = await startedHelper();
+  const answer = await helper.request('probe/attach', { kernelFunction: 'do_int3', mechanism: 'kprobe' });
+  assert.equal(answer.error?.data.code, 'attach-failed', JSON.stringify(answer));
+  assert.match(answer.error.message, /do_int3 cannot be probed .*kprobe blacklist/);
+  assert.deepEqual(eventsOf(helper, 1), []);
+  await helper.close();
+});
+
+test('syscalls and tracepoints work here too', async () => {
+  const { helper } = await startedHelper();
+  await checkSyscall(helper);
+  await checkTracepoint(helper);
+  await checkSuggestions(helper);
+  await helper.close();
+});

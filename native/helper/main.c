@@ -3,6 +3,7 @@
  * where a validated request says. Everything is detached when the client goes away: stdin
  * closing, our parent dying, or a signal. Nothing but protocol goes to stdout. */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -34,6 +35,8 @@ struct helper {
 	struct engine *engine;
 	struct rpc_failure engine_failure;	/* why there is no engine */
 	struct capability_report capabilities;
+	pthread_t measuring;		/* measures capabilities while the engine loads */
+	bool measuring_started;
 	bool initialized, shutting_down, done;
 	int exit_code;
 	long events_per_second;
@@ -69,6 +72,12 @@ static json_t *limits_json(const struct helper *helper)
 			 "maxStringLength", 128, "maxEventsPerSecond", (json_int_t)helper->events_per_second);
 }
 
+static void *measure_capabilities(void *report)
+{
+	capabilities_measure(report);
+	return NULL;
+}
+
 static json_t *handle_initialize(struct helper *helper, json_t *params, struct rpc_failure *failure)
 {
 	json_t *options = NULL, *result;
@@ -83,22 +92,26 @@ static json_t *handle_initialize(struct helper *helper, json_t *params, struct r
 	    (options && params_integer(options, "maxEventsPerSecond", 1, MAX_EVENTS_PER_SECOND, &rate, failure) < 0))
 		return NULL;
 	helper->events_per_second = rate;
-	capabilities_measure(&helper->capabilities);
-	if (helper->capabilities.privileged) {
-		helper->engine = engine_new(&helper->who, &helper->capabilities, &helper->engine_failure);
-		if (helper->engine) {
-			engine_set_event_limit(helper->engine, rate);
-			engine_set_fd_watcher(helper->engine, watch_pidfd, helper);
-			epoll_watch(helper, engine_ring_fd(helper->engine), SOURCE_RING, true);
-			epoll_watch(helper, engine_inotify_fd(helper->engine), SOURCE_INOTIFY, true);
-		} else {
-			capabilities_withdraw(&helper->capabilities, helper->engine_failure.message);
-		}
-	} else {
+	if (helper->measuring_started)
+		pthread_join(helper->measuring, NULL);
+	else
+		capabilities_measure(&helper->capabilities);
+	helper->measuring_started = false;
+	if (!helper->capabilities.privileged) {
+		engine_free(helper->engine);
+		helper->engine = NULL;
 		rpc_fail(&helper->engine_failure, RPC_NO_PRIVILEGE,
 			 "the helper is not privileged (uid %u, no CAP_BPF/CAP_PERFMON): run it as root, "
 			 "through sudo or pkexec, or install it with file capabilities "
 			 "(setcap cap_bpf,cap_perfmon+ep probe-lens-helper)", (unsigned)geteuid());
+	} else if (helper->engine) {
+		engine_set_capabilities(helper->engine, &helper->capabilities);
+		engine_set_event_limit(helper->engine, rate);
+		engine_set_fd_watcher(helper->engine, watch_pidfd, helper);
+		epoll_watch(helper, engine_ring_fd(helper->engine), SOURCE_RING, true);
+		epoll_watch(helper, engine_inotify_fd(helper->engine), SOURCE_INOTIFY, true);
+	} else {
+		capabilities_withdraw(&helper->capabilities, helper->engine_failure.message);
 	}
 	helper->initialized = true;
 	result = json_pack("{s:{}, s:{s:s, s:s}, s:i, s:o, s:{s:i}, s:b, s:{s:b, s:s}, s:o}",
@@ -212,6 +225,11 @@ int main(int argc, char **argv)
 	libbpf_set_print(print_libbpf);
 	requester_identify(&helper.who);
 
+	/* Both take tens of milliseconds (kernel BTF is parsed for each): do them side by side,
+	 * before the client's initialize arrives, so the first probe attaches sooner. */
+	helper.measuring_started = !pthread_create(&helper.measuring, NULL, measure_capabilities, &helper.capabilities);
+	helper.engine = engine_new(&helper.who, &helper.engine_failure);
+
 	signal_fd = setup_signals();
 	if (signal_fd < 0) {
 		fprintf(stderr, "probe-lens-helper: parent already gone, exiting\n");
@@ -266,6 +284,8 @@ int main(int argc, char **argv)
 		if (helper.engine)
 			engine_collect(helper.engine);
 	}
+	if (helper.measuring_started)
+		pthread_join(helper.measuring, NULL);
 	engine_free(helper.engine);
 	rpc_reader_free(reader);
 	return helper.exit_code;

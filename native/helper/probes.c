@@ -24,8 +24,7 @@
 
 static int handle_record(void *ctx, void *data, size_t size);
 
-struct engine *engine_new(const struct requester *who, const struct capability_report *capabilities,
-			  struct rpc_failure *failure)
+struct engine *engine_new(const struct requester *who, struct rpc_failure *failure)
 {
 	struct engine *engine = calloc(1, sizeof(*engine));
 	int err;
@@ -35,7 +34,6 @@ struct engine *engine_new(const struct requester *who, const struct capability_r
 		return NULL;
 	}
 	engine->who = *who;
-	engine->capabilities = *capabilities;
 	engine->inotify_fd = -1;
 	engine->next_id = 1;
 	engine->events_per_second = DEFAULT_EVENTS_PER_SECOND;
@@ -89,6 +87,11 @@ void engine_free(struct engine *engine)
 	record_batch_free(&engine->batch);
 	free(engine->percpu);
 	free(engine);
+}
+
+void engine_set_capabilities(struct engine *engine, const struct capability_report *capabilities)
+{
+	engine->capabilities = *capabilities;
 }
 
 void engine_set_event_limit(struct engine *engine, long events_per_second)

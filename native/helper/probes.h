@@ -15,8 +15,9 @@
 struct engine;
 
 /* Loads the BPF programs; fails with the reason when the kernel or our privileges say no. */
-struct engine *engine_new(const struct requester *who, const struct capability_report *capabilities,
-			  struct rpc_failure *failure);
+struct engine *engine_new(const struct requester *who, struct rpc_failure *failure);
+/* What the kernel allows, measured while the engine loaded; needed before the first attach. */
+void engine_set_capabilities(struct engine *engine, const struct capability_report *capabilities);
 void engine_free(struct engine *engine);
 
 void engine_set_event_limit(struct engine *engine, long events_per_second);

@@ -101,17 +101,22 @@ export async function runProbe(options: ProbeOptions, output: Output): Promise<v
   if (options.pid !== undefined && options.command.length > 0) {
     throw new ProbeLensError('usage', '--pid and "-- COMMAND" both choose the process to count: give one of them');
   }
-  const targets = await resolveTargets(options.targets, options);
-
-  const session = await openHelperSession(options.verbose);
-  let command: HeldCommand | undefined;
+  // Symbols, the helper and the held command each take tens of milliseconds: start them
+  // together, so the first event comes sooner. A failure of one ends the others.
+  const [targets, session, command] = await Promise.allSettled([
+    resolveTargets(options.targets, options),
+    openHelperSession(options.verbose),
+    options.command.length > 0 ? spawnHeldCommand(options.command, { stdoutToStderr: output.json }) : Promise.resolve(undefined),
+  ]);
   try {
-    requirePrivilege(session, targets);
-    if (options.command.length > 0) command = await spawnHeldCommand(options.command, { stdoutToStderr: output.json });
-    await traceUntilStopped(session, targets, options, output, command);
+    if (targets.status === 'rejected') throw targets.reason;
+    if (session.status === 'rejected') throw session.reason;
+    if (command.status === 'rejected') throw command.reason;
+    requirePrivilege(session.value, targets.value);
+    await traceUntilStopped(session.value, targets.value, options, output, command.value);
   } finally {
-    await command?.terminate();
-    await session.close();
+    if (command.status === 'fulfilled') await command.value?.terminate();
+    if (session.status === 'fulfilled') await session.value.close();
   }
 }
 

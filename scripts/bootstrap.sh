@@ -24,6 +24,9 @@ if ! mountpoint -q /sys/kernel/tracing 2>/dev/null; then
     || echo "bootstrap: could not mount tracefs at /sys/kernel/tracing (not root?)" >&2
 fi
 
+# code-server + chromium for the real-VS-Code tests and the demo (PROBE_LENS_WITH_VSCODE=0 skips).
+[ "${PROBE_LENS_WITH_VSCODE:-1}" = 1 ] && bash scripts/install-code-server.sh
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -2,9 +2,13 @@
 // and BPF trampolines work: kernel function probes with exact counts from a known process.
 import { test, before, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { attachOk, buildWorkloadIfMissing, cleanUp, checkSuggestions, checkSyscall, checkTracepoint, detachExact, eventsOf, heldWorkload, startedHelper } from '../kernel-cases.mjs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { attachOk, buildWorkloadIfMissing, cleanUp, checkSuggestions, checkSyscall, checkTracepoint, detachExact, eventsOf, heldWorkload, startedHelper, WORKLOAD } from '../kernel-cases.mjs';
 
 const PAIRS = 50;
+const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'probe-lens');
 
 before(() => buildWorkloadIfMissing());
 afterEach(cleanUp);
@@ -92,4 +96,24 @@ test('syscalls and tracepoints work here too', async () => {
   await checkTracepoint(helper);
   await checkSuggestions(helper);
   await helper.close();
+});
+
+test('the CLI: doctor tells the truth, and kernel:commit_creds under -- COMMAND counts exactly', async () => {
+  const doctor = spawnSync(process.execPath, [CLI, 'doctor', '--json'], { encoding: 'utf8' });
+  assert.equal(doctor.status, 0, doctor.stderr);
+  const report = JSON.parse(doctor.stdout);
+  for (const kind of ['kprobe', 'kretprobe', 'fentry', 'fexit']) assert.equal(report.helper.probeKinds[kind].available, true, kind);
+
+  const probe = spawnSync(process.execPath, [CLI, 'probe', 'kernel:commit_creds', '--json', '--', WORKLOAD, 'creds', String(PAIRS)],
+    { encoding: 'utf8', input: 'go\n' });
+  assert.equal(probe.status, 0, probe.stderr);
+  const lines = probe.stdout.trim().split('\n').map((line) => JSON.parse(line));
+  assert.deepEqual(lines[0], { ...lines[0], type: 'attached', target: 'kernel:commit_creds', kind: 'fentry' });
+  const calls = lines.filter((line) => line.type === 'call');
+  const summary = lines.at(-1);
+  assert.equal(summary.type, 'summary');
+  assert.deepEqual([summary.probes[0].calls, summary.probes[0].returns, summary.probes[0].dropped], [2 * PAIRS, 2 * PAIRS, 0]);
+  assert.equal(calls.length, 2 * PAIRS);
+  assert.ok(calls.every((call) => call.comm === 'kernel-workload' && /^0x[0-9a-f]+$/.test(call.args.new)), JSON.stringify(calls[0]));
+  assert.ok(lines.filter((line) => line.type === 'return').every((ret) => ret.ret === 0));
 });

@@ -54,7 +54,7 @@ export function formatReturnText(description: ProbeDescription, event: ReturnEve
   return `${description.functionName} → ${formatCapturedValue(event.ret, description.capture.ret)}  (${latency})`;
 }
 
-const EVENT_COLUMNS = { time: 12, pid: 8, tid: 8, comm: 16 } as const;
+const EVENT_COLUMNS = { time: 12, pid: 8, tid: 8, uid: 6, comm: 16 } as const;
 
 /** Live lines; TIME is seconds since the first event seen, on the kernel's clock. */
 export class LiveEventFormatter {
@@ -67,6 +67,7 @@ export class LiveEventFormatter {
       'TIME(s)'.padEnd(EVENT_COLUMNS.time),
       'PID'.padEnd(EVENT_COLUMNS.pid),
       'TID'.padEnd(EVENT_COLUMNS.tid),
+      'UID'.padEnd(EVENT_COLUMNS.uid),
       'COMM'.padEnd(EVENT_COLUMNS.comm),
       'TARGET  EVENT',
     ].join(' ');
@@ -85,6 +86,7 @@ export class LiveEventFormatter {
       ((event.tsNs - this.firstTsNs) / 1e9).toFixed(6).padEnd(EVENT_COLUMNS.time),
       String(event.pid).padEnd(EVENT_COLUMNS.pid),
       String(event.tid).padEnd(EVENT_COLUMNS.tid),
+      String(event.uid).padEnd(EVENT_COLUMNS.uid),
       event.comm.padEnd(EVENT_COLUMNS.comm),
       `${description.target}  ${text}`,
     ].join(' ');
@@ -142,6 +144,7 @@ export interface CallLine {
   probe: number;
   pid: number;
   tid: number;
+  uid: number;
   comm: string;
   ts_ns: number;
   args: Record<string, CapturedValue>;
@@ -152,6 +155,7 @@ export interface ReturnLine {
   probe: number;
   pid: number;
   tid: number;
+  uid: number;
   ts_ns: number;
   ret: CapturedValue;
   latency_ns: number | null;
@@ -186,13 +190,14 @@ export function attachedLine(target: string, result: AttachResult): AttachedLine
 
 export function eventLine(event: ProbeEvent): CallLine | ReturnLine {
   if (event.type === 'call') {
-    return { type: 'call', probe: event.probe, pid: event.pid, tid: event.tid, comm: event.comm, ts_ns: event.tsNs, args: event.args };
+    return { type: 'call', probe: event.probe, pid: event.pid, tid: event.tid, uid: event.uid, comm: event.comm, ts_ns: event.tsNs, args: event.args };
   }
   return {
     type: 'return',
     probe: event.probe,
     pid: event.pid,
     tid: event.tid,
+    uid: event.uid,
     ts_ns: event.tsNs,
     ret: event.ret,
     latency_ns: event.latencyNs,

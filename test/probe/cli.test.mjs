@@ -227,7 +227,7 @@ describe('probe-lens probe (real helper, real uprobes)', { skip: notRoot, timeou
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stderr, new RegExp(`Attached probe 1: ${target} → ${bin('add-loop')} offset 0x[0-9a-f]+ \\(uprobe \\+ uretprobe`));
     const lines = result.stdout.split('\n');
-    assert.ok(lines.some((line) => /^TIME\(s\)\s+PID\s+TID\s+COMM\s+TARGET/.test(line)), 'the column header');
+    assert.ok(lines.some((line) => /^TIME\(s\)\s+PID\s+TID\s+UID\s+COMM\s+TARGET/.test(line)), 'the column header');
     assert.equal(lines.filter((line) => /add\(a=\d, b=1\)/.test(line)).length, 3);
     for (const value of [1, 2, 3]) assert.ok(lines.some((line) => line.includes(`add → ${value}  (`)), `return ${value}`);
     assert.ok(lines.some((line) => /^PROBE\s+TARGET\s+CALLS\s+RETURNS\s+DROPPED\s+P50 ≤\s+P99 ≤\s+MAX ≤$/.test(line)));

@@ -73,13 +73,13 @@ describe('human lines', () => {
     assert.equal(formatCallText(GREET, greet), 'greet(name="world")');
   });
 
-  it('prints time since the first event, pid, tid, comm and target', () => {
+  it('prints time since the first event, pid, tid, uid, comm and target', () => {
     const formatter = new LiveEventFormatter(new Map([[1, ADD]]));
-    assert.match(formatter.header(), /^TIME\(s\)\s+PID\s+TID\s+COMM\s+TARGET/);
+    assert.match(formatter.header(), /^TIME\(s\)\s+PID\s+TID\s+UID\s+COMM\s+TARGET/);
     const call = formatter.line(CALL);
     const ret = formatter.line(RETURN);
-    assert.match(call, /^0\.000000\s+4242\s+4243\s+app\s+\.\/app:add {2}add\(arg0=1, arg1=-2\)$/);
-    assert.match(ret, /^0\.000001\s+4242\s+4243\s+app\s+\.\/app:add {2}add → -1 {2}\(1\.23 µs\)$/);
+    assert.match(call, /^0\.000000\s+4242\s+4243\s+1000\s+app\s+\.\/app:add {2}add\(arg0=1, arg1=-2\)$/);
+    assert.match(ret, /^0\.000001\s+4242\s+4243\s+1000\s+app\s+\.\/app:add {2}add → -1 {2}\(1\.23 µs\)$/);
   });
 });
 
@@ -111,8 +111,8 @@ describe('--json lines (DESIGN.md §5)', () => {
   });
 
   it('call and return, in snake_case, without wire-only fields', () => {
-    assert.deepEqual(eventLine(CALL), { type: 'call', probe: 1, pid: 4242, tid: 4243, comm: 'app', ts_ns: 5_000_000_000, args: { arg0: 1, arg1: -2 } });
-    assert.deepEqual(eventLine(RETURN), { type: 'return', probe: 1, pid: 4242, tid: 4243, ts_ns: 5_000_001_230, ret: -1, latency_ns: 1230 });
+    assert.deepEqual(eventLine(CALL), { type: 'call', probe: 1, pid: 4242, tid: 4243, uid: 1000, comm: 'app', ts_ns: 5_000_000_000, args: { arg0: 1, arg1: -2 } });
+    assert.deepEqual(eventLine(RETURN), { type: 'return', probe: 1, pid: 4242, tid: 4243, uid: 1000, ts_ns: 5_000_001_230, ret: -1, latency_ns: 1230 });
   });
 
   it('keeps integers beyond 2^53 as the decimal strings the helper sent', () => {

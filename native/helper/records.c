@@ -47,13 +47,20 @@ static void put_format(struct record_batch *b, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (!reserve(b, 64))
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->text + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	if (n > 0 && (size_t)n < b->cap - b->len)
-		b->len += n;
+	for (size_t room = 128;; room = n + 1) {
+		if (!reserve(b, room))
+			return;
+		va_start(ap, fmt);
+		n = vsnprintf(b->text + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if ((size_t)n < b->cap - b->len) {
+			b->len += n;
+			return;
+		}
+		/* It did not fit: grow to what it needs and write it again. */
+	}
 }
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if it is not one. */

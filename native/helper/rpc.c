@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <poll.h>
 #include "rpc.h"
 
 #define HEADER_LIMIT 4096
@@ -276,7 +277,12 @@ static void write_all(const char *data, size_t len)
 		ssize_t n = write(output_fd, data, len);
 
 		if (n < 0) {
+			struct pollfd out = { .fd = output_fd, .events = POLLOUT };
+
 			if (errno == EINTR)
+				continue;
+			/* A launcher may hand us a non-blocking pipe: wait, never cut a frame short. */
+			if (errno == EAGAIN && poll(&out, 1, -1) >= 0)
 				continue;
 			return;	/* the client is gone; stdin EOF will end us */
 		}

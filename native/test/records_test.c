@@ -1,0 +1,102 @@
+/* Checks the hand-written JSON of probe/events against jansson: every batch, whatever its
+ * size and wherever the buffer happens to fill, must parse back to exactly what went in —
+ * strings with quotes, control characters and invalid UTF-8 included. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <jansson.h>
+#include "records.h"
+#include "rpc.h"
+
+static int failures;
+
+#define CHECK(cond, ...) do { if (!(cond)) { fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); failures++; } } while (0)
+
+static const struct captured_arg args[] = {
+	{ "count", VALUE_S32 }, { "name \"quoted\"", VALUE_STRING }, { "big", VALUE_U64 },
+	{ "flag", VALUE_BOOL }, { "where", VALUE_POINTER }, { "neg", VALUE_S64 },
+};
+
+static char strings[MAX_ARGS][MAX_STRING];
+
+/* Reads one framed message back from fd. */
+static json_t *read_message(FILE *in)
+{
+	size_t length;
+	char *body;
+	json_error_t err;
+	json_t *message;
+
+	if (fscanf(in, "Content-Length: %zu\r\n\r\n", &length) != 1)
+		return NULL;
+	body = malloc(length);
+	if (fread(body, 1, length, in) != length) {
+		free(body);
+		return NULL;
+	}
+	message = json_loadb(body, length, 0, &err);
+	if (!message)
+		fprintf(stderr, "bad JSON at %d: %s\n", err.position, err.text);
+	free(body);
+	return message;
+}
+
+int main(void)
+{
+	struct record_format format = { .id = 7, .nargs = MAX_ARGS, .args = args, .capture_ret = true, .ret_type = VALUE_S32 };
+	struct record_batch batch = { 0 };
+	FILE *out = tmpfile();
+	size_t sent = 0, received = 0;
+
+	rpc_set_output_fd(fileno(out));
+	snprintf(strings[1], MAX_STRING, "tab\there \"q\" \\ \x01 caf\xc3\xa9 bad\xff end");
+	for (int round = 0; round < 40; round++) {
+		/* A fresh buffer each round, batches of every size and records of every length, so
+		 * records end at every distance from the buffer's end as it grows. */
+		for (int i = 0; i < round * 97 + 1; i++) {
+			struct event e = { .type = i % 2 ? EVENT_RETURN : EVENT_CALL, .pid = 4000000000u, .tid = i,
+					   .uid = 65534, .ts_ns = 9223372036854775807ull - i, .latency_ns = i,
+					   .flags = EVENT_LATENCY_KNOWN | EVENT_HAS_STRINGS,
+					   .values = { -5, 1, 18446744073709551615ull, 1, 0xdeadbeef, -9007199254740993ll } };
+
+			snprintf(e.comm, sizeof(e.comm), "comm%.*s\"\\", i % 10, "0123456789");
+			e.values[1] = i % 7 ? 1 : 0;	/* now and then a NULL string */
+			CHECK(record_batch_append(&batch, &format, &e, strings), "append %d", i);
+			sent++;
+		}
+		record_batch_send(&batch);
+		record_batch_free(&batch);
+	}
+	fflush(out);
+	rewind(out);
+	for (json_t *message; (message = read_message(out)); json_decref(message)) {
+		json_t *events = json_object_get(json_object_get(message, "params"), "events");
+		size_t i;
+		json_t *e;
+
+		json_array_foreach(events, i, e) {
+			json_t *call_args = json_object_get(e, "args");
+
+			received++;
+			CHECK(json_integer_value(json_object_get(e, "pid")) == 4000000000ll, "pid");
+			CHECK(!strncmp(json_string_value(json_object_get(e, "comm")), "comm", 4), "comm");
+			if (!call_args) {
+				CHECK(json_integer_value(json_object_get(e, "ret")) == -5, "ret");
+				continue;
+			}
+			CHECK(json_integer_value(json_object_get(call_args, "count")) == -5, "count");
+			CHECK(json_is_null(json_object_get(call_args, "name \"quoted\"")) ||
+			      !strcmp(json_string_value(json_object_get(call_args, "name \"quoted\"")),
+				      "tab\there \"q\" \\ \x01 caf\xc3\xa9 bad\xef\xbf\xbd end"), "string");
+			CHECK(!strcmp(json_string_value(json_object_get(call_args, "big")), "18446744073709551615"), "big");
+			CHECK(json_is_true(json_object_get(call_args, "flag")), "flag");
+			CHECK(!strcmp(json_string_value(json_object_get(call_args, "where")), "0xdeadbeef"), "pointer");
+			CHECK(!strcmp(json_string_value(json_object_get(call_args, "neg")), "-9007199254740993"), "neg");
+		}
+	}
+	CHECK(received == sent, "sent %zu records, read back %zu", sent, received);
+	printf("records_test: %zu records in 40 batches, %d failures\n", received, failures);
+	return failures != 0;
+}

@@ -267,9 +267,11 @@ export async function startWorkbench({
     const automationLog = [];
     let resolveExit;
     const exitCode = new Promise((r) => (resolveExit = r));
-    await page.exposeFunction('codeAutomationLog', (line) => {
-      automationLog.push(String(line));
-      if (process.env.PROBE_LENS_TEST_VERBOSE) process.stdout.write(`[host] ${line}\n`);
+    // The workbench forwards the extension host's console as (type, args), as for @vscode/test-web.
+    await page.exposeFunction('codeAutomationLog', (type, args) => {
+      const line = `${(Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}\n`;
+      automationLog.push(type === 'error' || type === 'warn' ? `${type}: ${line}` : line);
+      if (process.env.PROBE_LENS_TEST_VERBOSE) process.stdout.write(`[host] ${line}`);
     });
     await page.exposeFunction('codeAutomationExit', (code) => resolveExit(Number(code)));
     const consoleLog = createWriteStream(join(shots, 'browser-console.log'));

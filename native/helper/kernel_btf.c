@@ -94,36 +94,55 @@ static void append_text(void *ctx, const char *fmt, va_list args)
 		text->len += n;
 }
 
+static void append(struct text *text, const char *s)
+{
+	if (text->len < text->size) {
+		snprintf(text->buf + text->len, text->size - text->len, "%s", s);
+		text->len += strlen(text->buf + text->len);
+	}
+}
+
+/* One btf_dump for every signature: making one sizes tables by the whole of kernel BTF, so a
+ * dump per function would make listing 50,000 of them quadratic. */
+static struct btf_dump *signature_dump(const struct btf *btf, struct text **sink)
+{
+	static struct btf_dump *dump;
+	static struct text text;
+
+	if (!dump)
+		dump = btf_dump__new(btf, (btf_dump_printf_fn_t)append_text, &text, NULL);
+	*sink = &text;
+	return dump;
+}
+
 static void format_signature(const struct btf *btf, const struct btf_type *func, const char *name,
 			     char *buf, size_t size)
 {
 	const struct btf_type *proto = btf__type_by_id(btf, func->type);
-	struct text text = { buf, size, 0 };
-	struct btf_dump *dump = btf_dump__new(btf, (btf_dump_printf_fn_t)append_text, &text, NULL);
 	LIBBPF_OPTS(btf_dump_emit_type_decl_opts, decl);
 	const struct btf_param *params = btf_params(proto);
 	int vlen = btf_vlen(proto);
+	struct text *text;
+	struct btf_dump *dump = signature_dump(btf, &text);
 
 	buf[0] = '\0';
 	if (!dump)
 		return;
+	*text = (struct text){ buf, size, 0 };
 	decl.field_name = name;
 	btf_dump__emit_type_decl(dump, proto->type, &decl);
-	snprintf(buf + text.len, size - text.len, "(");
-	text.len = strlen(buf);
+	append(text, "(");
 	for (int i = 0; i < vlen; i++) {
 		if (i)
-			snprintf(buf + text.len, size - text.len, ", "), text.len = strlen(buf);
+			append(text, ", ");
 		if (!params[i].type) {
-			snprintf(buf + text.len, size - text.len, "...");
-			text.len = strlen(buf);
+			append(text, "...");
 			continue;
 		}
 		decl.field_name = btf__name_by_offset(btf, params[i].name_off);
 		btf_dump__emit_type_decl(dump, params[i].type, &decl);
 	}
-	snprintf(buf + text.len, size - text.len, vlen ? ")" : "void)");
-	btf_dump__free(dump);
+	append(text, vlen ? ")" : "void)");
 }
 
 int kernel_function_find(const char *name, struct kernel_function *fn, struct rpc_failure *failure)

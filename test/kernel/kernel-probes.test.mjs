@@ -84,3 +84,24 @@ test('kprobe/kretprobe and fentry/fexit, for real, inside a VM booting Debian\'s
   assert.match(run.stdout, /pass [1-9]/);
   assert.match(run.stdout, /fail 0/);
 });
+
+test('probe-lens kernel-functions lists ~all of kernel BTF with signatures, and how they would be probed', { skip: needsRoot }, async () => {
+  const cli = path.join(root, 'bin', 'probe-lens');
+  const all = spawnSync(process.execPath, [cli, 'kernel-functions', '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.equal(all.status, 0, all.stderr);
+  const catalog = JSON.parse(all.stdout);
+  assert.ok(catalog.functionsTotal > 20000, `only ${catalog.functionsTotal} kernel functions`);
+  assert.equal(catalog.functions.length, catalog.functionsTotal);
+  assert.ok(catalog.syscalls.includes('openat'));
+  assert.ok(catalog.tracepoints.includes('sched:sched_process_exec'));
+
+  const { helper, init } = await startedHelper();
+  const kinds = init.probeKinds;
+  const expected = kinds.fentry.available && kinds.fexit.available ? 'fentry' : kinds.kprobe.available ? 'kprobe' : null;
+  assert.equal(catalog.functionMechanism, expected);
+  const human = spawnSync(process.execPath, [cli, 'kernel-functions', '--filter', 'prepare_kernel_cred'], { encoding: 'utf8' });
+  assert.equal(human.status, 0, human.stderr);
+  assert.match(human.stdout, /kernel:prepare_kernel_cred\s+struct cred \*prepare_kernel_cred\(struct task_struct \*daemon\)/);
+  if (expected === null) assert.match(human.stdout, /kernel functions cannot be probed here: fentry\/fexit: .*; kprobes: /);
+  await helper.close();
+});

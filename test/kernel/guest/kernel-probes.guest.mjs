@@ -103,6 +103,10 @@ test('the CLI: doctor tells the truth, and kernel:commit_creds under -- COMMAND 
   assert.equal(doctor.status, 0, doctor.stderr);
   const report = JSON.parse(doctor.stdout);
   for (const kind of ['kprobe', 'kretprobe', 'fentry', 'fexit']) assert.equal(report.helper.probeKinds[kind].available, true, kind);
+  const listed = spawnSync(process.execPath, [CLI, 'kernel-functions', '--filter', 'commit_creds'], { encoding: 'utf8' });
+  assert.equal(listed.status, 0, listed.stderr);
+  assert.match(listed.stdout, /kernel functions would be probed with fentry\/fexit/);
+  assert.match(listed.stdout, /kernel:commit_creds\s+int commit_creds\(struct cred \*new\)/);
 
   const probe = spawnSync(process.execPath, [CLI, 'probe', 'kernel:commit_creds', '--json', '--', WORKLOAD, 'creds', String(PAIRS)],
     { encoding: 'utf8', input: 'go\n' });

@@ -1,10 +1,10 @@
-// Bundles the TypeScript with esbuild: the CLI into out/cli.js, and the pure core modules into
-// out/test-core/*.mjs for the unit tests (node --test imports them as plain ES modules).
+// Bundles the TypeScript with esbuild: the CLI into out/cli.js, the extension into
+// out/extension.js (`vscode` external: the extension host provides it), its in-host integration
+// tests into out/test/extension/index.js, and the pure core modules into out/test-core/*.mjs for
+// the unit tests (node --test imports them as plain ES modules).
 // tsc only type-checks (`npm run typecheck`); it never emits.
-// The extension bundle (extension/main.ts → out/extension.js, with `vscode` external) joins
-// the `bundles` list here when extension/main.ts exists.
 
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const shared = {
@@ -22,9 +22,13 @@ const bundles = [
     outfile: 'out/cli.js',
     format: 'cjs',
   },
+  ...(existsSync('extension/main.ts') ? [{ ...shared, entryPoints: ['extension/main.ts'], outfile: 'out/extension.js', format: 'cjs', external: ['vscode'] }] : []),
+  ...(existsSync('test/extension/suite/index.ts')
+    ? [{ ...shared, entryPoints: ['test/extension/suite/index.ts'], outfile: 'out/test/extension/index.js', format: 'cjs', external: ['vscode'] }]
+    : []),
   {
     ...shared,
-    entryPoints: ['targets', 'format', 'latency', 'errors', 'helper-connection', 'helper-process', 'symbols-addon', 'capture-spec', 'binaries-for-source'].map((name) => `extension/core/${name}.ts`),
+    entryPoints: ['targets', 'format', 'latency', 'errors', 'helper-connection', 'helper-process', 'symbols-addon', 'capture-spec', 'binaries-for-source', 'probe-aggregate', 'annotation-text', 'throttle', 'privilege', 'call-log', 'anchor-lines', 'probe-manager', 'editor-target'].map((name) => `extension/core/${name}.ts`),
     outdir: 'out/test-core',
     outExtension: { '.js': '.mjs' },
     format: 'esm',

@@ -16,11 +16,11 @@ import {
 } from '../core/format';
 import { HelperError } from '../core/helper-connection';
 import { noPrivilegeMessage, type HelperSession } from '../core/helper-process';
+import { spawnHeldCommand, type HeldCommand } from '../core/held-command';
 import { type AttachParams, type AttachResult, type CapturedShape, type EndedNotification, type ProcessFilter } from '../core/protocol';
 import { BinaryResolver } from '../core/target-resolution';
 import { parseTarget } from '../core/targets';
 import { planSourceLine, planUserFunction, type UserProbePlan } from '../core/user-targets';
-import { spawnHeldCommand, type HeldCommand } from '../core/held-command';
 import { openHelperSession } from './helper-session';
 import type { Output } from './output';
 
@@ -106,7 +106,7 @@ export async function runProbe(options: ProbeOptions, output: Output): Promise<v
   const [targets, session, command] = await Promise.allSettled([
     resolveTargets(options.targets, options),
     openHelperSession(options.verbose),
-    options.command.length > 0 ? spawnHeldCommand(options.command, { stdoutToStderr: output.json }) : Promise.resolve(undefined),
+    options.command.length > 0 ? spawnHeldCommand(options.command, { output: output.json ? 'stdout-to-stderr' : 'inherit' }) : Promise.resolve(undefined),
   ]);
   try {
     if (targets.status === 'rejected') throw targets.reason;

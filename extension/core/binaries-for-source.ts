@@ -80,8 +80,23 @@ export async function findElfFiles(root: string, maxEntries = DEFAULT_MAX_ENTRIE
   return found;
 }
 
-/** `program` of each launch configuration in ROOT/.vscode/launch.json, with ${workspaceFolder} filled in. */
-export async function launchJsonPrograms(root: string): Promise<string[]> {
+export interface LaunchConfiguration {
+  name: string;
+  /** Absolute, with ${workspaceFolder} filled in. */
+  program: string;
+  args: string[];
+  cwd: string;
+}
+
+function expandVariables(text: string, root: string): string {
+  return text
+    .replaceAll('${workspaceFolder}', root)
+    .replaceAll('${workspaceRoot}', root)
+    .replaceAll('${workspaceFolderBasename}', path.basename(root));
+}
+
+/** Launch configurations in ROOT/.vscode/launch.json that name a `program` we can run. */
+export async function launchConfigurations(root: string): Promise<LaunchConfiguration[]> {
   let text;
   try {
     text = await readFile(path.join(root, '.vscode', 'launch.json'), 'utf8');
@@ -90,19 +105,24 @@ export async function launchJsonPrograms(root: string): Promise<string[]> {
   }
   const parsed: unknown = parseJsonc(text, [], { allowTrailingComma: true });
   if (typeof parsed !== 'object' || parsed === null || !('configurations' in parsed) || !Array.isArray(parsed.configurations)) return [];
-  const programs: string[] = [];
+  const found: LaunchConfiguration[] = [];
   for (const configuration of parsed.configurations as unknown[]) {
     if (typeof configuration !== 'object' || configuration === null || !('program' in configuration)) continue;
     const program = configuration.program;
     if (typeof program !== 'string') continue;
-    const expanded = program
-      .replaceAll('${workspaceFolder}', root)
-      .replaceAll('${workspaceRoot}', root)
-      .replaceAll('${workspaceFolderBasename}', path.basename(root));
+    const expanded = expandVariables(program, root);
     if (expanded.includes('${')) continue; // a variable only the debugger knows (${command:…})
-    programs.push(path.resolve(root, expanded));
+    const rawArgs = 'args' in configuration && Array.isArray(configuration.args) ? (configuration.args as unknown[]) : [];
+    const cwd = 'cwd' in configuration && typeof configuration.cwd === 'string' ? path.resolve(root, expandVariables(configuration.cwd, root)) : root;
+    const name = 'name' in configuration && typeof configuration.name === 'string' ? configuration.name : path.basename(expanded);
+    found.push({ name, program: path.resolve(root, expanded), args: rawArgs.map((arg) => expandVariables(String(arg), root)), cwd });
   }
-  return programs;
+  return found;
+}
+
+/** `program` of each launch configuration in ROOT/.vscode/launch.json, with ${workspaceFolder} filled in. */
+export async function launchJsonPrograms(root: string): Promise<string[]> {
+  return (await launchConfigurations(root)).map((configuration) => configuration.program);
 }
 
 /**

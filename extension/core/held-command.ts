@@ -1,13 +1,15 @@
 // Runs the program given after `--`: unprivileged (back to the sudo user when we are root via
 // sudo), held in a tiny shell before its first instruction until the probes are attached, so
 // that nothing it does is missed. The shell waits for a line on fd 3, closes it, then execs.
+// The CLI lets it share its terminal; the extension pipes its output into a VS Code terminal.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import type { Writable } from 'node:stream';
-import { ProbeLensError } from '../core/errors';
-import type { CommandOutcome } from '../core/format';
-import { findProgramInPath, isExecutableFile } from '../core/target-resolution';
+import type { Readable } from 'node:stream';
+import { ProbeLensError } from './errors';
+import type { CommandOutcome } from './format';
+import { findProgramInPath, isExecutableFile } from './target-resolution';
 
 /** `$0` is the program, `$@` its arguments; `read` is a shell builtin, so no other exec happens. */
 const HOLD_SCRIPT = 'read -r _ <&3; exec 3<&-; exec "$0" "$@"';
@@ -22,11 +24,19 @@ export interface HeldCommand {
   exited: Promise<CommandOutcome>;
   /** SIGTERM, then SIGKILL after a grace period; resolves when it is gone. */
   terminate(): Promise<CommandOutcome>;
+  /** With `output: 'pipe'`: the program's stdout and stderr, and its stdin. */
+  stdout: Readable | null;
+  stderr: Readable | null;
+  stdin: Writable | null;
 }
 
 export interface HeldCommandOptions {
-  /** Send the program's stdout to our stderr (for `--json`, so our stdout stays JSON lines). */
-  stdoutToStderr: boolean;
+  /**
+   * `inherit`: our stdio; `stdout-to-stderr`: also ours, but its stdout to our stderr (for
+   * `--json`, so our stdout stays JSON lines); `pipe`: streams for the caller.
+   */
+  output: 'inherit' | 'stdout-to-stderr' | 'pipe';
+  cwd?: string;
 }
 
 /** The uid/gid to run the command as: the invoking user when root came from sudo. */
@@ -48,11 +58,12 @@ function checkProgramExists(program: string): void {
 export async function spawnHeldCommand(argv: readonly string[], options: HeldCommandOptions): Promise<HeldCommand> {
   const [program, ...args] = argv;
   if (program === undefined) throw new ProbeLensError('usage', 'nothing to run after "--"');
-  checkProgramExists(program);
+  checkProgramExists(options.cwd === undefined || path.isAbsolute(program) ? program : path.resolve(options.cwd, program));
 
   const identity = unprivilegedIdentity(process.env);
   const child: ChildProcess = spawn('/bin/sh', ['-c', HOLD_SCRIPT, program, ...args], {
-    stdio: ['inherit', options.stdoutToStderr ? 2 : 'inherit', 'inherit', 'pipe'],
+    stdio: options.output === 'pipe' ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['inherit', options.output === 'stdout-to-stderr' ? 2 : 'inherit', 'inherit', 'pipe'],
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     ...identity,
   });
   const gate = child.stdio[3] as Writable | null | undefined;
@@ -73,6 +84,9 @@ export async function spawnHeldCommand(argv: readonly string[], options: HeldCom
       resolve({
         pid,
         exited,
+        stdout: child.stdout,
+        stderr: child.stderr,
+        stdin: child.stdin,
         release: () => gate.end('\n'),
         async terminate() {
           if (child.exitCode === null && child.signalCode === null) {

@@ -1,0 +1,94 @@
+// The words beside a probed function: the after-line text (`  12 calls · 4.0/s · → 750 ×3, -1 ×2
+// · p50 ≤33 µs · p99 ≤131 µs`, shaped by the probeLens.decoration.format template) and the
+// hover's markdown listing the last calls as `name(arg=value, …) → ret`. Pure, so the exact
+// text is unit-tested and the extension's test API reports what the editor draws.
+
+import type { AggregateSnapshot, CallRow } from './probe-aggregate';
+
+export const DEFAULT_DECORATION_FORMAT = '{calls} · {rate} · {returns} · {p50} · {p99}';
+export const DECORATION_PLACEHOLDERS = ['calls', 'rate', 'returns', 'p50', 'p99', 'dropped', 'state'] as const;
+
+/** Latency bucket bounds, short: `≤33 µs`, `≤1.0 ms`, `≤512 ns`. */
+export function formatLatencyBound(ns: number): string {
+  const [value, unit] = ns < 1_000 ? [ns, 'ns'] : ns < 1e6 ? [ns / 1e3, 'µs'] : ns < 1e9 ? [ns / 1e6, 'ms'] : [ns / 1e9, 's'];
+  return `≤${value < 10 ? value.toFixed(1) : Math.round(value).toString()} ${unit}`;
+}
+
+export function formatRate(perSecond: number): string {
+  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(1)}M/s`;
+  if (perSecond >= 10_000) return `${Math.round(perSecond / 1e3)}k/s`;
+  if (perSecond >= 100) return `${Math.round(perSecond)}/s`;
+  return `${perSecond.toFixed(1)}/s`;
+}
+
+function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/** Fields the template may name; an empty field drops out with its separator. */
+export function decorationFields(snapshot: AggregateSnapshot, state: string): Record<(typeof DECORATION_PLACEHOLDERS)[number], string> {
+  return {
+    calls: plural(snapshot.calls, 'call', 'calls'),
+    rate: snapshot.ratePerSecond === undefined ? '' : formatRate(snapshot.ratePerSecond),
+    returns: snapshot.topReturns.length === 0 ? '' : `→ ${snapshot.topReturns.map(({ value, count }) => `${value} ×${count}`).join(', ')}`,
+    p50: snapshot.latency === undefined ? '' : `p50 ${formatLatencyBound(snapshot.latency.p50)}`,
+    p99: snapshot.latency === undefined ? '' : `p99 ${formatLatencyBound(snapshot.latency.p99)}`,
+    dropped: snapshot.dropped === 0 ? '' : `${snapshot.dropped} dropped`,
+    state: state === 'live' ? '' : state,
+  };
+}
+
+/**
+ * Fills `{name}` placeholders; separators (` · `) next to an empty field are dropped, and the
+ * result starts with two spaces so it stands clear of the code.
+ */
+export function decorationText(snapshot: AggregateSnapshot, format: string = DEFAULT_DECORATION_FORMAT, state = 'live'): string {
+  const fields: Record<string, string> = decorationFields(snapshot, state);
+  const pieces = format.split(/\s*·\s*/).map((piece) => piece.replace(/\{(\w+)\}/g, (whole, name: string) => fields[name] ?? whole).trim());
+  const text = pieces.filter((piece) => piece !== '').join(' · ');
+  // A paused or ended probe says so even when the template does not name {state}.
+  const suffix = state !== 'live' && !format.includes('{state}') ? ` (${state})` : '';
+  return `  ${text}${suffix}`;
+}
+
+/** Markdown special characters escaped, for text that comes from the traced program. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+}
+
+export function formatCallLine(functionName: string, row: CallRow): string {
+  const ret = row.ret === undefined ? ' …' : ` → ${row.ret}`;
+  return `${functionName}(${row.args})${ret}`;
+}
+
+export interface HoverInput {
+  functionName: string;
+  target: string;
+  state: string;
+  reason?: string | undefined;
+  snapshot: AggregateSnapshot;
+  notes: readonly string[];
+  /** At most this many calls, newest first. */
+  maxCalls?: number;
+}
+
+/** The hover: a heading with the exact counts, then the last calls in a code block, newest first. */
+export function hoverMarkdown(input: HoverInput): string {
+  const { snapshot } = input;
+  const lines: string[] = [];
+  lines.push(`**Probe Lens** · \`${input.target}\` · ${input.state}${input.reason === undefined ? '' : `: ${escapeMarkdown(input.reason)}`}`);
+  lines.push('');
+  const counts = [plural(snapshot.calls, 'call', 'calls'), plural(snapshot.returns, 'return', 'returns')];
+  if (snapshot.dropped > 0) counts.push(`${snapshot.dropped} records dropped (counts stay exact)`);
+  if (snapshot.latency !== undefined) counts.push(`p50 ${formatLatencyBound(snapshot.latency.p50)}`, `p99 ${formatLatencyBound(snapshot.latency.p99)}`, `max ${formatLatencyBound(snapshot.latency.max)}`);
+  lines.push(counts.join(' · '));
+  const calls = snapshot.recent.slice(-(input.maxCalls ?? 10)).reverse();
+  if (calls.length > 0) {
+    lines.push('', 'Last calls:', '', '```');
+    // A fence inside a value cannot close the block: backticks are replaced.
+    for (const row of calls) lines.push(formatCallLine(input.functionName, row).replaceAll('`', 'ʼ'));
+    lines.push('```');
+  }
+  for (const note of input.notes) lines.push('', `_${escapeMarkdown(note)}_`);
+  return lines.join('\n');
+}

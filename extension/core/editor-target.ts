@@ -1,0 +1,168 @@
+// From a cursor in a C/C++ file to probe plans: which binary was built from the file (asking
+// the caller to choose when several were), then the function the cursor names — a function of
+// the program, a library function called there (`printf` → `libc:printf`, counted only in that
+// program), or else the function whose body holds the line. Failures are ProbeLensErrors whose
+// message says what to do next. No `vscode` import: the editor glue supplies the choices.
+
+import * as path from 'node:path';
+import { findBinariesForSource, launchJsonPrograms, type BinaryCandidate } from './binaries-for-source';
+import { ProbeLensError } from './errors';
+import { loadSymbolsAddon, type FunctionInfo, type SymbolsAddon } from './symbols-addon';
+import { BinaryResolver } from './target-resolution';
+import { planSourceLine, planUserFunction, type UserProbePlan } from './user-targets';
+
+/** The identifier under (or just before) the cursor, with where it ends. */
+export function identifierAt(lineText: string, character: number): { word: string; start: number; end: number } | undefined {
+  const isIdent = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_]/.test(c);
+  let start = Math.min(character, lineText.length);
+  if (!isIdent(lineText[start]) && isIdent(lineText[start - 1])) start--;
+  if (!isIdent(lineText[start])) return undefined;
+  let end = start;
+  while (start > 0 && isIdent(lineText[start - 1])) start--;
+  while (isIdent(lineText[end])) end++;
+  const word = lineText.slice(start, end);
+  return /^[A-Za-z_]/.test(word) ? { word, start, end } : undefined;
+}
+
+/** `word(` — the identifier is called (or declared) here, not just named. */
+export function isFollowedByParen(lineText: string, end: number): boolean {
+  return /^\s*\(/.test(lineText.slice(end));
+}
+
+/** C keywords and common macros that look like calls but are not functions to probe. */
+const NOT_FUNCTIONS = new Set(['if', 'for', 'while', 'switch', 'return', 'sizeof', 'alignof', '_Alignof', 'typeof', '__attribute__', 'defined']);
+
+/** Libraries tried, in order, for a function the program calls but does not define. */
+export const CALLED_LIBRARIES = ['libc', 'libm', 'libpthread', 'libstdc++'];
+
+export interface EditorPosition {
+  /** Absolute path of the source file. */
+  file: string;
+  /** 1-based. */
+  line: number;
+  lineText: string;
+  /** 0-based column of the cursor. */
+  character: number;
+}
+
+export interface EditorProbe {
+  plans: UserProbePlan[];
+  binary: string;
+  /** The function's own declaration line (1-based) in `file`, or the call's line for a library function. */
+  anchor: { file: string; line: number };
+  /** Set for a library function: only this program's processes are counted. */
+  program?: string;
+  /** Re-plan after a rebuild. */
+  replan: () => Promise<UserProbePlan[]>;
+}
+
+export interface EditorTargetOptions {
+  workspaceRoots: readonly string[];
+  /** The probeLens.binaries setting. */
+  explicit: readonly string[];
+  /** Called when several binaries were built from the file; undefined means the user cancelled. */
+  chooseBinary: (file: string, candidates: readonly BinaryCandidate[]) => Promise<string | undefined>;
+  symbols?: SymbolsAddon;
+}
+
+export class Cancelled extends Error {
+  constructor() {
+    super('cancelled');
+  }
+}
+
+/** Why no binary was found for the file, in words with the next step (stripped builds named). */
+async function noBinaryError(file: string, options: EditorTargetOptions, symbols: SymbolsAddon): Promise<ProbeLensError> {
+  const named: string[] = [];
+  const base = options.workspaceRoots[0] ?? path.dirname(file);
+  for (const binary of options.explicit) named.push(path.resolve(base, binary));
+  for (const root of options.workspaceRoots) named.push(...(await launchJsonPrograms(root)));
+  for (const binary of named) {
+    const info = await symbols.binaryInfo(binary).catch(() => undefined);
+    if (info !== undefined && !info.hasDwarf) {
+      return new ProbeLensError(
+        'no-dwarf',
+        `${binary} has no debug information (${info.stripped ? 'it is stripped' : 'built without -g'}), so Probe Lens cannot tell which of its functions ${path.basename(file)} defines. ` +
+          'Rebuild it with -g (and without -s / strip), or probe a function by name with "Probe Lens: Probe Function in Binary…".',
+      );
+    }
+  }
+  return new ProbeLensError(
+    'no-binary-for-source',
+    `No binary built from ${path.basename(file)} was found: build it with -g first (for the sample: make), ` +
+      'or name it in the probeLens.binaries setting or as "program" in .vscode/launch.json.',
+  );
+}
+
+async function binaryFor(file: string, options: EditorTargetOptions, symbols: SymbolsAddon): Promise<string> {
+  const candidates = await findBinariesForSource(file, symbols, { workspaceRoots: options.workspaceRoots, explicit: options.explicit });
+  const [first, ...rest] = candidates;
+  if (first === undefined) throw await noBinaryError(file, options, symbols);
+  if (rest.length === 0 || first.foundBy.includes('setting')) return first.path;
+  const chosen = await options.chooseBinary(file, candidates);
+  if (chosen === undefined) throw new Cancelled();
+  return chosen;
+}
+
+/** A function the program itself defines under that name (with DWARF, so it has a line). */
+async function programFunction(symbols: SymbolsAddon, binary: string, name: string): Promise<FunctionInfo | undefined> {
+  const found = await symbols.lookup(binary, name).catch(() => []);
+  return found.find((fn) => !fn.fragment && fn.file !== null && fn.line !== null && (fn.address !== null || fn.inlinedOnly));
+}
+
+async function libraryFor(symbols: SymbolsAddon, name: string, cwd: string): Promise<{ library: string; shortName: string } | undefined> {
+  const resolver = new BinaryResolver(cwd);
+  for (const shortName of CALLED_LIBRARIES) {
+    const library = await resolver.resolve({ kind: 'short-name', name: shortName }).catch(() => undefined);
+    if (library === undefined) continue;
+    const found = await symbols.lookup(library, name).catch(() => []);
+    if (found.some((fn) => fn.address !== null && !fn.fragment)) return { library, shortName };
+  }
+  return undefined;
+}
+
+export async function resolveEditorProbe(position: EditorPosition, options: EditorTargetOptions): Promise<EditorProbe> {
+  const symbols = options.symbols ?? loadSymbolsAddon();
+  const binary = await binaryFor(position.file, options, symbols);
+  const binaryName = path.basename(binary);
+  const ident = identifierAt(position.lineText, position.character);
+  const called = ident !== undefined && !NOT_FUNCTIONS.has(ident.word) ? ident : undefined;
+
+  if (called !== undefined) {
+    const own = await programFunction(symbols, binary, called.word);
+    if (own !== undefined) {
+      const text = `${binaryName}:${own.demangled}`;
+      const plan = (): Promise<UserProbePlan[]> => planUserFunction(text, binary, own.name);
+      const anchorFile = own.file !== null && path.basename(own.file) === path.basename(position.file) ? position.file : (own.file ?? position.file);
+      return { plans: await plan(), binary, anchor: { file: anchorFile, line: own.line ?? position.line }, replan: plan };
+    }
+    if (isFollowedByParen(position.lineText, called.end)) {
+      const lib = await libraryFor(symbols, called.word, path.dirname(binary));
+      if (lib !== undefined) {
+        const text = `${lib.shortName}:${called.word}`;
+        const plan = (): Promise<UserProbePlan[]> => planUserFunction(text, lib.library, called.word);
+        return { plans: await plan(), binary: lib.library, anchor: { file: position.file, line: position.line }, program: binary, replan: plan };
+      }
+    }
+  }
+
+  let at;
+  try {
+    at = await symbols.functionAt(position.file, position.line, binary);
+  } catch (error) {
+    if (error instanceof ProbeLensError && (error.code === 'no-function-at-line' || error.code === 'file-not-in-binary')) {
+      throw new ProbeLensError(
+        'no-function-at-line',
+        `The cursor is not on a function: line ${position.line} of ${path.basename(position.file)} is in no function of ${binaryName}` +
+          `${error.code === 'file-not-in-binary' ? ' (the binary was not built from this file, or is older than it)' : ''}. ` +
+          'Put the cursor on a function name, a call, or inside a function body.',
+      );
+    }
+    throw error;
+  }
+  const fn = at.function;
+  const text = `${binaryName}:${fn.demangled}`;
+  const context = { binary, command: [], cwd: path.dirname(position.file) };
+  const plan = (): Promise<UserProbePlan[]> => planSourceLine(text, position.file, position.line, context);
+  return { plans: await plan(), binary, anchor: { file: position.file, line: fn.line ?? position.line }, replan: plan };
+}

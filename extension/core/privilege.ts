@@ -1,0 +1,68 @@
+// How the extension starts the privileged helper, decided from facts gathered about this
+// machine (the probeLens.privilege setting, root, file capabilities, a password-less `sudo -n`,
+// pkexec with a polkit agent to ask). `auto` is honest: it picks the first way that can work
+// without a prompt the extension host cannot show, and says why; when none can, the helper runs
+// unprivileged and reports what it cannot do, with the fixes in `privilegeFixes`.
+
+export type PrivilegeSetting = 'auto' | 'direct' | 'pkexec' | 'sudo';
+
+export interface PrivilegeFacts {
+  isRoot: boolean;
+  /** `getcap` shows cap_bpf and cap_perfmon on the helper file. */
+  helperHasCapabilities: boolean;
+  /** `sudo -n true` succeeded: sudo will not ask for a password. */
+  sudoWithoutPassword: boolean;
+  /** Absolute path of pkexec, when installed. */
+  pkexecPath: string | undefined;
+  /** A graphical session whose polkit agent can ask for the password (DISPLAY / WAYLAND_DISPLAY). */
+  graphicalSession: boolean;
+}
+
+export interface LaunchPlan {
+  via: 'direct' | 'pkexec' | 'sudo';
+  command: string;
+  args: string[];
+  /** Why this way, in words for the log and Check System. */
+  why: string;
+}
+
+export const POLKIT_ACTION_ID = 'io.github.probe-lens.helper';
+
+export function planHelperLaunch(setting: PrivilegeSetting, helperPath: string, facts: PrivilegeFacts): LaunchPlan {
+  const direct = (why: string): LaunchPlan => ({ via: 'direct', command: helperPath, args: [], why });
+  const sudo = (why: string): LaunchPlan => ({ via: 'sudo', command: 'sudo', args: ['-n', '--', helperPath], why });
+  const pkexec = (why: string): LaunchPlan => ({ via: 'pkexec', command: facts.pkexecPath ?? 'pkexec', args: [helperPath], why });
+  switch (setting) {
+    case 'direct':
+      return direct('probeLens.privilege is "direct"');
+    case 'sudo':
+      return sudo('probeLens.privilege is "sudo"');
+    case 'pkexec':
+      return pkexec('probeLens.privilege is "pkexec"');
+    case 'auto':
+      if (facts.isRoot) return direct('the extension host runs as root');
+      if (facts.helperHasCapabilities) return direct('the helper file has cap_bpf and cap_perfmon');
+      if (facts.sudoWithoutPassword) return sudo('sudo -n works without a password');
+      if (facts.pkexecPath !== undefined && facts.graphicalSession) return pkexec('pkexec can ask for the password in this graphical session');
+      return direct('no way to gain privilege was found (not root, no file capabilities, no password-less sudo, no pkexec with a graphical session)');
+  }
+}
+
+/** What to do when the helper is not permitted to load BPF, as steps a user can follow. */
+export function privilegeFixes(helperPath: string, policyPath: string | undefined): string[] {
+  const fixes = [
+    `Give the helper file capabilities once: sudo setcap cap_bpf,cap_perfmon+ep ${helperPath}`,
+    `Or allow password-less sudo for it (sudoers: YOUR_USER ALL=(root) NOPASSWD: ${helperPath}) and set probeLens.privilege to "sudo"`,
+  ];
+  if (policyPath !== undefined) {
+    fixes.push(
+      `Or, on a desktop, install the polkit policy (sed 's#@HELPER_PATH@#${helperPath}#' ${policyPath} | sudo tee /usr/share/polkit-1/actions/${POLKIT_ACTION_ID}.policy) and set probeLens.privilege to "pkexec"`,
+    );
+  }
+  return fixes;
+}
+
+/** True when `getcap` output for the helper lists both capabilities it needs. */
+export function getcapShowsBpf(output: string): boolean {
+  return /cap_bpf/.test(output) && /cap_perfmon/.test(output);
+}

@@ -1,0 +1,202 @@
+// What the editor shows about one probe, folded from the helper's notifications: exact counters
+// and the latency histogram from `probe/stats` (carried over helper restarts and pauses), the
+// most frequent return values, the last calls paired with their returns (per thread, so
+// recursion pairs right), and the call rate. No `vscode` import: the decorations, the hover, the
+// Probes view and the test API all read these numbers.
+
+import { formatCapturedValue } from './format';
+import { percentilesFromLog2Histogram, type LatencyPercentiles } from './latency';
+import type { CallEvent, CapturedShape, CapturedValue, ProbeStats, ReturnEvent } from './protocol';
+
+/** One call as the hover and the panel show it; `ret` stays undefined until the return is seen. */
+export interface CallRow {
+  /** Increasing over every row of every probe: the panel's key. */
+  seq: number;
+  probeId: number;
+  tsNs: number;
+  pid: number;
+  tid: number;
+  comm: string;
+  /** `name=value` pairs, already formatted (`item="widget", quantity=3`). */
+  args: string;
+  ret?: string;
+  latencyNs?: number | null;
+}
+
+export interface ReturnValueCount {
+  value: string;
+  count: number;
+}
+
+export interface AggregateSnapshot {
+  /** Exact (the kernel's counters) or, between two stats notifications, the events seen if ahead. */
+  calls: number;
+  returns: number;
+  dropped: number;
+  /** Calls per second over the last few seconds; undefined until two samples are apart. */
+  ratePerSecond: number | undefined;
+  topReturns: ReturnValueCount[];
+  latency: LatencyPercentiles | undefined;
+  histogram: number[];
+  recent: CallRow[];
+}
+
+const RECENT_CALLS = 20;
+const RATE_WINDOW_MS = 5_000;
+/** Distinct return values tracked; past it, new values are not counted (the top ones are known). */
+const MAX_DISTINCT_RETURNS = 1_000;
+const MAX_PENDING_PER_THREAD = 64;
+
+function addStats(a: ProbeStats, b: ProbeStats): ProbeStats {
+  const length = Math.max(a.latencyHistogram.length, b.latencyHistogram.length);
+  return {
+    probe: b.probe,
+    calls: a.calls + b.calls,
+    returns: a.returns + b.returns,
+    dropped: a.dropped + b.dropped,
+    latencyHistogram: Array.from({ length }, (_, i) => (a.latencyHistogram[i] ?? 0) + (b.latencyHistogram[i] ?? 0)),
+  };
+}
+
+export function emptyStats(probe = 0): ProbeStats {
+  return { probe, calls: 0, returns: 0, dropped: 0, latencyHistogram: [] };
+}
+
+/** Formats a call's arguments as `name=value, …`, strings quoted, by the captured shape. */
+export function formatArgs(capture: CapturedShape, args: Readonly<Record<string, CapturedValue>>): string {
+  const typeOf = new Map(capture.args.map((arg) => [arg.name, arg.type]));
+  return Object.entries(args)
+    .map(([name, value]) => `${name}=${formatCapturedValue(value, typeOf.get(name))}`)
+    .join(', ');
+}
+
+export class ProbeAggregate {
+  /** Counters of earlier helper attachments (before a pause or a helper restart). */
+  private base = emptyStats();
+  private current = emptyStats();
+  private eventCalls = 0;
+  private eventReturns = 0;
+  private readonly returnCounts = new Map<string, number>();
+  private readonly recentRows: CallRow[] = [];
+  private readonly pending = new Map<number, CallRow[]>();
+  private readonly rateSamples: { atMs: number; calls: number }[] = [];
+
+  constructor(
+    readonly probeId: number,
+    private capture: CapturedShape,
+    private readonly nextSeq: () => number,
+  ) {}
+
+  setCapture(capture: CapturedShape): void {
+    this.capture = capture;
+  }
+
+  /** The helper's exact counters for the current attachment. */
+  onStats(stats: ProbeStats, nowMs: number): void {
+    this.current = stats;
+    this.sampleRate(nowMs);
+  }
+
+  /**
+   * The current attachment ended (detach answer, pause, helper gone): its counters become the
+   * base the next attachment adds to.
+   */
+  closeAttachment(finalStats: ProbeStats | undefined): void {
+    const last = finalStats ?? this.current;
+    const merged = addStats(this.base, last);
+    // Event counts must not exceed what the kernel counted over the same attachments.
+    this.eventCalls = Math.min(this.eventCalls, merged.calls);
+    this.eventReturns = Math.min(this.eventReturns, merged.returns);
+    this.base = merged;
+    this.current = emptyStats();
+    this.pending.clear();
+  }
+
+  onCall(event: CallEvent): CallRow {
+    this.eventCalls++;
+    const row: CallRow = {
+      seq: this.nextSeq(),
+      probeId: this.probeId,
+      tsNs: event.tsNs,
+      pid: event.pid,
+      tid: event.tid,
+      comm: event.comm,
+      args: formatArgs(this.capture, event.args),
+    };
+    let stack = this.pending.get(event.tid);
+    if (stack === undefined) this.pending.set(event.tid, (stack = []));
+    stack.push(row);
+    if (stack.length > MAX_PENDING_PER_THREAD) stack.shift();
+    this.recentRows.push(row);
+    if (this.recentRows.length > RECENT_CALLS) this.recentRows.shift();
+    return row;
+  }
+
+  /** Pairs the return with its thread's innermost open call; a return without one gets its own row. */
+  onReturn(event: ReturnEvent): { row: CallRow; isNew: boolean } {
+    this.eventReturns++;
+    const ret = formatCapturedValue(event.ret, this.capture.ret);
+    if (this.capture.ret !== null && this.capture.ret !== undefined) {
+      const known = this.returnCounts.get(ret);
+      if (known !== undefined) this.returnCounts.set(ret, known + 1);
+      else if (this.returnCounts.size < MAX_DISTINCT_RETURNS) this.returnCounts.set(ret, 1);
+    }
+    const stack = this.pending.get(event.tid);
+    const open = stack?.pop();
+    if (stack !== undefined && stack.length === 0) this.pending.delete(event.tid);
+    if (open !== undefined) {
+      open.ret = ret;
+      open.latencyNs = event.latencyNs;
+      return { row: open, isNew: false };
+    }
+    const row: CallRow = {
+      seq: this.nextSeq(),
+      probeId: this.probeId,
+      tsNs: event.tsNs,
+      pid: event.pid,
+      tid: event.tid,
+      comm: event.comm,
+      args: '?',
+      ret,
+      latencyNs: event.latencyNs,
+    };
+    return { row, isNew: true };
+  }
+
+  private sampleRate(nowMs: number): void {
+    this.rateSamples.push({ atMs: nowMs, calls: this.calls() });
+    while (this.rateSamples.length > 2 && (this.rateSamples[1]?.atMs ?? nowMs) <= nowMs - RATE_WINDOW_MS) this.rateSamples.shift();
+  }
+
+  private calls(): number {
+    return Math.max(this.base.calls + this.current.calls, this.eventCalls);
+  }
+
+  stats(): ProbeStats {
+    return addStats(this.base, this.current);
+  }
+
+  snapshot(topN = 2): AggregateSnapshot {
+    const exact = this.stats();
+    const first = this.rateSamples[0];
+    const last = this.rateSamples[this.rateSamples.length - 1];
+    const ratePerSecond =
+      first !== undefined && last !== undefined && last.atMs - first.atMs >= 400 ? ((last.calls - first.calls) * 1000) / (last.atMs - first.atMs) : undefined;
+    // Most frequent first; ties in the order the values were first seen (Map order).
+    const topReturns = [...this.returnCounts.entries()]
+      .map(([value, count], order) => ({ value, count, order }))
+      .sort((a, b) => b.count - a.count || a.order - b.order)
+      .slice(0, topN)
+      .map(({ value, count }) => ({ value, count }));
+    return {
+      calls: Math.max(exact.calls, this.eventCalls),
+      returns: Math.max(exact.returns, this.eventReturns),
+      dropped: exact.dropped,
+      ratePerSecond,
+      topReturns,
+      latency: percentilesFromLog2Histogram(exact.latencyHistogram),
+      histogram: exact.latencyHistogram,
+      recent: [...this.recentRows],
+    };
+  }
+}

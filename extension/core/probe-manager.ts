@@ -1,0 +1,314 @@
+// The probes the user asked for, across helper sessions: attaches them, routes the helper's
+// notifications to each probe's aggregate and the call log, pauses and resumes, re-attaches
+// every probe after the helper restarts (counts carry over) and after its binary was rebuilt,
+// and detaches. Ids here are the extension's own and stay stable; the helper's ids change with
+// every attachment. No `vscode` import: unit-tested against a fake helper.
+
+import { CallLog } from './call-log';
+import { ProbeLensError } from './errors';
+import type { HelperClient } from './helper-connection';
+import { ProbeAggregate, type CallRow } from './probe-aggregate';
+import type {
+  AttachParams,
+  AttachResult,
+  CapturedShape,
+  EndedNotification,
+  EventsNotification,
+  ProbeStats,
+  ProcessFilter,
+  StatsNotification,
+} from './protocol';
+
+export type ProbeState = 'attaching' | 'live' | 'paused' | 'ended' | 'error';
+
+/** Where a probe shows in the editor: the function's signature line (1-based). */
+export interface SourceAnchor {
+  file: string;
+  line: number;
+}
+
+export interface ProbeSpec {
+  /** As the user sees it: `orders:price_order`, `libc:printf`, `kernel:vfs_read`. */
+  target: string;
+  functionName: string;
+  /** Without `filter`: that is the probe's own (set when running a program, or a library call's program). */
+  attach: AttachParams;
+  /** What the capture spec reads (user functions); kernel targets learn it from the attach answer. */
+  capture?: CapturedShape;
+  source?: SourceAnchor;
+  /** Arguments not captured and why, raw registers, inline sites. */
+  notes: string[];
+  /** A library function probed for one program: counted only in that program's processes. */
+  program?: string;
+  /** Re-resolves the attach request after the binary was rebuilt (new offsets). */
+  replan?: () => Promise<AttachParams>;
+}
+
+export interface ProbeEntry {
+  readonly id: number;
+  readonly spec: ProbeSpec;
+  state: ProbeState;
+  reason: string | undefined;
+  filter: ProcessFilter | undefined;
+  result: AttachResult | undefined;
+  readonly aggregate: ProbeAggregate;
+}
+
+export interface HelperAccess {
+  /** The running helper, started on first use. */
+  client(): Promise<HelperClient>;
+}
+
+export type Listener<T> = (value: T) => void;
+
+export class Emitter<T> {
+  private readonly listeners = new Set<Listener<T>>();
+  readonly event = (listener: Listener<T>): { dispose(): void } => {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  };
+  fire(value: T): void {
+    for (const listener of [...this.listeners]) listener(value);
+  }
+}
+
+export interface RowsChange {
+  added: CallRow[];
+  updated: CallRow[];
+}
+
+export class ProbeManager {
+  private readonly entries = new Map<number, ProbeEntry>();
+  /** Helper probe id (current session) → our entry. */
+  private readonly byHelperId = new Map<number, ProbeEntry>();
+  private nextId = 1;
+  private seq = 0;
+  readonly log = new CallLog();
+  /** Probes added, removed, or changed state. */
+  readonly onDidChangeProbes = new Emitter<void>();
+  /** Counts or calls changed (many times a second: throttle what you draw). */
+  readonly onDidChangeData = new Emitter<void>();
+  readonly onRows = new Emitter<RowsChange>();
+  private paused = false;
+
+  constructor(
+    private readonly helper: HelperAccess,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  list(): ProbeEntry[] {
+    return [...this.entries.values()];
+  }
+
+  get(id: number): ProbeEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  /** The probe of this target and filter, if one exists (probing twice reveals it instead). */
+  find(spec: Pick<ProbeSpec, 'target'>): ProbeEntry | undefined {
+    return this.list().find((entry) => entry.spec.target === spec.target);
+  }
+
+  /** Rows for the panel stop being recorded while paused; counters go on. */
+  setRowsPaused(paused: boolean): void {
+    this.paused = paused;
+  }
+
+  get rowsPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Attaches a new probe; the entry stays (in `error`, with the reason) when the helper refuses. */
+  async add(spec: ProbeSpec, filter?: ProcessFilter): Promise<ProbeEntry> {
+    const id = this.nextId++;
+    const entry: ProbeEntry = {
+      id,
+      spec,
+      state: 'attaching',
+      reason: undefined,
+      filter,
+      result: undefined,
+      aggregate: new ProbeAggregate(id, spec.capture ?? { args: [] }, () => ++this.seq),
+    };
+    this.entries.set(entry.id, entry);
+    this.onDidChangeProbes.fire();
+    await this.attach(entry);
+    return entry;
+  }
+
+  private async attach(entry: ProbeEntry): Promise<void> {
+    entry.state = 'attaching';
+    this.onDidChangeProbes.fire();
+    try {
+      const client = await this.helper.client();
+      const params: AttachParams = { ...entry.spec.attach, ...(entry.filter === undefined ? {} : { filter: entry.filter }) };
+      const result = await client.attach(params);
+      if (!this.entries.has(entry.id)) {
+        // Detached while attaching.
+        await client.detach(result.probe).catch(() => undefined);
+        return;
+      }
+      entry.result = result;
+      if (result.capture !== undefined) entry.aggregate.setCapture(result.capture);
+      this.byHelperId.set(result.probe, entry);
+      entry.state = 'live';
+      entry.reason = undefined;
+    } catch (error) {
+      entry.state = 'error';
+      entry.reason = error instanceof Error ? error.message : String(error);
+      throw error;
+    } finally {
+      this.onDidChangeProbes.fire();
+    }
+  }
+
+  /** Detaches at the helper; the answer holds the attachment's final counts. */
+  private async release(entry: ProbeEntry): Promise<void> {
+    const helperId = entry.result?.probe;
+    entry.result = undefined;
+    if (helperId === undefined || this.byHelperId.get(helperId) !== entry) return;
+    let final: ProbeStats | undefined;
+    try {
+      const client = await this.helper.client();
+      final = await client.detach(helperId);
+    } catch {
+      // Already gone (ended, or the helper with it): the last stats seen are final.
+    }
+    this.byHelperId.delete(helperId);
+    entry.aggregate.closeAttachment(final);
+  }
+
+  async detach(id: number): Promise<void> {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return;
+    this.entries.delete(id);
+    await this.release(entry);
+    this.log.removeProbe(id);
+    this.onDidChangeProbes.fire();
+    this.onDidChangeData.fire();
+  }
+
+  async detachAll(): Promise<void> {
+    for (const id of [...this.entries.keys()]) await this.detach(id);
+  }
+
+  async pause(id: number): Promise<void> {
+    const entry = this.entries.get(id);
+    if (entry === undefined || entry.state !== 'live') return;
+    await this.release(entry);
+    entry.state = 'paused';
+    this.onDidChangeProbes.fire();
+    this.onDidChangeData.fire();
+  }
+
+  async resume(id: number): Promise<void> {
+    const entry = this.entries.get(id);
+    if (entry === undefined || (entry.state !== 'paused' && entry.state !== 'ended' && entry.state !== 'error')) return;
+    await this.attach(entry);
+  }
+
+  /** Attach again with another process filter (Run with Probes: the program it just started). */
+  async retarget(id: number, filter: ProcessFilter | undefined): Promise<void> {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return;
+    await this.release(entry);
+    entry.filter = filter;
+    await this.attach(entry);
+  }
+
+  /** The helper went away: keep every count, and re-attach when `sessionStarted` comes. */
+  sessionLost(reason: string): void {
+    for (const entry of this.entries.values()) {
+      if (entry.result !== undefined) entry.aggregate.closeAttachment(undefined);
+      entry.result = undefined;
+      if (entry.state === 'live' || entry.state === 'attaching') {
+        entry.state = 'attaching';
+        entry.reason = reason;
+      }
+    }
+    this.byHelperId.clear();
+    this.onDidChangeProbes.fire();
+  }
+
+  /** A (new) helper is running: re-attach what was live before it went away. */
+  async sessionStarted(): Promise<void> {
+    const waiting = this.list().filter((entry) => entry.state === 'attaching' && entry.result === undefined && entry.reason !== undefined);
+    for (const entry of waiting) await this.attach(entry).catch(() => undefined);
+  }
+
+  handleEvents({ events }: EventsNotification): void {
+    const nowMs = this.now();
+    const added: CallRow[] = [];
+    const updated: CallRow[] = [];
+    for (const event of events) {
+      const entry = this.byHelperId.get(event.probe);
+      if (entry === undefined) continue;
+      if (event.type === 'call') {
+        const row = entry.aggregate.onCall(event);
+        if (!this.paused && this.log.admit(nowMs)) {
+          this.log.push(row);
+          added.push(row);
+        }
+      } else {
+        const { row, isNew } = entry.aggregate.onReturn(event);
+        if (isNew) {
+          if (!this.paused && this.log.admit(nowMs)) {
+            this.log.push(row);
+            added.push(row);
+          }
+        } else {
+          updated.push(row);
+        }
+      }
+    }
+    if (added.length > 0 || updated.length > 0) this.onRows.fire({ added, updated });
+    this.onDidChangeData.fire();
+  }
+
+  handleStats({ probes }: StatsNotification): void {
+    const nowMs = this.now();
+    for (const stats of probes) this.byHelperId.get(stats.probe)?.aggregate.onStats(stats, nowMs);
+    this.onDidChangeData.fire();
+  }
+
+  handleEnded(notification: EndedNotification): void {
+    const entry = this.byHelperId.get(notification.probe);
+    if (entry === undefined) return;
+    this.byHelperId.delete(notification.probe);
+    entry.result = undefined;
+    entry.aggregate.closeAttachment(notification.stats);
+    if (notification.reason === 'binary-replaced' && entry.spec.replan !== undefined) {
+      entry.state = 'attaching';
+      entry.reason = `the binary was rebuilt: re-attaching (${notification.message})`;
+      void this.reattachRebuilt(entry, entry.spec.replan);
+    } else {
+      entry.state = 'ended';
+      entry.reason = notification.message;
+    }
+    this.onDidChangeProbes.fire();
+    this.onDidChangeData.fire();
+  }
+
+  private async reattachRebuilt(entry: ProbeEntry, replan: () => Promise<AttachParams>): Promise<void> {
+    try {
+      const attach = await replan();
+      Object.assign(entry.spec, { attach });
+      await this.attach(entry);
+    } catch (error) {
+      entry.state = 'error';
+      entry.reason = `the binary was rebuilt and could not be probed again: ${error instanceof Error ? error.message : String(error)}`;
+      this.onDidChangeProbes.fire();
+    }
+  }
+
+  /** Total live probes, for the status bar. */
+  liveCount(): number {
+    return this.list().filter((entry) => entry.state === 'live').length;
+  }
+}
+
+/** The message to show for a failure while probing: ProbeLensErrors are already in plain words. */
+export function describeFailure(error: unknown): string {
+  if (error instanceof ProbeLensError) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}

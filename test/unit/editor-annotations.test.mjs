@@ -1,0 +1,251 @@
+// The extension's pure logic: aggregation of helper notifications, decoration and hover text,
+// throttling, anchors that follow edits, the privilege launcher's choice, the call log and its
+// exports, the probe manager against a fake helper, and the identifier under the cursor.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decorationText, formatLatencyBound, hoverMarkdown } from '../../out/test-core/annotation-text.mjs';
+import { AnchorLines, shiftLine } from '../../out/test-core/anchor-lines.mjs';
+import { CallLog, csvField, rowMatches, toCsv, toExportRow, toJsonLines } from '../../out/test-core/call-log.mjs';
+import { identifierAt, isFollowedByParen } from '../../out/test-core/editor-target.mjs';
+import { planHelperLaunch, privilegeFixes } from '../../out/test-core/privilege.mjs';
+import { ProbeAggregate } from '../../out/test-core/probe-aggregate.mjs';
+import { ProbeManager } from '../../out/test-core/probe-manager.mjs';
+import { Throttle } from '../../out/test-core/throttle.mjs';
+
+const SHAPE = { args: [{ name: 'item', type: 'string' }, { name: 'quantity', type: 's32' }], ret: 's64' };
+const call = (tid, item, quantity, tsNs = 1) => ({ type: 'call', probe: 7, pid: 100, tid, uid: 0, comm: 'orders', tsNs, args: { item, quantity } });
+const ret = (tid, value, latencyNs = 20_000) => ({ type: 'return', probe: 7, pid: 100, tid, uid: 0, comm: 'orders', tsNs: 2, ret: value, latencyNs });
+
+function aggregateOf(pairs) {
+  let seq = 0;
+  const aggregate = new ProbeAggregate(1, SHAPE, () => ++seq);
+  for (const [item, quantity, value] of pairs) {
+    aggregate.onCall(call(1, item, quantity));
+    aggregate.onReturn(ret(1, value));
+  }
+  return aggregate;
+}
+
+describe('ProbeAggregate', () => {
+  it('pairs returns with calls per thread, innermost first (recursion)', () => {
+    let seq = 0;
+    const aggregate = new ProbeAggregate(1, SHAPE, () => ++seq);
+    aggregate.onCall(call(1, 'outer', 1));
+    aggregate.onCall(call(1, 'inner', 2));
+    aggregate.onCall(call(2, 'other', 3));
+    assert.equal(aggregate.onReturn(ret(1, 5)).row.args, 'item="inner", quantity=2');
+    assert.equal(aggregate.onReturn(ret(1, 6)).row.args, 'item="outer", quantity=1');
+    const orphan = aggregate.onReturn(ret(9, 7));
+    assert.equal(orphan.isNew, true);
+    assert.equal(orphan.row.args, '?');
+  });
+
+  it('counts the most frequent returns, ties in first-seen order, and takes exact counts from stats', () => {
+    const aggregate = aggregateOf([['widget', 3, 750], ['gadget', 1, 1999], ['flange', 0, -1], ['gizmo', 7, -1], ['widget', 3, 750], ['gadget', 1, 1999], ['flange', 0, -1]]);
+    let snapshot = aggregate.snapshot();
+    assert.deepEqual(snapshot.topReturns, [{ value: '-1', count: 3 }, { value: '750', count: 2 }]);
+    assert.equal(snapshot.calls, 7);
+    aggregate.onStats({ probe: 7, calls: 40, returns: 39, dropped: 33, latencyHistogram: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 39] }, 0);
+    snapshot = aggregate.snapshot();
+    assert.equal(snapshot.calls, 40);
+    assert.equal(snapshot.returns, 39);
+    assert.equal(snapshot.dropped, 33);
+    assert.equal(snapshot.latency.p50, 32768);
+  });
+
+  it('carries counts over a closed attachment (pause, helper restart)', () => {
+    const aggregate = aggregateOf([]);
+    aggregate.onStats({ probe: 7, calls: 10, returns: 10, dropped: 0, latencyHistogram: [0, 10] }, 0);
+    aggregate.closeAttachment(undefined);
+    aggregate.onStats({ probe: 8, calls: 5, returns: 4, dropped: 1, latencyHistogram: [0, 0, 4] }, 1000);
+    assert.deepEqual(aggregate.stats(), { probe: 8, calls: 15, returns: 14, dropped: 1, latencyHistogram: [0, 10, 4] });
+  });
+
+  it('computes the rate from exact counts over time', () => {
+    const aggregate = aggregateOf([]);
+    aggregate.onStats({ probe: 7, calls: 0, returns: 0, dropped: 0, latencyHistogram: [] }, 0);
+    assert.equal(aggregate.snapshot().ratePerSecond, undefined);
+    aggregate.onStats({ probe: 7, calls: 50, returns: 50, dropped: 0, latencyHistogram: [] }, 500);
+    aggregate.onStats({ probe: 7, calls: 100, returns: 100, dropped: 0, latencyHistogram: [] }, 1000);
+    assert.equal(aggregate.snapshot().ratePerSecond, 100);
+  });
+});
+
+describe('decoration and hover text', () => {
+  const aggregate = aggregateOf([['widget', 3, 750], ['flange', 0, -1], ['widget', 3, 750], ['gizmo', 7, -1], ['widget', 3, 750]]);
+  aggregate.onStats({ probe: 7, calls: 5, returns: 5, dropped: 0, latencyHistogram: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1] }, 0);
+  aggregate.onStats({ probe: 7, calls: 12, returns: 12, dropped: 0, latencyHistogram: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11, 0, 1] }, 2000);
+
+  it('reads like the contract example', () => {
+    assert.equal(decorationText(aggregate.snapshot()), '  12 calls · 3.5/s · → 750 ×3, -1 ×2 · p50 ≤33 µs · p99 ≤131 µs');
+  });
+
+  it('follows the format template, dropping empty parts, and names a non-live state', () => {
+    assert.equal(decorationText(aggregate.snapshot(), '{calls} · {dropped} · {p99}'), '  12 calls · p99 ≤131 µs');
+    assert.equal(decorationText(aggregate.snapshot(), '{calls}', 'paused'), '  12 calls (paused)');
+    assert.equal(decorationText(aggregateOf([]).snapshot()), '  0 calls');
+  });
+
+  it('formats latency bounds short', () => {
+    assert.equal(formatLatencyBound(512), '≤512 ns');
+    assert.equal(formatLatencyBound(2048), '≤2.0 µs');
+    assert.equal(formatLatencyBound(1_048_576), '≤1.0 ms');
+  });
+
+  it('lists the last calls newest first as name(arg=value) → ret', () => {
+    const markdown = hoverMarkdown({ functionName: 'price_order', target: 'orders:price_order', state: 'live', snapshot: aggregate.snapshot(), notes: [] });
+    const lines = markdown.split('\n');
+    assert.match(lines[0], /\*\*Probe Lens\*\* · `orders:price_order` · live/);
+    assert.equal(lines[2], '12 calls · 12 returns · p50 ≤33 µs · p99 ≤131 µs · max ≤131 µs');
+    assert.equal(lines[7], 'price_order(item="widget", quantity=3) → 750');
+    assert.equal(lines[8], 'price_order(item="gizmo", quantity=7) → -1');
+  });
+});
+
+describe('Throttle', () => {
+  it('runs at once, then folds requests into one run per interval', () => {
+    let now = 0;
+    const timers = [];
+    const fake = { now: () => now, setTimeout: (fn, ms) => (timers.push({ fn, at: now + ms }), timers.length), clearTimeout: () => undefined };
+    let runs = 0;
+    const throttle = new Throttle(() => runs++, 100, fake);
+    throttle.request();
+    assert.equal(runs, 1);
+    for (let i = 0; i < 50; i++) throttle.request();
+    assert.equal(runs, 1);
+    assert.equal(timers.length, 1);
+    now = timers[0].at;
+    timers[0].fn();
+    assert.equal(runs, 2);
+    throttle.request();
+    assert.equal(runs, 2);
+    throttle.flush();
+    assert.equal(runs, 3);
+  });
+});
+
+describe('anchors follow edits', () => {
+  it('moves a line by insertions and deletions above it', () => {
+    assert.equal(shiftLine(10, { startLine: 2, endLine: 2, newLineBreaks: 3 }), 13);
+    assert.equal(shiftLine(10, { startLine: 2, endLine: 5, newLineBreaks: 0 }), 7);
+    assert.equal(shiftLine(10, { startLine: 12, endLine: 12, newLineBreaks: 4 }), 10);
+    assert.equal(shiftLine(10, { startLine: 10, endLine: 10, newLineBreaks: 0 }), 10);
+    const anchors = new AnchorLines();
+    assert.equal(anchors.apply('/a.c', [25], [{ startLine: 0, endLine: 0, newLineBreaks: 2 }]), true);
+    assert.equal(anchors.current('/a.c', 25), 27);
+    anchors.reset('/a.c');
+    assert.equal(anchors.current('/a.c', 25), 25);
+  });
+});
+
+describe('privilege launcher', () => {
+  const facts = { isRoot: false, helperHasCapabilities: false, sudoWithoutPassword: false, pkexecPath: '/usr/bin/pkexec', graphicalSession: false };
+  it('auto: root or capabilities run directly, then sudo -n, then pkexec with a graphical session', () => {
+    assert.equal(planHelperLaunch('auto', '/h', { ...facts, isRoot: true }).via, 'direct');
+    assert.equal(planHelperLaunch('auto', '/h', { ...facts, helperHasCapabilities: true }).via, 'direct');
+    assert.deepEqual(planHelperLaunch('auto', '/h', { ...facts, sudoWithoutPassword: true }).args, ['-n', '--', '/h']);
+    assert.deepEqual(planHelperLaunch('auto', '/h', { ...facts, graphicalSession: true }), { via: 'pkexec', command: '/usr/bin/pkexec', args: ['/h'], why: 'pkexec can ask for the password in this graphical session' });
+    assert.match(planHelperLaunch('auto', '/h', facts).why, /no way to gain privilege was found/);
+  });
+  it('explicit settings are obeyed, and the fixes name the helper', () => {
+    assert.equal(planHelperLaunch('sudo', '/h', { ...facts, isRoot: true }).via, 'sudo');
+    assert.equal(planHelperLaunch('pkexec', '/h', facts).command, '/usr/bin/pkexec');
+    assert.match(privilegeFixes('/h', '/p.policy').join('\n'), /setcap cap_bpf,cap_perfmon\+ep \/h[\s\S]*sed 's#@HELPER_PATH@#\/h#' \/p\.policy/);
+  });
+});
+
+describe('call log and export', () => {
+  const row = (seq, probeId, args, retValue) => ({ seq, probeId, tsNs: seq * 10, pid: 100 + probeId, tid: 1, comm: 'orders', args, ret: retValue, latencyNs: 5 });
+  it('keeps the newest rows, counting the evicted and the over-budget ones', () => {
+    const log = new CallLog(3, 2);
+    for (let i = 1; i <= 5; i++) log.push(row(i, 1, `n=${i}`, '0'));
+    assert.deepEqual(log.all().map((r) => r.seq), [3, 4, 5]);
+    assert.equal(log.evicted, 2);
+    assert.equal(log.admit(0), true);
+    assert.equal(log.admit(10), true);
+    assert.equal(log.admit(20), false);
+    assert.equal(log.admit(1500), true);
+    assert.equal(log.overBudget, 1);
+  });
+  it('filters by probe, pid and text', () => {
+    const r = row(1, 2, 'item="widget"', '750');
+    assert.equal(rowMatches(r, { probeId: 2, pid: 102, text: 'WIDGET' }), true);
+    assert.equal(rowMatches(r, { text: '750' }), true);
+    assert.equal(rowMatches(r, { probeId: 1 }), false);
+    assert.equal(rowMatches(r, { pid: 1 }), false);
+  });
+  it('exports JSON lines and RFC 4180 CSV', () => {
+    const rows = [toExportRow(row(1, 1, 'item="a,b"', '750'), 'orders:price_order'), toExportRow({ ...row(2, 1, 'x=1'), ret: undefined }, 'orders:price_order')];
+    assert.equal(toJsonLines(rows).split('\n')[0], '{"probe":"orders:price_order","time_ns":10,"pid":101,"tid":1,"comm":"orders","args":"item=\\"a,b\\"","ret":"750","latency_ns":5}');
+    assert.equal(toCsv(rows), 'probe,time_ns,pid,tid,comm,args,ret,latency_ns\r\norders:price_order,10,101,1,orders,"item=""a,b""",750,5\r\norders:price_order,20,101,1,orders,x=1,,5\r\n');
+    assert.equal(csvField(null), '');
+  });
+});
+
+describe('ProbeManager against a fake helper', () => {
+  function fakeHelper() {
+    let next = 1;
+    const attached = [];
+    const detached = [];
+    const client = {
+      attach: async (params) => (attached.push(params), { probe: next++, kind: 'uprobe', retprobe: true, attachMs: 1 }),
+      detach: async (probe) => (detached.push(probe), { probe, calls: 3, returns: 3, dropped: 0, latencyHistogram: [] }),
+    };
+    return { access: { client: async () => client }, attached, detached };
+  }
+  const spec = { target: 'orders:price_order', functionName: 'price_order', attach: { binary: '/b', symbol: 'price_order', capture: { args: [], ret: 's64' } }, capture: { args: [], ret: 's64' }, notes: [] };
+
+  it('routes events by the helper id, and re-attaches after a helper restart keeping counts', async () => {
+    const helper = fakeHelper();
+    const manager = new ProbeManager(helper.access, () => 0);
+    const entry = await manager.add(spec);
+    assert.equal(entry.state, 'live');
+    manager.handleEvents({ events: [{ ...call(1, 'w', 1), probe: 1, args: {} }, { ...ret(1, 750), probe: 1 }] });
+    manager.handleStats({ probes: [{ probe: 1, calls: 4, returns: 4, dropped: 0, latencyHistogram: [] }] });
+    assert.equal(entry.aggregate.snapshot().calls, 4);
+    assert.equal(manager.log.size, 1);
+    manager.sessionLost('the helper stopped');
+    assert.equal(entry.state, 'attaching');
+    await manager.sessionStarted();
+    assert.equal(entry.state, 'live');
+    assert.equal(entry.result.probe, 2);
+    manager.handleStats({ probes: [{ probe: 2, calls: 1, returns: 1, dropped: 0, latencyHistogram: [] }] });
+    assert.equal(entry.aggregate.snapshot().calls, 5);
+  });
+
+  it('pauses (detach, counts kept), resumes, retargets and ends', async () => {
+    const helper = fakeHelper();
+    const manager = new ProbeManager(helper.access, () => 0);
+    const entry = await manager.add(spec);
+    await manager.pause(entry.id);
+    assert.equal(entry.state, 'paused');
+    assert.equal(entry.aggregate.snapshot().calls, 3);
+    await manager.resume(entry.id);
+    await manager.retarget(entry.id, { pid: 42, descendants: true, fromExec: true });
+    assert.deepEqual(helper.attached.at(-1).filter, { pid: 42, descendants: true, fromExec: true });
+    manager.handleEnded({ probe: entry.result.probe, reason: 'process-exited', message: 'process 42 exited', stats: { probe: 3, calls: 2, returns: 2, dropped: 0, latencyHistogram: [] } });
+    assert.equal(entry.state, 'ended');
+    assert.equal(entry.aggregate.snapshot().calls, 8);
+    await manager.detach(entry.id);
+    assert.deepEqual(manager.list(), []);
+  });
+
+  it('keeps a refused probe in error with the reason', async () => {
+    const manager = new ProbeManager({ client: async () => ({ attach: async () => { throw new Error('symbol not found'); } }) });
+    await assert.rejects(manager.add(spec), /symbol not found/);
+    assert.equal(manager.list()[0].state, 'error');
+    assert.equal(manager.list()[0].reason, 'symbol not found');
+  });
+});
+
+describe('identifier under the cursor', () => {
+  it('finds the word and whether it is called', () => {
+    const line = '\t\t\t\tprintf("round %d", round);';
+    assert.deepEqual(identifierAt(line, 6), { word: 'printf', start: 4, end: 10 });
+    assert.equal(isFollowedByParen(line, 10), true);
+    assert.deepEqual(identifierAt('long price_order(', 16), { word: 'price_order', start: 5, end: 16 });
+    assert.equal(identifierAt('  (x) ', 0), undefined);
+    assert.equal(identifierAt('42', 1), undefined);
+  });
+});

@@ -1,0 +1,53 @@
+// Probe Lens in VS Code: builds the context (settings, log, helper, probes), activates each
+// feature, and returns the test API. Activation failures become a visible error, since VS Code
+// itself says nothing when activate() throws. Deactivation detaches every probe, then stops
+// the helper.
+
+import * as vscode from 'vscode';
+import { Commands } from './vscode/command-ids';
+import { Ctx } from './vscode/ctx';
+import * as decorations from './vscode/decorations';
+import * as probeFunction from './vscode/probe-function';
+import * as probesView from './vscode/probes-view';
+import * as runWithProbes from './vscode/run-with-probes';
+import * as statusBar from './vscode/status-bar';
+import { createTestApi, type ProbeLensApi } from './vscode/test-api';
+
+let ctx: Ctx | undefined;
+
+export function activate(context: vscode.ExtensionContext): ProbeLensApi | undefined {
+  try {
+    ctx = new Ctx(context);
+    const current = ctx;
+    context.subscriptions.push(
+      current,
+      vscode.commands.registerCommand(Commands.showLog, () => current.log.show()),
+      vscode.commands.registerCommand(Commands.restartHelper, async () => {
+        await current.probes.detachAll();
+        await current.helper.stop();
+        await current.helper.start();
+      }),
+    );
+    const drawn = decorations.activate(current);
+    probeFunction.activate(current);
+    probesView.activate(current);
+    runWithProbes.activate(current);
+    statusBar.activate(current);
+    return createTestApi(current, drawn, () => current.probes.log.size);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    void vscode.window.showErrorMessage(`Probe Lens failed to start: ${message}`);
+    throw error;
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  const current = ctx;
+  ctx = undefined;
+  if (current === undefined) return;
+  try {
+    await current.probes.detachAll();
+  } finally {
+    await current.helper.stop();
+  }
+}

@@ -1,0 +1,21 @@
+// Every command id the extension contributes, in one place (package.json lists the same ids).
+
+export const Commands = {
+  probeFunction: 'probeLens.probeFunction',
+  probeFunctionInBinary: 'probeLens.probeFunctionInBinary',
+  probeKernelFunction: 'probeLens.probeKernelFunction',
+  runWithProbes: 'probeLens.runWithProbes',
+  detachAll: 'probeLens.detachAll',
+  detachProbe: 'probeLens.detachProbe',
+  pauseProbe: 'probeLens.pauseProbe',
+  resumeProbe: 'probeLens.resumeProbe',
+  revealProbe: 'probeLens.revealProbe',
+  openProbeInPanel: 'probeLens.openProbeInPanel',
+  showPanel: 'probeLens.showPanel',
+  checkSystem: 'probeLens.checkSystem',
+  exportCalls: 'probeLens.exportCalls',
+  restartHelper: 'probeLens.restartHelper',
+  showLog: 'probeLens.showLog',
+} as const;
+
+export type CommandId = (typeof Commands)[keyof typeof Commands];

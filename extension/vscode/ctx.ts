@@ -1,0 +1,53 @@
+// The extension's context, with two cleanup lifetimes (after rust-analyzer's Ctx): the
+// extension's own, ended on deactivate, and one helper session's — what belongs to a single
+// LanguageClient, ended when that client is stopped or replaced. Also the shared services:
+// settings, the log, the helper, the probes.
+
+import * as vscode from 'vscode';
+import { ProbeManager } from '../core/probe-manager';
+import { Config } from './config';
+import { HelperService } from './helper-service';
+
+export class Ctx implements vscode.Disposable {
+  readonly config = new Config();
+  readonly log: vscode.LogOutputChannel;
+  readonly helper: HelperService;
+  readonly probes: ProbeManager;
+  private sessionSubscriptions: vscode.Disposable[] = [];
+  /** Error notifications shown, newest last (the test API reads them). */
+  readonly shownErrors: string[] = [];
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    this.log = vscode.window.createOutputChannel('Probe Lens', { log: true });
+    this.extension.subscriptions.push(this.log);
+    this.helper = new HelperService(this);
+    this.probes = new ProbeManager(this.helper);
+    this.probes.log.setMaxRowsPerSecond(this.config.maxEventsPerSecond);
+    this.pushExtension(
+      this.helper,
+      this.config.onDidChange((changed) => {
+        if (changed('maxEventsPerSecond')) this.probes.log.setMaxRowsPerSecond(this.config.maxEventsPerSecond);
+      }),
+    );
+  }
+
+  /** Lives until the extension deactivates. */
+  pushExtension(...disposables: vscode.Disposable[]): void {
+    this.extension.subscriptions.push(...disposables);
+  }
+
+  /** Lives until the current helper session ends. */
+  pushSession(...disposables: vscode.Disposable[]): void {
+    this.sessionSubscriptions.push(...disposables);
+  }
+
+  endSession(): void {
+    const ending = this.sessionSubscriptions;
+    this.sessionSubscriptions = [];
+    for (const disposable of ending.reverse()) disposable.dispose();
+  }
+
+  dispose(): void {
+    this.endSession();
+  }
+}

@@ -1,0 +1,194 @@
+// "Probe This Function" (editor context menu and palette) and "Probe Function in Binary…":
+// from the cursor (or a quick pick over a binary's demangled functions) to live probes, entry
+// and return, with progress while attaching. Which binary a source file means is asked once
+// when several match and remembered per file.
+
+import { readdirSync, readlinkSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { BinaryCandidate } from '../core/binaries-for-source';
+import { findElfFiles, launchJsonPrograms } from '../core/binaries-for-source';
+import { Cancelled, resolveEditorProbe, type EditorProbe } from '../core/editor-target';
+import { ProbeLensError } from '../core/errors';
+import type { ProbeEntry, ProbeSpec, SourceAnchor } from '../core/probe-manager';
+import type { ProcessFilter } from '../core/protocol';
+import { loadSymbolsAddon } from '../core/symbols-addon';
+import { planUserFunction, type UserProbePlan } from '../core/user-targets';
+import { Commands } from './command-ids';
+import type { Ctx } from './ctx';
+import { guarded } from './notify';
+
+const REMEMBERED_BINARY = 'probeLens.binaryForSource:';
+
+function workspaceRoots(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
+}
+
+async function chooseBinary(ctx: Ctx, file: string, candidates: readonly BinaryCandidate[]): Promise<string | undefined> {
+  const key = REMEMBERED_BINARY + file;
+  const remembered = ctx.extension.workspaceState.get<string>(key);
+  if (remembered !== undefined && candidates.some((candidate) => candidate.path === remembered)) return remembered;
+  const picked = await vscode.window.showQuickPick(
+    candidates.map((candidate) => ({
+      label: path.basename(candidate.path),
+      description: vscode.workspace.asRelativePath(candidate.path),
+      detail: `found by ${candidate.foundBy.join(', ')} · built ${new Date(candidate.mtimeMs).toLocaleString()}`,
+      path: candidate.path,
+    })),
+    { title: `Several binaries were built from ${path.basename(file)}: which one to probe?`, placeHolder: 'The choice is remembered for this file' },
+  );
+  if (picked === undefined) return undefined;
+  await ctx.extension.workspaceState.update(key, picked.path);
+  return picked.path;
+}
+
+/** Processes running `program`, newest first (a library call is counted only in them). */
+export function processesOf(program: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readlinkSync(`/proc/${name}/exe`) === program) pids.push(Number(name));
+    } catch {
+      continue;
+    }
+  }
+  return pids.sort((a, b) => b - a);
+}
+
+function specsFrom(probe: Pick<EditorProbe, 'plans' | 'program'> & { anchor: SourceAnchor | undefined }, replan: () => Promise<UserProbePlan[]>): ProbeSpec[] {
+  return probe.plans.map((plan, index) => ({
+    target: plan.text,
+    functionName: plan.functionName,
+    attach: plan.attach,
+    capture: plan.attach.capture,
+    ...(probe.anchor === undefined ? {} : { source: probe.anchor }),
+    notes: plan.notes,
+    ...(probe.program === undefined ? {} : { program: probe.program }),
+    replan: async () => {
+      const fresh = (await replan())[index];
+      if (fresh === undefined) throw new ProbeLensError('symbol-not-found', `${plan.functionName} is no longer in the rebuilt binary`);
+      return fresh.attach;
+    },
+  }));
+}
+
+/** Attaches each spec (an existing probe of the same target is kept), with progress. */
+export async function attachSpecs(ctx: Ctx, specs: readonly ProbeSpec[], filterFor: (spec: ProbeSpec) => ProcessFilter | undefined): Promise<ProbeEntry[]> {
+  const title = specs.length === 1 ? `Probe Lens: attaching to ${specs[0]?.functionName ?? ''}…` : `Probe Lens: attaching ${specs.length} probes…`;
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, async () => {
+    const entries: ProbeEntry[] = [];
+    for (const spec of specs) {
+      const existing = ctx.probes.find(spec);
+      if (existing !== undefined && existing.state !== 'error') {
+        entries.push(existing);
+        continue;
+      }
+      if (existing !== undefined) await ctx.probes.detach(existing.id);
+      const entry = await ctx.probes.add(spec, filterFor(spec));
+      ctx.log.info(`Probe ${entry.id}: ${spec.target} ${entry.result === undefined ? '' : `(${entry.result.kind}, ${entry.result.attachMs.toFixed(1)} ms)`}`);
+      for (const note of spec.notes) ctx.log.info(`  ${note}`);
+      entries.push(entry);
+    }
+    return entries;
+  });
+}
+
+/** A library call is counted in its program only: its newest running process, or none yet. */
+function libraryFilter(spec: ProbeSpec): ProcessFilter | undefined {
+  if (spec.program === undefined) return undefined;
+  const [pid] = processesOf(spec.program);
+  return pid === undefined ? undefined : { pid, descendants: true };
+}
+
+export async function probeAtPosition(ctx: Ctx, document: vscode.TextDocument, position: vscode.Position): Promise<ProbeEntry[]> {
+  if (document.uri.scheme !== 'file') throw new ProbeLensError('usage', 'Probe This Function works on files saved on disk (this one is not).');
+  const probe = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'Probe Lens: finding the function…' },
+    () =>
+      resolveEditorProbe(
+        { file: document.uri.fsPath, line: position.line + 1, lineText: document.lineAt(position.line).text, character: position.character },
+        { workspaceRoots: workspaceRoots(), explicit: ctx.config.binaries, chooseBinary: (file, candidates) => chooseBinary(ctx, file, candidates) },
+      ),
+  );
+  if (probe.program !== undefined && processesOf(probe.program).length === 0) {
+    const run = 'Run with Probes';
+    void vscode.window
+      .showInformationMessage(
+        `Probe Lens: ${probe.plans[0]?.text ?? 'the library function'} is counted only in ${path.basename(probe.program)}, which is not running. Start it with Run with Probes.`,
+        run,
+      )
+      .then((chosen) => (chosen === run ? vscode.commands.executeCommand(Commands.runWithProbes) : undefined));
+  }
+  const entries = await attachSpecs(ctx, specsFrom(probe, probe.replan), libraryFilter);
+  await ctx.extension.workspaceState.update('probeLens.probedOnce', true);
+  return entries;
+}
+
+async function pickBinary(): Promise<string | undefined> {
+  const roots = workspaceRoots();
+  const found = new Set<string>();
+  for (const root of roots) for (const program of await launchJsonPrograms(root)) found.add(program);
+  for (const root of roots) for (const file of await findElfFiles(root, 20_000)) found.add(file);
+  const browse = { label: '$(folder-opened) Browse…', path: '' };
+  const picked = await vscode.window.showQuickPick([...[...found].map((file) => ({ label: path.basename(file), description: vscode.workspace.asRelativePath(file), path: file })), browse], {
+    title: 'Probe Function in Binary: which binary?',
+    matchOnDescription: true,
+  });
+  if (picked === undefined) return undefined;
+  if (picked.path !== '') return picked.path;
+  const uris = await vscode.window.showOpenDialog({ canSelectMany: false, title: 'A program or shared library to probe' });
+  return uris?.[0]?.fsPath;
+}
+
+export async function probeFunctionInBinary(ctx: Ctx, binaryArg?: string, functionArg?: string): Promise<ProbeEntry[]> {
+  const binary = binaryArg ?? (await pickBinary());
+  if (binary === undefined) throw new Cancelled();
+  const symbols = loadSymbolsAddon();
+  let name = functionArg;
+  if (name === undefined) {
+    const list = await symbols.functions(binary);
+    const items = list.functions
+      .filter((fn) => !fn.fragment && (fn.address !== null || fn.inlinedOnly))
+      .map((fn) => ({
+        label: fn.demangled,
+        description: fn.file === null ? (fn.fromSymbolTable ? 'symbol table' : '') : `${path.basename(fn.file)}:${fn.line ?? '?'}`,
+        ...(fn.inlinedOnly ? { detail: 'inlined only: its inline sites are probed, entry only' } : {}),
+        name: fn.name,
+      }));
+    if (items.length === 0) throw new ProbeLensError('stripped', `${binary} has no functions to list (${list.binary.stripped ? 'stripped' : 'no symbols'}).`);
+    const picked = await vscode.window.showQuickPick(items, {
+      title: `Probe a function of ${path.basename(binary)}${list.binary.hasDwarf ? '' : ' (no DWARF: arguments shown as raw registers)'}`,
+      matchOnDescription: true,
+    });
+    if (picked === undefined) throw new Cancelled();
+    name = picked.name;
+  }
+  const text = `${path.basename(binary)}:${name}`;
+  const fnName = name;
+  const plan = (): Promise<UserProbePlan[]> => planUserFunction(text, binary, fnName);
+  const found = (await symbols.lookup(binary, name).catch(() => [])).find((fn) => fn.file !== null && fn.line !== null);
+  const anchor = found?.file != null && found.line !== null ? { file: found.file, line: found.line } : undefined;
+  return attachSpecs(ctx, specsFrom({ plans: await plan(), anchor }, plan), () => undefined);
+}
+
+export function activate(ctx: Ctx): void {
+  ctx.pushExtension(
+    vscode.commands.registerCommand(
+      Commands.probeFunction,
+      guarded(ctx, 'Probe This Function', async (uri?: unknown) => {
+        const editor = vscode.window.activeTextEditor;
+        // From an ELF file's context menu (explorer): probe a function of that binary.
+        if (uri instanceof vscode.Uri && (editor === undefined || editor.document.uri.toString() !== uri.toString())) return probeFunctionInBinary(ctx, uri.fsPath);
+        if (editor === undefined) throw new ProbeLensError('usage', 'Open a C or C++ file and put the cursor on a function first.');
+        return probeAtPosition(ctx, editor.document, editor.selection.active);
+      }),
+    ),
+    vscode.commands.registerCommand(
+      Commands.probeFunctionInBinary,
+      guarded(ctx, 'Probe Function in Binary', (binary?: unknown, name?: unknown) =>
+        probeFunctionInBinary(ctx, typeof binary === 'string' ? binary : binary instanceof vscode.Uri ? binary.fsPath : undefined, typeof name === 'string' ? name : undefined),
+      ),
+    ),
+  );
+}

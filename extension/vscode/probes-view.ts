@@ -1,0 +1,140 @@
+// The Probes view (its own activity-bar container): each probe with its state (attaching, live,
+// paused, ended, error with the reason), exact counts and drops; inline detach, pause/resume,
+// reveal in the editor and open in the panel; Detach All in the title bar. Refreshed at most
+// twice a second for counts, at once when probes come, go or change state.
+
+import * as vscode from 'vscode';
+import type { ProbeEntry } from '../core/probe-manager';
+import { Throttle } from '../core/throttle';
+import { Commands } from './command-ids';
+import type { Ctx } from './ctx';
+import { guarded } from './notify';
+
+const STATE_ICONS: Record<ProbeEntry['state'], vscode.ThemeIcon> = {
+  attaching: new vscode.ThemeIcon('loading~spin'),
+  live: new vscode.ThemeIcon('pulse', new vscode.ThemeColor('charts.green')),
+  paused: new vscode.ThemeIcon('debug-pause'),
+  ended: new vscode.ThemeIcon('circle-slash'),
+  error: new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')),
+};
+
+/** The tree item's fields, as the test API and the UI tests see them. */
+export function describeEntry(entry: ProbeEntry): { label: string; description: string; tooltip: string } {
+  const snapshot = entry.aggregate.snapshot();
+  const counts = `${snapshot.calls} calls · ${snapshot.returns} returns${snapshot.dropped > 0 ? ` · ${snapshot.dropped} dropped` : ''}`;
+  const description = entry.state === 'live' ? counts : `${entry.state} · ${counts}`;
+  const tooltip = [
+    entry.spec.target,
+    `state: ${entry.state}${entry.reason === undefined ? '' : ` — ${entry.reason}`}`,
+    counts,
+    entry.result === undefined ? '' : `${entry.result.kind}${entry.result.retprobe ? ' + return' : ''}, attached in ${entry.result.attachMs.toFixed(1)} ms`,
+    entry.filter === undefined ? 'all processes' : `process ${entry.filter.pid}${entry.filter.descendants === true ? ' and its children' : ''}`,
+    ...entry.spec.notes,
+  ]
+    .filter((line) => line !== '')
+    .join('\n');
+  return { label: entry.spec.functionName, description, tooltip };
+}
+
+class ProbesTree implements vscode.TreeDataProvider<ProbeEntry> {
+  private readonly changed = new vscode.EventEmitter<ProbeEntry | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly ctx: Ctx) {}
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getChildren(element?: ProbeEntry): ProbeEntry[] {
+    return element === undefined ? this.ctx.probes.list() : [];
+  }
+
+  getTreeItem(entry: ProbeEntry): vscode.TreeItem {
+    const { label, description, tooltip } = describeEntry(entry);
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+    item.id = `probe-${entry.id}`;
+    item.description = description;
+    item.tooltip = tooltip;
+    item.iconPath = STATE_ICONS[entry.state];
+    item.contextValue = `probe.${entry.state}${entry.spec.source === undefined ? '' : '.source'}`;
+    if (entry.spec.source !== undefined) item.command = { command: Commands.revealProbe, title: 'Reveal in Editor', arguments: [entry] };
+    if (entry.spec.source !== undefined) item.resourceUri = vscode.Uri.file(entry.spec.source.file);
+    return item;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+/** Commands get the tree item's entry, or nothing from the palette (then: ask). */
+async function entryFrom(ctx: Ctx, argument: unknown, verb: string): Promise<ProbeEntry | undefined> {
+  if (typeof argument === 'object' && argument !== null && 'id' in argument && typeof argument.id === 'number') return ctx.probes.get(argument.id);
+  if (typeof argument === 'number') return ctx.probes.get(argument);
+  const picked = await vscode.window.showQuickPick(
+    ctx.probes.list().map((entry) => ({ label: entry.spec.functionName, description: `${entry.spec.target} · ${entry.state}`, entry })),
+    { title: `${verb} which probe?` },
+  );
+  return picked?.entry;
+}
+
+export async function revealProbe(entry: ProbeEntry): Promise<void> {
+  const source = entry.spec.source;
+  if (source === undefined) return;
+  const document = await vscode.workspace.openTextDocument(vscode.Uri.file(source.file));
+  const line = Math.max(0, Math.min(source.line - 1, document.lineCount - 1));
+  await vscode.window.showTextDocument(document, { selection: new vscode.Range(line, 0, line, 0), preview: false });
+}
+
+export function activate(ctx: Ctx): void {
+  const tree = new ProbesTree(ctx);
+  const view = vscode.window.createTreeView('probeLens.probes', { treeDataProvider: tree, showCollapseAll: false });
+  const countsThrottle = new Throttle(() => tree.refresh(), 500);
+  const updateBadge = (): void => {
+    const live = ctx.probes.liveCount();
+    view.badge = live === 0 ? undefined : { value: live, tooltip: `${live} live probe${live === 1 ? '' : 's'}` };
+  };
+  ctx.pushExtension(
+    tree,
+    view,
+    { dispose: () => countsThrottle.dispose() },
+    ctx.probes.onDidChangeProbes.event(() => {
+      tree.refresh();
+      updateBadge();
+    }),
+    ctx.probes.onDidChangeData.event(() => countsThrottle.request()),
+    vscode.commands.registerCommand(
+      Commands.detachProbe,
+      guarded(ctx, 'Detach', async (argument?: unknown) => {
+        const entry = await entryFrom(ctx, argument, 'Detach');
+        if (entry !== undefined) await ctx.probes.detach(entry.id);
+      }),
+    ),
+    vscode.commands.registerCommand(
+      Commands.detachAll,
+      guarded(ctx, 'Detach All', () => ctx.probes.detachAll()),
+    ),
+    vscode.commands.registerCommand(
+      Commands.pauseProbe,
+      guarded(ctx, 'Pause', async (argument?: unknown) => {
+        const entry = await entryFrom(ctx, argument, 'Pause');
+        if (entry !== undefined) await ctx.probes.pause(entry.id);
+      }),
+    ),
+    vscode.commands.registerCommand(
+      Commands.resumeProbe,
+      guarded(ctx, 'Resume', async (argument?: unknown) => {
+        const entry = await entryFrom(ctx, argument, 'Resume');
+        if (entry !== undefined) await ctx.probes.resume(entry.id);
+      }),
+    ),
+    vscode.commands.registerCommand(
+      Commands.revealProbe,
+      guarded(ctx, 'Reveal', async (argument?: unknown) => {
+        const entry = await entryFrom(ctx, argument, 'Reveal');
+        if (entry !== undefined) await revealProbe(entry);
+      }),
+    ),
+  );
+}

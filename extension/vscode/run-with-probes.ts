@@ -1,0 +1,102 @@
+// "Run with Probes": starts the workspace program (launch.json's first `program`, or the
+// probeLens.run.* settings) held before its first instruction, re-aims every user-space probe
+// at it (that process and its children, counted from its exec), lets it go, and shows its
+// output in a terminal; closing the terminal ends the program. Same hold as the CLI's
+// `-- COMMAND` (core/held-command.ts).
+
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { launchConfigurations } from '../core/binaries-for-source';
+import { Cancelled } from '../core/editor-target';
+import { ProbeLensError } from '../core/errors';
+import { describeCommandOutcome } from '../core/format';
+import { spawnHeldCommand, type HeldCommand } from '../core/held-command';
+import { Commands } from './command-ids';
+import type { Ctx } from './ctx';
+import { guarded } from './notify';
+
+export interface RunRequest {
+  program: string;
+  args: string[];
+  cwd: string;
+  name: string;
+}
+
+async function programToRun(ctx: Ctx): Promise<RunRequest> {
+  const roots = (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
+  const configurations = (await Promise.all(roots.map((root) => launchConfigurations(root)))).flat();
+  if (configurations.length > 1) {
+    const picked = await vscode.window.showQuickPick(
+      configurations.map((configuration) => ({ label: configuration.name, description: [configuration.program, ...configuration.args].join(' '), configuration })),
+      { title: 'Run with Probes: which program?' },
+    );
+    if (picked === undefined) throw new Cancelled();
+    return picked.configuration;
+  }
+  const [only] = configurations;
+  if (only !== undefined) return only;
+  const fromSetting = ctx.config.runProgram;
+  const root = roots[0] ?? process.cwd();
+  if (fromSetting !== undefined) return { ...fromSetting, program: path.resolve(root, fromSetting.program), cwd: root, name: path.basename(fromSetting.program) };
+  throw new ProbeLensError('usage', 'No program to run: add a configuration with "program" to .vscode/launch.json, or set probeLens.run.program.');
+}
+
+function parseRequest(argument: unknown): RunRequest | undefined {
+  if (typeof argument !== 'object' || argument === null || !('program' in argument) || typeof argument.program !== 'string') return undefined;
+  const args = 'args' in argument && Array.isArray(argument.args) ? argument.args.map(String) : [];
+  const cwd = 'cwd' in argument && typeof argument.cwd === 'string' ? argument.cwd : path.dirname(argument.program);
+  return { program: argument.program, args, cwd, name: path.basename(argument.program) };
+}
+
+/** A terminal showing the program's output; typing goes to its stdin; closing it ends the program. */
+function terminalFor(request: RunRequest, command: HeldCommand): vscode.Terminal {
+  const write = new vscode.EventEmitter<string>();
+  const close = new vscode.EventEmitter<number | void>();
+  const toTerminal = (chunk: Buffer | string): void => write.fire(chunk.toString().replace(/\r?\n/g, '\r\n'));
+  command.stdout?.on('data', toTerminal);
+  command.stderr?.on('data', toTerminal);
+  void command.exited.then((outcome) => {
+    write.fire(`\r\n[Probe Lens] ${describeCommandOutcome(outcome)}\r\n`);
+  });
+  const pty: vscode.Pseudoterminal = {
+    onDidWrite: write.event,
+    onDidClose: close.event,
+    open: () => write.fire(`[Probe Lens] ${[request.program, ...request.args].join(' ')} (pid ${command.pid}), probes attached from its first instruction\r\n`),
+    close: () => void command.terminate(),
+    handleInput: (data) => {
+      command.stdin?.write(data.replace(/\r/g, '\n'));
+      write.fire(data.replace(/\r/g, '\r\n'));
+    },
+  };
+  return vscode.window.createTerminal({ name: `Probe Lens: ${request.name}`, pty, iconPath: new vscode.ThemeIcon('pulse') });
+}
+
+export async function runWithProbes(ctx: Ctx, request: RunRequest): Promise<{ pid: number }> {
+  const userProbes = ctx.probes.list().filter((entry) => entry.spec.attach.binary !== undefined);
+  const command = await spawnHeldCommand([request.program, ...request.args], { output: 'pipe', cwd: request.cwd });
+  try {
+    const filter = { pid: command.pid, descendants: true, fromExec: true };
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Probe Lens: attaching to ${request.name}…` }, async () => {
+      for (const entry of userProbes) await ctx.probes.retarget(entry.id, filter).catch((error: unknown) => ctx.log.warn(`${entry.spec.target}: ${String(error)}`));
+    });
+  } catch (error) {
+    await command.terminate();
+    throw error;
+  }
+  const terminal = terminalFor(request, command);
+  terminal.show(true);
+  command.release();
+  ctx.log.info(`Running ${[request.program, ...request.args].join(' ')} (pid ${command.pid}) with ${userProbes.length} probe(s)`);
+  void command.exited.then((outcome) => ctx.log.info(describeCommandOutcome(outcome)));
+  ctx.pushExtension({ dispose: () => void command.terminate() });
+  return { pid: command.pid };
+}
+
+export function activate(ctx: Ctx): void {
+  ctx.pushExtension(
+    vscode.commands.registerCommand(
+      Commands.runWithProbes,
+      guarded(ctx, 'Run with Probes', async (argument?: unknown) => runWithProbes(ctx, parseRequest(argument) ?? (await programToRun(ctx)))),
+    ),
+  );
+}

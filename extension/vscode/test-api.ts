@@ -1,0 +1,73 @@
+// What activate() returns: a read-only view for the integration tests that run inside the
+// extension host (test/extension/suite), so they assert on exactly what the user sees — the
+// decoration text per line, the hover, the Probes view's rows, the helper's state — and can
+// simulate a helper crash. Nothing here changes behaviour.
+
+import * as vscode from 'vscode';
+import type { ProbeEntry } from '../core/probe-manager';
+import type { Ctx } from './ctx';
+import type { Decorations, RenderedLine } from './decorations';
+import { describeEntry } from './probes-view';
+
+export interface ProbeSnapshot {
+  id: number;
+  target: string;
+  functionName: string;
+  state: ProbeEntry['state'];
+  reason: string | undefined;
+  calls: number;
+  returns: number;
+  dropped: number;
+  topReturns: { value: string; count: number }[];
+  recent: { args: string; ret: string | undefined }[];
+  source: { file: string; line: number } | undefined;
+  filter: { pid: number } | undefined;
+  tree: { label: string; description: string };
+}
+
+export interface ProbeLensApi {
+  probes(): ProbeSnapshot[];
+  /** Decorations drawn now in the visible editor of `file` (rendered first if pending). */
+  decorations(file: string): RenderedLine[];
+  decorationUpdates(): number;
+  hover(file: string, line: number): Promise<string | undefined>;
+  helperState(): string;
+  helperPid(): number | undefined;
+  shownErrors(): string[];
+  panelRows(): number;
+}
+
+export function createTestApi(ctx: Ctx, decorations: Decorations, panelRows: () => number): ProbeLensApi {
+  return {
+    probes: () =>
+      ctx.probes.list().map((entry) => {
+        const snapshot = entry.aggregate.snapshot();
+        const { label, description } = describeEntry(entry);
+        return {
+          id: entry.id,
+          target: entry.spec.target,
+          functionName: entry.spec.functionName,
+          state: entry.state,
+          reason: entry.reason,
+          calls: snapshot.calls,
+          returns: snapshot.returns,
+          dropped: snapshot.dropped,
+          topReturns: snapshot.topReturns,
+          recent: snapshot.recent.map((row) => ({ args: row.args, ret: row.ret })),
+          source: entry.spec.source,
+          filter: entry.filter === undefined ? undefined : { pid: entry.filter.pid },
+          tree: { label, description },
+        };
+      }),
+    decorations: (file) => {
+      decorations.flush();
+      return decorations.rendered.get(vscode.Uri.file(file).toString()) ?? [];
+    },
+    decorationUpdates: () => decorations.updates,
+    hover: async (file, line) => decorations.hoverText(await vscode.workspace.openTextDocument(vscode.Uri.file(file)), line),
+    helperState: () => ctx.helper.state,
+    helperPid: () => ctx.helper.processId(),
+    shownErrors: () => [...ctx.shownErrors],
+    panelRows,
+  };
+}

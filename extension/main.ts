@@ -6,7 +6,9 @@
 import * as vscode from 'vscode';
 import { Commands } from './vscode/command-ids';
 import { Ctx } from './vscode/ctx';
+import * as checkSystem from './vscode/check-system';
 import * as decorations from './vscode/decorations';
+import * as kernelPick from './vscode/kernel-pick';
 import * as probeFunction from './vscode/probe-function';
 import * as probesView from './vscode/probes-view';
 import * as runWithProbes from './vscode/run-with-probes';
@@ -32,8 +34,10 @@ export function activate(context: vscode.ExtensionContext): ProbeLensApi | undef
     probeFunction.activate(current);
     probesView.activate(current);
     runWithProbes.activate(current);
+    const report = checkSystem.activate(current);
+    kernelPick.activate(current);
     statusBar.activate(current);
-    return createTestApi(current, drawn, () => current.probes.log.size);
+    return createTestApi(current, drawn, () => current.probes.log.size, report.lastReport);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     void vscode.window.showErrorMessage(`Probe Lens failed to start: ${message}`);

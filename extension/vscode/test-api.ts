@@ -35,9 +35,11 @@ export interface ProbeLensApi {
   helperPid(): number | undefined;
   shownErrors(): string[];
   panelRows(): number;
+  /** The last Check System report (markdown). */
+  systemReport(): string | undefined;
 }
 
-export function createTestApi(ctx: Ctx, decorations: Decorations, panelRows: () => number): ProbeLensApi {
+export function createTestApi(ctx: Ctx, decorations: Decorations, panelRows: () => number, systemReport: () => string | undefined): ProbeLensApi {
   return {
     probes: () =>
       ctx.probes.list().map((entry) => {
@@ -69,5 +71,6 @@ export function createTestApi(ctx: Ctx, decorations: Decorations, panelRows: () 
     helperPid: () => ctx.helper.processId(),
     shownErrors: () => [...ctx.shownErrors],
     panelRows,
+    systemReport,
   };
 }

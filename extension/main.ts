@@ -8,6 +8,7 @@ import { Commands } from './vscode/command-ids';
 import { Ctx } from './vscode/ctx';
 import * as checkSystem from './vscode/check-system';
 import * as decorations from './vscode/decorations';
+import * as exportCalls from './vscode/export-calls';
 import * as kernelPick from './vscode/kernel-pick';
 import * as probeFunction from './vscode/probe-function';
 import * as probesView from './vscode/probes-view';
@@ -36,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): ProbeLensApi | undef
     runWithProbes.activate(current);
     const report = checkSystem.activate(current);
     kernelPick.activate(current);
+    exportCalls.activate(current);
     statusBar.activate(current);
     return createTestApi(current, drawn, () => current.probes.log.size, report.lastReport);
   } catch (error) {

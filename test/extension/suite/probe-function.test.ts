@@ -2,6 +2,8 @@
 // arguments as the decoration, the hover and the Probes view show them.
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TestCase } from './index';
@@ -56,6 +58,14 @@ export const tests: TestCase[] = [
       assert.ok(hover, 'no hover on the probed line');
       assert.match(hover, /price_order\(item="widget", quantity=3, unit_cents=250\) → 750/);
       assert.match(hover, /price_order\(item="gizmo", quantity=7, unit_cents=-100\) → -1/);
+
+      // Export Calls: every recorded row, args and ret as text, in call order.
+      const out = path.join(mkdtempSync(path.join(tmpdir(), 'probe-lens-export-')), 'calls.csv');
+      const exported = await vscode.commands.executeCommand<{ rows: number } | undefined>('probeLens.exportCalls', { file: out });
+      assert.equal(exported?.rows, 15, api.shownErrors().join(' | '));
+      const csv = readFileSync(out, 'utf8').split('\r\n');
+      assert.equal(csv[0], 'probe,time_ns,pid,tid,comm,args,ret,latency_ns');
+      assert.match(csv[1] ?? '', new RegExp(`^orders:price_order,\\d+,${run.pid},${run.pid},orders,"item=""widget"", quantity=3, unit_cents=250",750,\\d+$`));
     },
   ],
   [

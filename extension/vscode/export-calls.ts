@@ -1,0 +1,49 @@
+// "Export Calls…": the recorded call rows (all probes, or one) as JSON lines or CSV, to a file
+// chosen in a save dialog. The rows are the ones the Calls panel shows; counts stay in the
+// Probes view (exact, from the kernel).
+
+import { writeFile } from 'node:fs/promises';
+import * as vscode from 'vscode';
+import { rowMatches, toCsv, toExportRow, toJsonLines, type RowFilter } from '../core/call-log';
+import { Cancelled } from '../core/editor-target';
+import { ProbeLensError } from '../core/errors';
+import { Commands } from './command-ids';
+import type { Ctx } from './ctx';
+import { guarded } from './notify';
+
+export async function exportCalls(ctx: Ctx, filter: RowFilter, target?: string): Promise<{ file: string; rows: number }> {
+  const names = new Map(ctx.probes.list().map((entry) => [entry.id, entry.spec.target]));
+  const rows = ctx.probes.log
+    .all()
+    .filter((row) => rowMatches(row, filter))
+    .map((row) => toExportRow(row, names.get(row.probeId) ?? `probe ${row.probeId}`));
+  if (rows.length === 0) throw new ProbeLensError('usage', 'There are no calls to export yet: probe a function and run the program first.');
+  let file = target;
+  if (file === undefined) {
+    const uri = await vscode.window.showSaveDialog({
+      title: `Export ${rows.length} calls`,
+      filters: { 'JSON lines': ['jsonl'], CSV: ['csv'] },
+      defaultUri: vscode.Uri.file(`${vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? ''}/probe-lens-calls.jsonl`),
+    });
+    if (uri === undefined) throw new Cancelled();
+    file = uri.fsPath;
+  }
+  await writeFile(file, file.toLowerCase().endsWith('.csv') ? toCsv(rows) : toJsonLines(rows));
+  ctx.log.info(`Exported ${rows.length} calls to ${file}`);
+  return { file, rows: rows.length };
+}
+
+export function activate(ctx: Ctx): void {
+  ctx.pushExtension(
+    vscode.commands.registerCommand(
+      Commands.exportCalls,
+      guarded(ctx, 'Export Calls', async (argument?: unknown) => {
+        const options = typeof argument === 'object' && argument !== null ? (argument as { file?: unknown; probeId?: unknown }) : {};
+        const filter: RowFilter = { probeId: typeof options.probeId === 'number' ? options.probeId : undefined };
+        const result = await exportCalls(ctx, filter, typeof options.file === 'string' ? options.file : undefined);
+        void vscode.window.showInformationMessage(`Probe Lens: exported ${result.rows} calls to ${vscode.workspace.asRelativePath(result.file)}.`);
+        return result;
+      }),
+    ),
+  );
+}

@@ -55,6 +55,8 @@ const QUIET_SETTINGS = {
   'git.openRepositoryInParentFolders': 'never',
   'chat.commandCenter.enabled': false,
   'editor.minimap.enabled': false,
+  // The DOM renderer: the terminal's text is then in .xterm-rows for terminalText().
+  'terminal.integrated.gpuAcceleration': 'off',
   'editor.hover.delay': 300,
   'files.exclude': { build: false },
   'window.restoreWindows': 'none',
@@ -421,6 +423,13 @@ class Workbench {
       }
       return parts.join('');
     });
+  }
+
+  /** The text the terminal in the panel shows (its rows, as drawn). */
+  async terminalText() {
+    const rows = this.page.locator('.part.panel .terminal-wrapper.active .xterm-rows, .part.panel .xterm-rows');
+    if ((await rows.count()) === 0) return '';
+    return (await rows.first().evaluate((el) => [...el.children].map((row) => row.textContent.replace(/\u00a0/g, ' ').trimEnd()).join('\n'))).trim();
   }
 
   /** Texts of the notification toasts on screen. */

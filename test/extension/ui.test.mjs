@@ -192,9 +192,12 @@ describe('Probe Lens in a real VS Code, as a user', { skip: why }, () => {
     console.log(`after Run with Probes: ${JSON.stringify(settled)}`);
     assert.equal(settled.match(/^ {2}(\d+) calls/)?.[1], text.match(/^ {2}(\d+) calls/)?.[1], 'no more calls after the program ended');
     assert.match(settled, /750 ×/, settled);
-    // Its output is in a terminal named after it.
-    await wb.page.locator('.part.panel', { hasText: 'Probe Lens: orders' }).first().waitFor({ timeout: 10_000 });
     state.calls = Number(settled.match(/^ {2}(\d+) calls/)[1]);
+    // Its output is in a terminal named after it: every round the program printed.
+    await wb.page.locator('.part.panel', { hasText: 'Probe Lens: orders' }).first().waitFor({ timeout: 10_000 });
+    const terminal = await wb.terminalText();
+    console.log(`terminal: ${JSON.stringify(terminal)}`);
+    assert.match(terminal, new RegExp(`round ${ROUNDS - 1}: total`), `the program's output is shown:\n${terminal}`);
   });
 
   test('the Calls panel shows a row per call, with arguments and return values', async (t) => {
@@ -227,6 +230,7 @@ describe('Probe Lens in a real VS Code, as a user', { skip: why }, () => {
       if (value.startsWith('/')) {
         await wb.screenshot('export-save-dialog');
         await input.fill(file);
+        await wb.page.waitForTimeout(300);
         await wb.page.keyboard.press('Enter');
         const deadline = Date.now() + 10_000;
         while (!existsSync(file) && Date.now() < deadline) await wb.page.waitForTimeout(100);

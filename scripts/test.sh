@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: everything from a machine with only node and npm. Bootstraps (packages, npm ci,
 # build — idempotent), then type-checks, lints, and runs every test suite that exists, in
-# order: unit, native, probe, kernel. Stops at the first stage that fails.
+# order: unit, native, probe, kernel, then the extension in a real VS Code. Stops at the first
+# stage that fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,3 +25,11 @@ stage "tests: ${suites[*]}"
 # One file at a time: the probe suites share the kernel's uprobe machinery and the CPU budget.
 # A hung test fails after 10 minutes instead of eating the whole CI run.
 node --test --test-concurrency=1 --test-timeout=600000 "${suites[@]}"
+
+# The extension in a real VS Code (code-server + headless chromium, installed by bootstrap):
+# the smoke test, the extension-host integration tests and the UI tests. Screenshots of each
+# step go to test/artifacts/screenshots/<test>/.
+if [ -d test/extension ]; then
+  stage "tests: test/extension (real VS Code; screenshots in test/artifacts/screenshots/)"
+  node --test --test-concurrency=1 --test-timeout=600000 test/extension
+fi

@@ -144,6 +144,12 @@ mount -t proc proc $r/proc &&
   mount -t debugfs debugfs $r/sys/kernel/debug &&
   mount -t bpf bpf $r/sys/fs/bpf ||
   fail "cannot mount the guest's proc, sys, dev, tmpfs, tracefs, debugfs or bpffs"
+# A checkout under /tmp or /run is hidden by the fresh tmpfs: the host shares it on its own.
+if [ -s /io/workdir ]; then
+  work=$(cat /io/workdir)
+  mkdir -p "$r$work" && mount -t 9p -o "$opts,ro,cache=loose" work "$r$work" ||
+    fail "cannot mount the host's working tree $work (9p tag work)"
+fi
 
 : >/io/started
 env -i /bin/chroot $r /bin/sh -c "$(cat /io/job)" </dev/null >/io/stdout 2>/io/stderr
@@ -209,7 +215,7 @@ write_job() {
   done
   echo 'export PROBE_LENS_IN_VM=1'
   printf 'cd %s || { echo %s >&2; exit 125; }\n' "$(quote "$PWD")" \
-    "$(quote "run-in-vm: cannot cd to $PWD inside the VM (its /tmp and /run are fresh tmpfs)")"
+    "$(quote "run-in-vm: cannot cd to $PWD inside the VM")"
   printf 'exec'; printf ' %s' "$(quote "${command[0]}")"
   for arg in "${command[@]:1}"; do printf ' %s' "$(quote "$arg")"; done
   echo
@@ -249,6 +255,14 @@ trap 'say "interrupted"; exit 130' INT
 trap 'say "terminated"; exit 143' TERM
 : >"$io/stdout"; : >"$io/stderr"; : >"$io/console.log"
 write_job >"$io/job"
+# The guest's /tmp and /run are its own: a working tree there (a CI checkout, say) is shared
+# separately — its git top level, or the directory itself — at the same path.
+work_share=()
+if [[ $PWD == /tmp || $PWD == /tmp/* || $PWD == /run/* ]]; then
+  work=$(git -C "$PWD" rev-parse --show-toplevel 2>/dev/null || echo "$PWD")
+  printf '%s' "$work" >"$io/workdir"
+  work_share=(-virtfs "local,path=${work//,/,,},mount_tag=work,security_model=none,readonly=on,multidevs=remap")
+fi
 
 start=${EPOCHREALTIME/./}
 # qemu option values escape a comma by doubling it.
@@ -257,7 +271,7 @@ timeout -k 10 "$timeout" "$qemu" \
   -kernel "$kernel_image" -initrd "$initramfs" \
   -append 'console=ttyS0 quiet loglevel=3 panic=-1' \
   -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
-  -virtfs "local,path=${io//,/,,},mount_tag=io,security_model=none" \
+  -virtfs "local,path=${io//,/,,},mount_tag=io,security_model=none" "${work_share[@]}" \
   </dev/null >"$io/console.log" 2>"$io/qemu.log" &
 vm=$!
 pids+=("$vm")

@@ -251,7 +251,6 @@ export async function startWorkbench({
   env = {},
   viewport = { width: 1600, height: 1000 },
 } = {}) {
-  const { chromium } = await import('playwright-core');
   const shots = join(ARTIFACTS, 'screenshots', name);
   rmSync(shots, { recursive: true, force: true });
   mkdirSync(shots, { recursive: true });
@@ -259,6 +258,28 @@ export async function startWorkbench({
 
   const server = await startCodeServer({ settings, env, logFile: join(shots, 'code-server.log') });
   timings.serverHealthyMs = server.healthyMs;
+  try {
+    const url = server.workbenchUrl({ folder, extensionDevelopmentPath: extensionDevelopmentPath ?? undefined, extensionTestsPath });
+    const wb = await openWorkbench(url, { name, viewport, shots, timings });
+    wb.server = server;
+    return wb;
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+/**
+ * Headless chromium on a workbench `url` served by someone else (the demo, say); resolves once
+ * the workbench is drawn. close() ends only the browser.
+ */
+export async function openWorkbench(url, { name, viewport = { width: 1600, height: 1000 }, shots, timings = {} } = {}) {
+  const { chromium } = await import('playwright-core');
+  if (shots === undefined) {
+    shots = join(ARTIFACTS, 'screenshots', name);
+    rmSync(shots, { recursive: true, force: true });
+    mkdirSync(shots, { recursive: true });
+  }
   let browser;
   try {
     const launched = performance.now();
@@ -281,17 +302,13 @@ export async function startWorkbench({
     page.on('pageerror', (error) => consoleLog.write(`pageerror: ${error.stack ?? error.message}\n`));
 
     const navigated = performance.now();
-    const url = server.workbenchUrl({ folder, extensionDevelopmentPath: extensionDevelopmentPath ?? undefined, extensionTestsPath });
     await page.goto(url);
     await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
     await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
     timings.workbenchMs = since(navigated);
-
-    const wb = new Workbench({ page, browser, server, shots, automationLog, exitCode, timings, consoleLog });
-    return wb;
+    return new Workbench({ page, browser, server: undefined, shots, automationLog, exitCode, timings, consoleLog });
   } catch (error) {
     await browser?.close().catch(() => {});
-    await server.stop();
     throw error;
   }
 }
@@ -453,7 +470,7 @@ class Workbench {
   async close() {
     await this.browser.close().catch(() => {});
     this.consoleLog.end();
-    await this.server.stop();
+    await this.server?.stop();
   }
 }
 

@@ -31,5 +31,7 @@ node --test --test-concurrency=1 --test-timeout=600000 "${suites[@]}"
 # step go to test/artifacts/screenshots/<test>/.
 if [ -d test/extension ]; then
   stage "tests: test/extension (real VS Code; screenshots in test/artifacts/screenshots/)"
+  # The tests probe the sample program as a user would: built, with debug info.
+  make -s -C sample
   node --test --test-concurrency=1 --test-timeout=600000 test/extension
 fi

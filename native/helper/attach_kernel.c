@@ -203,6 +203,15 @@ const struct target_ops kernel_function_target = {
 
 /* ---- tracepoints and syscalls ---- */
 
+static int check_tracepoints_usable(struct engine *engine, struct rpc_failure *failure)
+{
+	if (check_kernel_probes_allowed(&engine->who, failure))
+		return -1;
+	if (!engine->capabilities.tracepoint.available)
+		return rpc_fail(failure, RPC_FEATURE_UNAVAILABLE, "tracepoints: %s", engine->capabilities.tracepoint.reason);
+	return 0;
+}
+
 static void configure_tracepoint(struct probe *probe, const struct tracepoint_capture *tp, struct probe_config *cfg)
 {
 	copy_capture(probe, tp->nargs, tp->args, tp->not_captured);
@@ -218,11 +227,9 @@ static int prepare_tracepoint(struct engine *engine, struct probe *probe, const 
 {
 	struct tracepoint_capture tp;
 
-	if (check_kernel_probes_allowed(&engine->who, failure) ||
+	if (check_tracepoints_usable(engine, failure) ||
 	    tracepoint_describe(request->tracepoint_category, request->tracepoint_name, &tp, failure))
 		return -1;
-	if (!engine->capabilities.tracepoint.available)
-		return rpc_fail(failure, RPC_FEATURE_UNAVAILABLE, "tracepoints: %s", engine->capabilities.tracepoint.reason);
 	probe->kind = "tracepoint";
 	probe->retprobe = false;	/* a tracepoint is a moment, not a call */
 	snprintf(probe->kernel_target, sizeof(probe->kernel_target), "%s:%s", tp.category, tp.name);
@@ -268,11 +275,9 @@ static int prepare_syscall(struct engine *engine, struct probe *probe, const str
 {
 	struct tracepoint_capture enter, exit;
 
-	if (check_kernel_probes_allowed(&engine->who, failure) ||
+	if (check_tracepoints_usable(engine, failure) ||
 	    syscall_describe(request->syscall, &enter, &exit, failure))
 		return -1;
-	if (!engine->capabilities.tracepoint.available)
-		return rpc_fail(failure, RPC_FEATURE_UNAVAILABLE, "tracepoints: %s", engine->capabilities.tracepoint.reason);
 	probe->kind = "tracepoint";
 	snprintf(probe->kernel_target, sizeof(probe->kernel_target), "%s", request->syscall);
 	configure_tracepoint(probe, &enter, cfg);

@@ -17,7 +17,6 @@
 #include "params.h"
 #include "records.h"
 #include "probe.skel.h"
-#include "kfunc.skel.h"
 
 #define BATCH_LIMIT 4096
 #define STATS_EVERY_TICKS 10	/* ~500 ms */

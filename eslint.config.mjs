@@ -6,7 +6,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['out/**', 'node_modules/**', 'native/**', 'bpf/**', 'test/vm/work/**'] },
+  { ignores: ['out/**', 'media/dist/**', 'node_modules/**', 'native/**', 'bpf/**', 'test/vm/work/**'] },
   {
     files: ['**/*.mjs', '**/*.js', 'bin/probe-lens'],
     extends: [js.configs.recommended],

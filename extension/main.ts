@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { Commands } from './vscode/command-ids';
 import { Ctx } from './vscode/ctx';
+import * as callsPanel from './vscode/calls-panel';
 import * as checkSystem from './vscode/check-system';
 import * as decorations from './vscode/decorations';
 import * as exportCalls from './vscode/export-calls';
@@ -39,7 +40,8 @@ export function activate(context: vscode.ExtensionContext): ProbeLensApi | undef
     kernelPick.activate(current);
     exportCalls.activate(current);
     statusBar.activate(current);
-    return createTestApi(current, drawn, () => current.probes.log.size, report.lastReport);
+    const panels = callsPanel.activate(current);
+    return createTestApi(current, drawn, () => current.probes.log.size, report.lastReport, panels);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     void vscode.window.showErrorMessage(`Probe Lens failed to start: ${message}`);

@@ -1,7 +1,8 @@
 // Bundles the TypeScript with esbuild: the CLI into out/cli.js, the extension into
 // out/extension.js (`vscode` external: the extension host provides it), its in-host integration
-// tests into out/test/extension/index.js, and the pure core modules into out/test-core/*.mjs for
-// the unit tests (node --test imports them as plain ES modules).
+// tests into out/test/extension/index.js, the Calls panel's webview script into
+// media/dist/calls-panel.js (a browser IIFE: webviews load only from media/), and the pure core
+// modules into out/test-core/*.mjs for the unit tests (node --test imports them as plain ES modules).
 // tsc only type-checks (`npm run typecheck`); it never emits.
 
 import { existsSync, rmSync } from 'node:fs';
@@ -27,8 +28,17 @@ const bundles = [
     ? [{ ...shared, entryPoints: ['test/extension/suite/index.ts'], outfile: 'out/test/extension/index.js', format: 'cjs', external: ['vscode'] }]
     : []),
   {
+    entryPoints: ['extension/webview/calls-panel.ts'],
+    outfile: 'media/dist/calls-panel.js',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    logLevel: 'warning',
+  },
+  {
     ...shared,
-    entryPoints: ['targets', 'format', 'latency', 'errors', 'helper-connection', 'helper-process', 'symbols-addon', 'capture-spec', 'binaries-for-source', 'probe-aggregate', 'annotation-text', 'throttle', 'privilege', 'call-log', 'anchor-lines', 'probe-manager', 'editor-target'].map((name) => `extension/core/${name}.ts`),
+    entryPoints: ['targets', 'format', 'latency', 'errors', 'helper-connection', 'helper-process', 'symbols-addon', 'capture-spec', 'binaries-for-source', 'probe-aggregate', 'annotation-text', 'throttle', 'privilege', 'call-log', 'anchor-lines', 'probe-manager', 'editor-target', 'panel-messages', 'panel-view'].map((name) => `extension/core/${name}.ts`),
     outdir: 'out/test-core',
     outExtension: { '.js': '.mjs' },
     format: 'esm',

@@ -13,6 +13,7 @@ bash scripts/bootstrap.sh
 
 stage "typecheck (tsc --noEmit)"
 npx --no-install tsc --noEmit
+npx --no-install tsc --noEmit -p extension/webview
 
 stage "lint (eslint)"
 npx --no-install eslint

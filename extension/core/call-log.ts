@@ -82,7 +82,10 @@ export interface RowFilter {
   text?: string | undefined;
 }
 
-export function rowMatches(row: CallRow, filter: RowFilter): boolean {
+/** What the filter reads of a row: a CallRow, or the panel's copy of one (`ret` null until the return). */
+export type FilterableRow = Pick<CallRow, 'probeId' | 'pid' | 'comm' | 'args'> & { ret?: string | null | undefined };
+
+export function rowMatches(row: FilterableRow, filter: RowFilter): boolean {
   if (filter.probeId !== undefined && row.probeId !== filter.probeId) return false;
   if (filter.pid !== undefined && row.pid !== filter.pid) return false;
   if (filter.text !== undefined && filter.text !== '') {

@@ -7,11 +7,12 @@ import * as vscode from 'vscode';
 import { rowMatches, toCsv, toExportRow, toJsonLines, type RowFilter } from '../core/call-log';
 import { Cancelled } from '../core/editor-target';
 import { ProbeLensError } from '../core/errors';
+import { parseFilter } from '../core/panel-messages';
 import { Commands } from './command-ids';
 import type { Ctx } from './ctx';
 import { guarded } from './notify';
 
-export async function exportCalls(ctx: Ctx, filter: RowFilter, target?: string): Promise<{ file: string; rows: number }> {
+export async function exportCalls(ctx: Ctx, filter: RowFilter, target?: string, format: 'jsonl' | 'csv' = 'jsonl'): Promise<{ file: string; rows: number }> {
   const names = new Map(ctx.probes.list().map((entry) => [entry.id, entry.spec.target]));
   const rows = ctx.probes.log
     .all()
@@ -22,8 +23,8 @@ export async function exportCalls(ctx: Ctx, filter: RowFilter, target?: string):
   if (file === undefined) {
     const uri = await vscode.window.showSaveDialog({
       title: `Export ${rows.length} calls`,
-      filters: { 'JSON lines': ['jsonl'], CSV: ['csv'] },
-      defaultUri: vscode.Uri.file(`${vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? ''}/probe-lens-calls.jsonl`),
+      filters: format === 'csv' ? { CSV: ['csv'], 'JSON lines': ['jsonl'] } : { 'JSON lines': ['jsonl'], CSV: ['csv'] },
+      defaultUri: vscode.Uri.file(`${vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? ''}/probe-lens-calls.${format}`),
     });
     if (uri === undefined) throw new Cancelled();
     file = uri.fsPath;
@@ -38,9 +39,11 @@ export function activate(ctx: Ctx): void {
     vscode.commands.registerCommand(
       Commands.exportCalls,
       guarded(ctx, 'Export Calls', async (argument?: unknown) => {
-        const options = typeof argument === 'object' && argument !== null ? (argument as { file?: unknown; probeId?: unknown }) : {};
-        const filter: RowFilter = { probeId: typeof options.probeId === 'number' ? options.probeId : undefined };
-        const result = await exportCalls(ctx, filter, typeof options.file === 'string' ? options.file : undefined);
+        // From the Calls panel: its filter (probe, pid, text) and the format asked for.
+        const options = typeof argument === 'object' && argument !== null ? (argument as { file?: unknown; format?: unknown }) : {};
+        const filter: RowFilter = parseFilter(argument) ?? {};
+        const format = options.format === 'csv' ? 'csv' : 'jsonl';
+        const result = await exportCalls(ctx, filter, typeof options.file === 'string' ? options.file : undefined, format);
         void vscode.window.showInformationMessage(`Probe Lens: exported ${result.rows} calls to ${vscode.workspace.asRelativePath(result.file)}.`);
         return result;
       }),

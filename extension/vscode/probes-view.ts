@@ -69,7 +69,7 @@ class ProbesTree implements vscode.TreeDataProvider<ProbeEntry> {
 }
 
 /** Commands get the tree item's entry, or nothing from the palette (then: ask). */
-async function entryFrom(ctx: Ctx, argument: unknown, verb: string): Promise<ProbeEntry | undefined> {
+export async function entryFrom(ctx: Ctx, argument: unknown, verb: string): Promise<ProbeEntry | undefined> {
   if (typeof argument === 'object' && argument !== null && 'id' in argument && typeof argument.id === 'number') return ctx.probes.get(argument.id);
   if (typeof argument === 'number') return ctx.probes.get(argument);
   const picked = await vscode.window.showQuickPick(

@@ -4,7 +4,9 @@
 // simulate a helper crash. Nothing here changes behaviour.
 
 import * as vscode from 'vscode';
+import type { PanelReport } from '../core/panel-messages';
 import type { ProbeEntry } from '../core/probe-manager';
+import type { CallsPanels, PanelStatus } from './calls-panel';
 import type { Ctx } from './ctx';
 import type { Decorations, RenderedLine } from './decorations';
 import { describeEntry } from './probes-view';
@@ -35,11 +37,17 @@ export interface ProbeLensApi {
   helperPid(): number | undefined;
   shownErrors(): string[];
   panelRows(): number;
+  /** The Calls panel: open, ready, the batches of rows posted to its webview. */
+  panel(): PanelStatus;
+  /** What the panel's webview holds and draws now (asked through the webview itself). */
+  panelReport(): Promise<PanelReport | undefined>;
+  /** The extension host's process id (the benchmark reads its CPU time from /proc). */
+  pid(): number;
   /** The last Check System report (markdown). */
   systemReport(): string | undefined;
 }
 
-export function createTestApi(ctx: Ctx, decorations: Decorations, panelRows: () => number, systemReport: () => string | undefined): ProbeLensApi {
+export function createTestApi(ctx: Ctx, decorations: Decorations, panelRows: () => number, systemReport: () => string | undefined, panels: CallsPanels): ProbeLensApi {
   return {
     probes: () =>
       ctx.probes.list().map((entry) => {
@@ -71,6 +79,9 @@ export function createTestApi(ctx: Ctx, decorations: Decorations, panelRows: () 
     helperPid: () => ctx.helper.processId(),
     shownErrors: () => [...ctx.shownErrors],
     panelRows,
+    panel: () => panels.status(),
+    panelReport: () => panels.report(),
+    pid: () => process.pid,
     systemReport,
   };
 }

@@ -1,0 +1,196 @@
+// The Calls panel's messages, both ways, and the checks each side runs on what it receives: the
+// extension host validates what the webview posts, and the webview what the host posts, so a
+// malformed or foreign message is dropped, never acted on. Plain data with no `vscode` and no
+// DOM: the extension bundles this file, and so does the webview (extension/webview/).
+
+import type { RowFilter } from './call-log';
+
+/** One call row as the panel shows it (a CallRow on the wire: `ret` and latency null until the return). */
+export interface PanelRow {
+  /** The row's key, increasing over every row of every probe. */
+  seq: number;
+  probeId: number;
+  tsNs: number;
+  pid: number;
+  tid: number;
+  comm: string;
+  /** `name=value` pairs, already formatted. */
+  args: string;
+  ret: string | null;
+  latencyNs: number | null;
+}
+
+/** A probe's name and exact counters (from the kernel), for the filter and the histogram. */
+export interface PanelProbe {
+  id: number;
+  target: string;
+  state: string;
+  calls: number;
+  returns: number;
+  dropped: number;
+  /** log2 latency buckets: bucket i counts returns in [2^i, 2^(i+1)) ns. */
+  histogram: number[];
+}
+
+/** What the webview reports about itself when asked (the test API reads it). */
+export interface PanelReport {
+  rows: number;
+  shown: number;
+  paused: boolean;
+  filter: RowFilter;
+  /** The cells of the table rows drawn now, as the user reads them. */
+  rendered: string[][];
+}
+
+export type ExportFormat = 'jsonl' | 'csv';
+
+/** Host → webview. */
+export type HostMessage =
+  /** Replace everything (first load, after Clear); more rows may follow as `rows`. */
+  | { type: 'reset'; rows: PanelRow[]; probes: PanelProbe[]; paused: boolean }
+  /** A batch: new rows, rows whose return arrived since, and the probes' counters now. */
+  | { type: 'rows'; added: PanelRow[]; updated: PanelRow[]; probes: PanelProbe[] }
+  | { type: 'setFilter'; filter: RowFilter }
+  | { type: 'paused'; paused: boolean }
+  | { type: 'report' };
+
+/** Webview → host. */
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'pause'; paused: boolean }
+  | { type: 'clear' }
+  | { type: 'export'; format: ExportFormat; filter: RowFilter }
+  | { type: 'report'; report: PanelReport };
+
+/** Rows the panel holds, like the call log it mirrors (extension/core/call-log.ts). */
+export const PANEL_ROW_CAPACITY = 100_000;
+const MAX_TEXT = 1_000;
+const MAX_CELL = 64 * 1024;
+const MAX_PROBES = 10_000;
+const MAX_HISTOGRAM_BUCKETS = 128;
+
+type Record_ = Record<string, unknown>;
+
+function isObject(value: unknown): value is Record_ {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** Kernel timestamps and latencies: nanoseconds, beyond 2^53 after ~104 days of uptime (then not exact). */
+function isNanoseconds(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+function isText(value: unknown, max = MAX_CELL): value is string {
+  return typeof value === 'string' && value.length <= max;
+}
+
+function isArrayOf<T>(value: unknown, max: number, check: (item: unknown) => item is T): value is T[] {
+  return Array.isArray(value) && value.length <= max && value.every(check);
+}
+
+export function isPanelRow(value: unknown): value is PanelRow {
+  if (!isObject(value)) return false;
+  return (
+    isCount(value['seq']) &&
+    isCount(value['probeId']) &&
+    isNanoseconds(value['tsNs']) &&
+    isCount(value['pid']) &&
+    isCount(value['tid']) &&
+    isText(value['comm'], 64) &&
+    isText(value['args']) &&
+    (value['ret'] === null || isText(value['ret'])) &&
+    (value['latencyNs'] === null || isNanoseconds(value['latencyNs']))
+  );
+}
+
+export function isPanelProbe(value: unknown): value is PanelProbe {
+  if (!isObject(value)) return false;
+  return (
+    isCount(value['id']) &&
+    isText(value['target'], MAX_TEXT) &&
+    isText(value['state'], 32) &&
+    isCount(value['calls']) &&
+    isCount(value['returns']) &&
+    isCount(value['dropped']) &&
+    isArrayOf(value['histogram'], MAX_HISTOGRAM_BUCKETS, isCount)
+  );
+}
+
+/** A filter from the other side: absent, null or malformed fields mean "any"; undefined when not an object. */
+export function parseFilter(value: unknown): RowFilter | undefined {
+  if (!isObject(value)) return undefined;
+  const filter: RowFilter = {};
+  if (isCount(value['probeId'])) filter.probeId = value['probeId'];
+  if (isCount(value['pid'])) filter.pid = value['pid'];
+  if (isText(value['text'], MAX_TEXT) && value['text'] !== '') filter.text = value['text'];
+  return filter;
+}
+
+function isRows(value: unknown): value is PanelRow[] {
+  return isArrayOf(value, PANEL_ROW_CAPACITY, isPanelRow);
+}
+
+function isProbes(value: unknown): value is PanelProbe[] {
+  return isArrayOf(value, MAX_PROBES, isPanelProbe);
+}
+
+/** The webview's check on what the host posts. */
+export function parseHostMessage(value: unknown): HostMessage | undefined {
+  if (!isObject(value)) return undefined;
+  switch (value['type']) {
+    case 'reset':
+      if (!isRows(value['rows']) || !isProbes(value['probes']) || typeof value['paused'] !== 'boolean') return undefined;
+      return { type: 'reset', rows: value['rows'], probes: value['probes'], paused: value['paused'] };
+    case 'rows':
+      if (!isRows(value['added']) || !isRows(value['updated']) || !isProbes(value['probes'])) return undefined;
+      return { type: 'rows', added: value['added'], updated: value['updated'], probes: value['probes'] };
+    case 'setFilter': {
+      const filter = parseFilter(value['filter']);
+      return filter === undefined ? undefined : { type: 'setFilter', filter };
+    }
+    case 'paused':
+      return typeof value['paused'] === 'boolean' ? { type: 'paused', paused: value['paused'] } : undefined;
+    case 'report':
+      return { type: 'report' };
+    default:
+      return undefined;
+  }
+}
+
+function parseReport(value: unknown): PanelReport | undefined {
+  if (!isObject(value)) return undefined;
+  const filter = parseFilter(value['filter']);
+  const rendered = value['rendered'];
+  if (!isCount(value['rows']) || !isCount(value['shown']) || typeof value['paused'] !== 'boolean' || filter === undefined) return undefined;
+  if (!Array.isArray(rendered) || rendered.length > 1_000 || !rendered.every((cells) => isArrayOf(cells, 16, (cell): cell is string => isText(cell)))) return undefined;
+  return { rows: value['rows'], shown: value['shown'], paused: value['paused'], filter, rendered };
+}
+
+/** The host's check on what the webview posts. */
+export function parseWebviewMessage(value: unknown): WebviewMessage | undefined {
+  if (!isObject(value)) return undefined;
+  switch (value['type']) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'clear':
+      return { type: 'clear' };
+    case 'pause':
+      return typeof value['paused'] === 'boolean' ? { type: 'pause', paused: value['paused'] } : undefined;
+    case 'export': {
+      const filter = parseFilter(value['filter']);
+      const format = value['format'];
+      if ((format !== 'jsonl' && format !== 'csv') || filter === undefined) return undefined;
+      return { type: 'export', format, filter };
+    }
+    case 'report': {
+      const report = parseReport(value['report']);
+      return report === undefined ? undefined : { type: 'report', report };
+    }
+    default:
+      return undefined;
+  }
+}

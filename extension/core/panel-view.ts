@@ -1,0 +1,181 @@
+// What the Calls panel's webview computes, kept free of the DOM so node tests it: the rows it
+// holds (a bounded mirror of the call log, returns applied as they arrive) and the subset the
+// filter selects, each row's cells as text, which rows a scroll position shows (fixed row height:
+// only the visible window is drawn, so 100,000 rows cost what 50 do), and a probe's log2
+// latency histogram as bars.
+
+import { rowMatches, type RowFilter } from './call-log';
+import { formatDuration } from './format';
+import type { CallRow } from './probe-aggregate';
+import { PANEL_ROW_CAPACITY, type PanelProbe, type PanelRow } from './panel-messages';
+
+export const PANEL_COLUMNS = ['Time (s)', 'PID/TID', 'Comm', 'Probe', 'Arguments', 'Return', 'Latency'] as const;
+
+export function toPanelRow(row: CallRow): PanelRow {
+  return {
+    seq: row.seq,
+    probeId: row.probeId,
+    tsNs: row.tsNs,
+    pid: row.pid,
+    tid: row.tid,
+    comm: row.comm,
+    args: row.args,
+    ret: row.ret ?? null,
+    latencyNs: row.latencyNs ?? null,
+  };
+}
+
+/**
+ * The row's cells in PANEL_COLUMNS order. Time is seconds since `baseNs` (the first row's kernel
+ * time, as the CLI prints it); a call still running shows `…` as its return.
+ */
+export function rowCells(row: PanelRow, probeName: string, baseNs: number): string[] {
+  const seconds = Math.max(0, row.tsNs - baseNs) / 1e9;
+  return [
+    seconds.toFixed(6),
+    row.pid === row.tid ? String(row.pid) : `${row.pid}/${row.tid}`,
+    row.comm,
+    probeName,
+    row.args,
+    row.ret ?? '…',
+    row.latencyNs === null ? '' : formatDuration(row.latencyNs),
+  ];
+}
+
+export interface VisibleWindow {
+  /** First row drawn (index into the shown rows) and one past the last. */
+  first: number;
+  end: number;
+  /** Where the first drawn row sits, from the top of the scrolled content. */
+  offsetPx: number;
+  /** Height of all shown rows: the scrolled content's height. */
+  totalPx: number;
+}
+
+/** The rows a viewport shows at `scrollTop`, plus `overscan` rows either side. */
+export function visibleWindow(scrollTop: number, viewportPx: number, rowPx: number, total: number, overscan = 8): VisibleWindow {
+  const totalPx = total * rowPx;
+  if (total === 0 || rowPx <= 0) return { first: 0, end: 0, offsetPx: 0, totalPx };
+  const top = Math.min(Math.max(0, scrollTop), Math.max(0, totalPx - viewportPx));
+  const first = Math.max(0, Math.floor(top / rowPx) - overscan);
+  const end = Math.min(total, Math.ceil((top + Math.max(0, viewportPx)) / rowPx) + overscan);
+  return { first, end, offsetPx: first * rowPx, totalPx };
+}
+
+export interface HistogramBar {
+  /** `512 ns–1.02 µs`: the bucket's range. */
+  label: string;
+  count: number;
+  /** count / the largest bucket's count, for the bar's width. */
+  fraction: number;
+}
+
+/** The buckets from the first to the last non-empty one (empty ones between are kept: gaps show). */
+export function histogramBars(histogram: readonly number[]): HistogramBar[] {
+  const first = histogram.findIndex((count) => count > 0);
+  if (first < 0) return [];
+  let last = histogram.length - 1;
+  while (last > first && (histogram[last] ?? 0) === 0) last--;
+  const slice = histogram.slice(first, last + 1);
+  const max = Math.max(...slice);
+  return slice.map((count, offset) => {
+    const bucket = first + offset;
+    return { label: `${formatDuration(2 ** bucket)}–${formatDuration(2 ** (bucket + 1))}`, count, fraction: count / max };
+  });
+}
+
+/**
+ * The rows the webview holds, oldest first, bounded like the call log, and the ones the filter
+ * selects. Adding rows extends the selection incrementally; a new filter or an eviction
+ * recomputes it.
+ */
+export class PanelRows {
+  private rows: PanelRow[] = [];
+  private bySeq = new Map<number, PanelRow>();
+  private selected: PanelRow[] = [];
+  private filterValue: RowFilter = {};
+  private readonly names = new Map<number, string>();
+  private readonly pidSet = new Set<number>();
+  baseNs: number | undefined;
+
+  constructor(private readonly capacity = PANEL_ROW_CAPACITY) {}
+
+  get size(): number {
+    return this.rows.length;
+  }
+
+  get filter(): RowFilter {
+    return this.filterValue;
+  }
+
+  /** The rows the filter selects, oldest first. */
+  get shown(): readonly PanelRow[] {
+    return this.selected;
+  }
+
+  /** Every pid seen, ascending (the pid filter's choices). */
+  pids(): number[] {
+    return [...this.pidSet].sort((a, b) => a - b);
+  }
+
+  probeName(id: number): string {
+    return this.names.get(id) ?? `probe ${id}`;
+  }
+
+  setProbes(probes: readonly PanelProbe[]): void {
+    for (const probe of probes) this.names.set(probe.id, probe.target);
+  }
+
+  reset(rows: readonly PanelRow[]): void {
+    this.rows = [];
+    this.bySeq.clear();
+    this.selected = [];
+    this.pidSet.clear();
+    this.baseNs = undefined;
+    this.add(rows);
+  }
+
+  add(rows: readonly PanelRow[]): void {
+    for (const row of rows) {
+      if (this.bySeq.has(row.seq)) continue;
+      this.baseNs ??= row.tsNs;
+      this.rows.push(row);
+      this.bySeq.set(row.seq, row);
+      this.pidSet.add(row.pid);
+      if (this.matches(row)) this.selected.push(row);
+    }
+    // Evict in steps of a twentieth, so a full panel does not re-filter on every batch.
+    if (this.rows.length > this.capacity) {
+      const drop = this.rows.length - this.capacity + Math.floor(this.capacity / 20);
+      for (const row of this.rows.slice(0, drop)) this.bySeq.delete(row.seq);
+      this.rows = this.rows.slice(drop);
+      this.refilter();
+    }
+  }
+
+  /** A return arrived for a row already held: its ret and latency. Rows not held are ignored. */
+  update(rows: readonly PanelRow[]): void {
+    for (const row of rows) {
+      const held = this.bySeq.get(row.seq);
+      if (held === undefined) continue;
+      const wasShown = this.matches(held);
+      held.ret = row.ret;
+      held.latencyNs = row.latencyNs;
+      // A text filter may match the return value only now.
+      if (!wasShown && this.matches(held)) this.refilter();
+    }
+  }
+
+  setFilter(filter: RowFilter): void {
+    this.filterValue = filter;
+    this.refilter();
+  }
+
+  private matches(row: PanelRow): boolean {
+    return rowMatches(row, this.filterValue);
+  }
+
+  private refilter(): void {
+    this.selected = this.rows.filter((row) => this.matches(row));
+  }
+}

@@ -2,6 +2,7 @@
  * features are try-loaded (a tiny fentry/fexit/kprobe program from bpf/feature.bpf.c), PMUs
  * are looked up in sysfs; nothing is inferred from version numbers. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,11 +58,27 @@ static int try_load(const char *first, const char *second)
 	return err;
 }
 
+/* Whether the kernel refuses even to show which functions ftrace could trace: then function
+ * tracing itself is fenced off here (a security module or sandbox), not just BPF. */
+static bool ftrace_fenced_off(void)
+{
+	int fd = open(TRACEFS_PATH "/available_filter_functions", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 && (errno == EPERM || errno == EACCES);
+}
+
 static void describe_load_failure(struct capability *cap, const char *what, int err)
 {
 	char reason[256];
 
-	if (err == -EPERM || err == -EACCES)
+	if ((err == -EPERM || err == -EACCES) && ftrace_fenced_off())
+		snprintf(reason, sizeof(reason),
+			 "the kernel refuses to load %s programs (%s), and refuses to list traceable "
+			 "functions too: function tracing is fenced off on this machine (a security "
+			 "module or sandbox); kprobes, if the kernel has them, may still work", what, strerror(-err));
+	else if (err == -EPERM || err == -EACCES)
 		snprintf(reason, sizeof(reason),
 			 "the kernel refuses to load %s programs (%s): BPF trampolines are not "
 			 "permitted on this kernel (lockdown, a security module, or no trampoline support)",

@@ -6,6 +6,7 @@
 
 import * as vscode from 'vscode';
 import type { ProbeLensApi } from '../../../extension/vscode/test-api';
+import { tests as panelTests } from './calls-panel.test';
 import { tests as errorTests } from './errors.test';
 import { tests as helperTests } from './helper.test';
 import { tests as probeTests } from './probe-function.test';
@@ -25,7 +26,7 @@ export async function run(): Promise<void> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (folder === undefined) throw new Error('no workspace folder: open sample/');
   const context: TestContext = { api, sample: folder.uri.fsPath };
-  const all: TestCase[] = [...probeTests, ...errorTests, ...systemTests, ...helperTests];
+  const all: TestCase[] = [...probeTests, ...panelTests, ...errorTests, ...systemTests, ...helperTests];
   const only = process.env['PROBE_LENS_TEST_FILTER'];
   let failed = 0;
   for (const [name, body] of all) {

@@ -5,10 +5,11 @@
 // pass as 0 and a failure as 1, so a pass below means something.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { missingPrerequisite, REPO, startWorkbench } from './harness.mjs';
+import { missingPrerequisite, REPO, SAMPLE, startWorkbench } from './harness.mjs';
 
 const why = missingPrerequisite();
 if (why) console.log(`SKIPPED: extension-host tests: ${why}`);
@@ -50,6 +51,8 @@ const notBuilt = existsSync(suite) ? undefined : `${suite} is not built (the ext
 if (!why && notBuilt) console.log(`SKIPPED: extension integration tests: ${notBuilt}`);
 
 test('the extension integration tests (out/test/extension/index.js) pass in the real extension host', { skip: why ?? notBuilt }, async () => {
+  // The suite probes the sample program, as a user would after building it (sample/build is not in git).
+  execFileSync('make', ['-s', '-C', SAMPLE], { stdio: 'inherit' });
   const { code, log, timings } = await runInHost('in-host', suite);
   console.log(log.trimEnd().split('\n').map((line) => `  [host] ${line}`).join('\n'));
   console.log(`timings (ms): ${JSON.stringify(timings)}`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the real-VS-Code tests and the demo need, once: Debian's chromium (driven by
-# playwright-core), ripgrep and libkrb5-dev, and code-server 4.100.3 (VS Code 1.100.3) into a
-# cache folder outside node_modules. Idempotent: a second run only checks. See
+# playwright-core) with an emoji font (the Check System report uses ✅/❌), ripgrep and
+# libkrb5-dev, and code-server 4.100.3 (VS Code 1.100.3) into a cache folder outside node_modules. Idempotent: a second run only checks. See
 # ../shared/VSCODE-TESTING.md for why each step is here.
 # Prints nothing when everything is already in place. The install folder is
 # $PROBE_LENS_CODE_SERVER_DIR, default ${XDG_CACHE_HOME:-$HOME/.cache}/probe-lens/code-server;
@@ -11,7 +11,7 @@ set -euo pipefail
 version=4.100.3
 dir="${PROBE_LENS_CODE_SERVER_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/probe-lens/code-server}"
 
-packages=(libkrb5-dev ripgrep chromium)
+packages=(libkrb5-dev ripgrep chromium fonts-noto-color-emoji)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -49,9 +49,16 @@ test(
       .or(wb.page.locator('.tabs-container .tab').nth(tabsBefore))
       .or(wb.page.locator('.part.panel .output-view, .part.panel .monaco-editor'));
     await report.first().waitFor({ state: 'visible', timeout: 30_000 });
-    await wb.page.waitForTimeout(1000);
+    const preview = wb.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame').locator('body');
+    await preview.filter({ hasText: 'uprobe' }).first().waitFor({ timeout: 5_000 }).catch(() => {});
+    await wb.page.waitForTimeout(500);
     await wb.screenshot('check-system');
     const messages = await wb.notifications();
     assert.ok(!messages.some((m) => /command .* not found|Activating extension .* failed/i.test(m)), messages.join('\n'));
+    // The report names each probe kind and whether this machine has it (uprobes it must have:
+    // the other tests use them); it is a markdown preview (a webview) or a notification.
+    const text = (await preview.count()) > 0 ? await preview.first().textContent() : messages.join('\n');
+    assert.match(text, /uprobe\s*\S*\s*available/, text.slice(0, 2000));
+    assert.match(text, /kprobe/, 'the report covers kernel probes too');
   },
 );

@@ -414,6 +414,8 @@ class Workbench {
 
   /** Clicks the open context menu's entry labelled exactly `label`. */
   async clickContextMenu(label) {
+    // A menu ignores a click that comes right after it opened (the right-click's own mouse-up).
+    await this.page.waitForTimeout(300);
     const item = this.page.locator('.context-view .monaco-menu .action-item', {
       has: this.page.locator('.action-label', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }),
     });

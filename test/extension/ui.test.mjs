@@ -84,6 +84,8 @@ describe('Probe Lens in a real VS Code, as a user', { skip: why }, () => {
     workspace = join(scratch, 'sample');
     mkdirSync(workspace);
     for (const file of ['orders.c', 'Makefile']) copyFileSync(join(SAMPLE, file), join(workspace, file));
+    // A source file nothing was built from.
+    writeFileSync(join(workspace, 'lonely.c'), 'int lonely(int x)\n{\n\treturn x + 1;\n}\n');
     execFileSync('make', ['-s', '-C', workspace], { stdio: 'inherit' });
     // The program Run with Probes starts: a few rounds, so that counts can be checked exactly.
     mkdirSync(join(workspace, '.vscode'));
@@ -118,6 +120,24 @@ describe('Probe Lens in a real VS Code, as a user', { skip: why }, () => {
     assert.match(message, /function/i, 'the message says a function is needed');
     assert.doesNotMatch(message, /TypeError|ReferenceError|undefined|\bat .*\.js:\d+/, 'a message for the user, not an exception');
     await wb.clearNotifications();
+  });
+
+  test('Probe This Function in a file no binary was built from says to build it, with a button for that', async () => {
+    await wb.openFile('lonely.c');
+    await wb.clickWord(/^int lonely\(int x\)/, 'lonely', { button: 'right' });
+    const labels = await wb.contextMenuLabels();
+    await wb.clickContextMenu(labels.find((l) => /^(Probe Lens: )?Probe This Function$/.test(l)));
+    const message = await wb.waitForNotification(/lonely\.c/);
+    console.log(`notification: ${message}`);
+    await wb.page.waitForTimeout(500);
+    await wb.screenshot('error-no-binary');
+    assert.match(message, /No binary built from lonely\.c/i);
+    assert.match(message, /-g/, 'says how to build it');
+    const toast = wb.page.locator('.notifications-toasts .notification-toast', { hasText: 'lonely.c' });
+    assert.ok((await toast.locator('.monaco-button', { hasText: 'Run Build Task' }).count()) > 0, 'offers to run the build task');
+    await wb.clearNotifications();
+    await wb.runCommand('View: Close Editor');
+    await wb.openFile('orders.c');
   });
 
   test('right-click price_order → "Probe This Function" attaches a probe and annotates its line', async () => {

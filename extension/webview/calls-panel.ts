@@ -86,9 +86,10 @@ const tbody = element('tbody');
 const bodyTable = element('table', { className: 'calls body' }, colgroup(), tbody);
 bodyTable.setAttribute('aria-label', 'Calls');
 const spacer = element('div', { className: 'spacer' }, bodyTable);
-const scroller = element('div', { className: 'scroller' }, spacer);
+// The header scrolls with the body (sticky), so both share the scroller's width and columns line up.
+const scroller = element('div', { className: 'scroller' }, headTable, spacer);
 const empty = element('div', { className: 'empty', text: 'No calls yet. Probe a function (right-click its name → Probe This Function) and run the program.' });
-document.body.append(toolbar, histograms, headTable, scroller, empty);
+document.body.append(toolbar, histograms, scroller, empty);
 
 function post(message: WebviewMessage): void {
   vscode.postMessage(message);
@@ -183,12 +184,12 @@ function scheduleRender(): void {
 /** Draws the rows in view, reusing the table's row elements. */
 function render(): void {
   const shown = rows.shown;
-  const viewport = scroller.clientHeight;
+  const viewport = Math.max(0, scroller.clientHeight - headTable.offsetHeight);
   spacer.style.height = `${shown.length * ROW_PX}px`;
   if (restoreScrollTop !== undefined && shown.length > 0) {
     scroller.scrollTop = restoreScrollTop;
     restoreScrollTop = undefined;
-  } else if (follow) scroller.scrollTop = Math.max(0, shown.length * ROW_PX - viewport);
+  } else if (follow) scroller.scrollTop = Math.max(0, scroller.scrollHeight - scroller.clientHeight);
   const view = visibleWindow(scroller.scrollTop, viewport, ROW_PX, shown.length);
   bodyTable.style.transform = `translateY(${view.offsetPx}px)`;
   const needed = view.end - view.first;

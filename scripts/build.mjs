@@ -27,6 +27,10 @@ const bundles = [
   ...(existsSync('test/extension/suite/index.ts')
     ? [{ ...shared, entryPoints: ['test/extension/suite/index.ts'], outfile: 'out/test/extension/index.js', format: 'cjs', external: ['vscode'] }]
     : []),
+  // The extension benchmark's load (bench/parts/extension.mjs runs it in the extension host).
+  ...(existsSync('test/extension/suite/bench-load.ts')
+    ? [{ ...shared, entryPoints: ['test/extension/suite/bench-load.ts'], outfile: 'out/test/extension/bench-load.js', format: 'cjs', external: ['vscode'] }]
+    : []),
   {
     entryPoints: ['extension/webview/calls-panel.ts'],
     outfile: 'media/dist/calls-panel.js',

@@ -52,16 +52,23 @@ function parseRequest(argument: unknown): RunRequest | undefined {
 function terminalFor(request: RunRequest, command: HeldCommand): vscode.Terminal {
   const write = new vscode.EventEmitter<string>();
   const close = new vscode.EventEmitter<number | void>();
-  const toTerminal = (chunk: Buffer | string): void => write.fire(chunk.toString().replace(/\r?\n/g, '\r\n'));
+  // A terminal drops what is written before it opens: keep the program's first output until then.
+  let pending: string[] | undefined = [];
+  const show = (text: string): void => (pending === undefined ? write.fire(text) : void pending.push(text));
+  const toTerminal = (chunk: Buffer | string): void => show(chunk.toString().replace(/\r?\n/g, '\r\n'));
   command.stdout?.on('data', toTerminal);
   command.stderr?.on('data', toTerminal);
   void command.exited.then((outcome) => {
-    write.fire(`\r\n[Probe Lens] ${describeCommandOutcome(outcome)}\r\n`);
+    show(`\r\n[Probe Lens] ${describeCommandOutcome(outcome)}\r\n`);
   });
   const pty: vscode.Pseudoterminal = {
     onDidWrite: write.event,
     onDidClose: close.event,
-    open: () => write.fire(`[Probe Lens] ${[request.program, ...request.args].join(' ')} (pid ${command.pid}), probes attached from its first instruction\r\n`),
+    open: () => {
+      write.fire(`[Probe Lens] ${[request.program, ...request.args].join(' ')} (pid ${command.pid}), probes attached from its first instruction\r\n`);
+      for (const text of pending ?? []) write.fire(text);
+      pending = undefined;
+    },
     close: () => void command.terminate(),
     handleInput: (data) => {
       command.stdin?.write(data.replace(/\r/g, '\n'));

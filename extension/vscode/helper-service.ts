@@ -125,6 +125,9 @@ export class HelperService implements HelperAccess, vscode.Disposable {
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [],
+      // Records beyond this rate are counted as dropped by the helper instead of being parsed
+      // here: a flood costs the extension host a fixed amount, and counts stay exact.
+      initializationOptions: { maxEventsPerSecond: this.ctx.config.maxEventsPerSecond },
       outputChannel: log,
       traceOutputChannel: log,
       revealOutputChannelOn: RevealOutputChannelOn.Never,

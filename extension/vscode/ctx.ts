@@ -5,8 +5,11 @@
 
 import * as vscode from 'vscode';
 import { ProbeManager } from '../core/probe-manager';
+import { Commands } from './command-ids';
 import { Config } from './config';
 import { HelperService } from './helper-service';
+
+const HELPER_SETTINGS = ['privilege', 'helperPath', 'maxEventsPerSecond'];
 
 export class Ctx implements vscode.Disposable {
   readonly config = new Config();
@@ -27,8 +30,16 @@ export class Ctx implements vscode.Disposable {
       this.helper,
       this.config.onDidChange((changed) => {
         if (changed('maxEventsPerSecond')) this.probes.log.setMaxRowsPerSecond(this.config.maxEventsPerSecond);
+        if (this.helper.processId() !== undefined && HELPER_SETTINGS.some(changed)) void this.offerHelperRestart();
       }),
     );
+  }
+
+  /** The helper reads these when it starts: a change needs a new helper, which the user may want now. */
+  private async offerHelperRestart(): Promise<void> {
+    const restart = 'Restart Helper';
+    const answer = await vscode.window.showInformationMessage('Probe Lens: the helper must restart for this setting to take effect; its probes are detached.', restart);
+    if (answer === restart) await vscode.commands.executeCommand(Commands.restartHelper);
   }
 
   /** Lives until the extension deactivates. */

@@ -53,3 +53,32 @@ export const tests: TestCase[] = [
     },
   ],
 ];
+
+tests.push([
+  'a helper without privilege: says so and how to give it privilege',
+  async ({ api, sample }) => {
+    const extension = vscode.extensions.getExtension('probe-lens.probe-lens');
+    assert.ok(extension);
+    // The real helper, started as nobody: what a user without root, sudo or capabilities gets.
+    const scratch = mkdtempSync(path.join(tmpdir(), 'probe-lens-ext-'));
+    const unprivileged = path.join(scratch, 'helper-as-nobody');
+    writeFileSync(unprivileged, `#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups ${path.join(extension.extensionPath, 'native', 'build', 'probe-lens-helper')} "$@"\n`, { mode: 0o755 });
+    const config = vscode.workspace.getConfiguration('probeLens');
+    await config.update('helperPath', unprivileged, vscode.ConfigurationTarget.Global);
+    await config.update('privilege', 'direct', vscode.ConfigurationTarget.Global);
+    try {
+      await vscode.commands.executeCommand('probeLens.restartHelper');
+      await openAt(path.join(sample, 'orders.c'), /^__attribute__\(\(noinline\)\) long price_order/, 'price_order');
+      const message = await errorOf(api, () => vscode.commands.executeCommand('probeLens.probeFunction'));
+      assert.match(message, /The Probe Lens helper is not permitted to load eBPF programs/);
+      assert.match(message, /setcap cap_bpf,cap_perfmon\+ep/);
+      // The Probes view keeps it, in error, with the same reason: nothing was attached.
+      assert.deepEqual(api.probes().map((probe) => [probe.target, probe.state, probe.calls]), [['orders:price_order', 'error', 0]]);
+      assert.match(api.probes()[0]?.reason ?? '', /not permitted to load eBPF programs/);
+    } finally {
+      await config.update('helperPath', undefined, vscode.ConfigurationTarget.Global);
+      await config.update('privilege', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('probeLens.restartHelper');
+    }
+  },
+]);

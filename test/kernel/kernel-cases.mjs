@@ -5,7 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RawHelper } from '../support/raw-helper.mjs';
+import { RawHelper, closeAllHelpers } from '../support/raw-helper.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Outside /tmp: the guest sees the host's files, but its /tmp is its own. */
@@ -23,16 +23,15 @@ export function buildWorkloadIfMissing() {
 }
 
 /** Everything a test started, ended after it whatever happened, so no failure hangs the run. */
-const running = { helpers: [], workloads: [] };
+const workloads = [];
 
 export async function cleanUp() {
-  for (const workload of running.workloads.splice(0)) workload.kill('SIGKILL');
-  await Promise.all(running.helpers.splice(0).map((helper) => helper.close()));
+  for (const workload of workloads.splice(0)) workload.kill('SIGKILL');
+  await closeAllHelpers();
 }
 
 export async function startedHelper(env = process.env) {
   const helper = new RawHelper({ env });
-  running.helpers.push(helper);
   const init = await helper.request('initialize', { processId: process.pid });
   return { helper, init: init.result };
 }
@@ -40,7 +39,7 @@ export async function startedHelper(env = process.env) {
 /** The workload, started, past its loader, and held until `release()`. */
 export async function heldWorkload(...args) {
   const child = spawn(WORKLOAD, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-  running.workloads.push(child);
+  workloads.push(child);
   const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
   await new Promise((resolve, reject) => {
     child.stdout.once('data', (data) => (String(data).startsWith('ready') ? resolve() : reject(new Error(`workload said ${data}`))));

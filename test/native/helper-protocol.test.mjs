@@ -1,19 +1,21 @@
 // The helper on its own: the JSON-RPC contract, validation of every field, real probes with
 // exact counts and values, refusal without privilege, and clean-up when its client dies.
-import { test, before } from 'node:test';
+import { test, before, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RawHelper, frame } from '../support/raw-helper.mjs';
+import { RawHelper, closeAllHelpers, frame } from '../support/raw-helper.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const work = mkdtempSync(path.join(tmpdir(), 'probe-lens-helper-test-'));
 chmodSync(work, 0o755);
 const target = path.join(work, 'protocol-target');
 const isRoot = process.geteuid() === 0;
+
+afterEach(closeAllHelpers);
 
 before(() => {
   execFileSync('gcc', ['-g', '-O0', '-o', target, path.join(here, '..', 'fixtures', 'protocol-target.c')]);

@@ -12,8 +12,16 @@ export function frame(body) {
   return Buffer.concat([Buffer.from(`Content-Length: ${bytes.length}\r\n\r\n`), bytes]);
 }
 
+/** Every helper not yet closed: a failed test must not leave one alive to hang the run. */
+const open = new Set();
+
+export async function closeAllHelpers() {
+  await Promise.all([...open].map((helper) => helper.close()));
+}
+
 export class RawHelper {
   constructor({ command = [], env = process.env } = {}) {
+    open.add(this);
     const argv = [...command, HELPER_PATH];
     this.child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env });
     this.buffer = Buffer.alloc(0);
@@ -74,6 +82,7 @@ export class RawHelper {
   }
 
   async close() {
+    open.delete(this);
     this.child.stdin.end();
     return this.exited;
   }

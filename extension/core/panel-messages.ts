@@ -4,21 +4,10 @@
 // DOM: the extension bundles this file, and so does the webview (extension/webview/).
 
 import type { RowFilter } from './call-log';
+import type { CallRow } from './probe-aggregate';
 
-/** One call row as the panel shows it (a CallRow on the wire: `ret` and latency null until the return). */
-export interface PanelRow {
-  /** The row's key, increasing over every row of every probe. */
-  seq: number;
-  probeId: number;
-  tsNs: number;
-  pid: number;
-  tid: number;
-  comm: string;
-  /** `name=value` pairs, already formatted. */
-  args: string;
-  ret: string | null;
-  latencyNs: number | null;
-}
+/** One call row as the panel shows it: a CallRow whose return fields are null until the return. */
+export type PanelRow = Omit<CallRow, 'ret' | 'latencyNs'> & { ret: string | null; latencyNs: number | null };
 
 /** A probe's name and exact counters (from the kernel), for the filter and the histogram. */
 export interface PanelProbe {

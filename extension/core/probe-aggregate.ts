@@ -114,15 +114,7 @@ export class ProbeAggregate {
 
   onCall(event: CallEvent): CallRow {
     this.eventCalls++;
-    const row: CallRow = {
-      seq: this.nextSeq(),
-      probeId: this.probeId,
-      tsNs: event.tsNs,
-      pid: event.pid,
-      tid: event.tid,
-      comm: event.comm,
-      args: formatArgs(this.capture, event.args),
-    };
+    const row: CallRow = { ...this.newRow(event), args: formatArgs(this.capture, event.args) };
     let stack = this.pending.get(event.tid);
     if (stack === undefined) this.pending.set(event.tid, (stack = []));
     stack.push(row);
@@ -149,18 +141,13 @@ export class ProbeAggregate {
       open.latencyNs = event.latencyNs;
       return { row: open, isNew: false };
     }
-    const row: CallRow = {
-      seq: this.nextSeq(),
-      probeId: this.probeId,
-      tsNs: event.tsNs,
-      pid: event.pid,
-      tid: event.tid,
-      comm: event.comm,
-      args: '?',
-      ret,
-      latencyNs: event.latencyNs,
-    };
-    return { row, isNew: true };
+    // Its call was not seen (attached mid-call, or dropped): the arguments are unknown.
+    return { row: { ...this.newRow(event), args: '?', ret, latencyNs: event.latencyNs }, isNew: true };
+  }
+
+  /** What every row has: its key, probe, time and process. */
+  private newRow(event: CallEvent | ReturnEvent): Omit<CallRow, 'args'> {
+    return { seq: this.nextSeq(), probeId: this.probeId, tsNs: event.tsNs, pid: event.pid, tid: event.tid, comm: event.comm };
   }
 
   private sampleRate(nowMs: number): void {

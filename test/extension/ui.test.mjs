@@ -57,6 +57,17 @@ async function waitForDecoration(predicate, { timeout = 15_000 } = {}) {
   assert.fail(`the text after price_order's line never matched; last seen: ${JSON.stringify(text)}`);
 }
 
+/** Opens the Probes view from the activity bar (unless it is open) and returns price_order's row. */
+async function showProbesView() {
+  const row = wb.page.locator('.pane-body .monaco-list-row', { hasText: 'price_order' });
+  if (!(await row.first().isVisible())) {
+    // force: the badge with the live count lies over the icon. A second click would close the view.
+    await wb.page.locator('.activitybar .action-item .action-label[aria-label^="Probe Lens"]').click({ force: true });
+  }
+  await row.first().waitFor({ timeout: 10_000 });
+  return row.first();
+}
+
 /**
  * Marks the test todo (and returns true) when the workbench says the command is not registered
  * ("command '…' not found", a modal dialog from the palette or a notification).
@@ -163,10 +174,7 @@ describe('Probe Lens in a real VS Code, as a user', { skip: why }, () => {
 
   test('the Probes view lists the probe', async (t) => {
     if (!state.probed) return t.skip('needs the probe attached above');
-    // force: the badge with the live count lies over the icon.
-    await wb.page.locator('.activitybar .action-item .action-label[aria-label^="Probe Lens"]').click({ force: true });
-    const row = wb.page.locator('.pane-body .monaco-list-row', { hasText: 'price_order' });
-    await row.first().waitFor({ timeout: 10_000 });
+    const row = await showProbesView();
     await wb.screenshot('probes-view');
     assert.match(await row.first().textContent(), /price_order.*\d+ calls/);
   });
@@ -201,6 +209,51 @@ describe('Probe Lens in a real VS Code, as a user', { skip: why }, () => {
     assert.match(text, /price_order\(item=.*gizmo.*quantity=7.*unit_cents=-100\) → -1/s, text);
     await wb.page.mouse.move(5, 500);
     await wb.escape();
+  });
+
+  test('a gutter mark beside price_order and the status bar show the probe', async (t) => {
+    if (state.calls === 0) return t.skip('needs the calls counted above');
+    const line = await wb.editorLine(SIGNATURE).first().boundingBox();
+    // The gutter mark is drawn in the margin at the line's height.
+    const marks = await wb.page.locator('.editor-instance .monaco-editor .margin .cgmr').evaluateAll((els) =>
+      els.map((el) => el.getBoundingClientRect()).map((r) => ({ y: r.y, height: r.height })),
+    );
+    assert.ok(marks.some((m) => Math.abs(m.y - line.y) < line.height / 2), `a gutter mark on price_order's line (y=${line.y}): ${JSON.stringify(marks)}`);
+    const status = await wb.page.locator('.part.statusbar .statusbar-item', { hasText: /probe/i }).first().textContent();
+    console.log(`status bar: ${JSON.stringify(status.trim())}`);
+    assert.match(status, /1 probe/);
+  });
+
+  test('the annotation follows the function when a line is inserted above it, and back on undo', async (t) => {
+    if (state.calls === 0) return t.skip('needs the calls counted above');
+    const COMMENT = /Returns the price in cents/;
+    await wb.clickWord(/^struct order \{/, 'struct');
+    await wb.page.keyboard.press('Home');
+    await wb.page.keyboard.press('Enter');
+    await waitForDecoration((d) => d.startsWith(`  ${state.calls} calls`));
+    await wb.page.waitForTimeout(300);
+    await wb.screenshot('edit-moves-function');
+    assert.match(await wb.decorationText(SIGNATURE), new RegExp(`^ {2}${state.calls} calls`));
+    assert.equal(await wb.decorationText(COMMENT), '', 'nothing is left on the line that took the old place');
+    await wb.page.keyboard.press('Control+Z');
+    await waitForDecoration((d) => d.startsWith(`  ${state.calls} calls`));
+    assert.equal(await wb.decorationText(COMMENT), '');
+    assert.equal(await wb.page.locator('.tabs-container .tab.dirty').count(), 0, 'undo leaves orders.c as saved');
+  });
+
+  test('Pause and Resume from the Probes view: the annotation says paused, then live again', async (t) => {
+    if (state.calls === 0) return t.skip('needs the calls counted above');
+    const row = await showProbesView();
+    await row.hover();
+    await row.locator('.action-label[aria-label="Pause Probe"]').click();
+    const paused = await waitForDecoration((d) => /paused/.test(d));
+    await wb.screenshot('paused');
+    assert.match(paused, new RegExp(`^ {2}${state.calls} calls.*paused`));
+    await row.hover();
+    await row.locator('.action-label[aria-label="Resume Probe"]').click();
+    const live = await waitForDecoration((d) => /^ {2}\d+ calls/.test(d) && !/paused|attaching/.test(d));
+    await wb.screenshot('resumed');
+    assert.match(live, new RegExp(`^ {2}${state.calls} calls`));
   });
 
   test('Run with Probes starts the launch.json program with the probes attached; the count is exact', async (t) => {

@@ -57,6 +57,34 @@ async function waitForDecoration(predicate, { timeout = 15_000 } = {}) {
   assert.fail(`the text after price_order's line never matched; last seen: ${JSON.stringify(text)}`);
 }
 
+/**
+ * Answers what a save action brings up: a format pick (the entry matching `format`), then
+ * code-server's simple save dialog (a path in the quick input) with `file`; waits for the file.
+ */
+async function saveThrough(file, format, label) {
+  const input = wb.page.locator('.quick-input-widget .quick-input-box input');
+  for (let step = 0; step < 3 && !existsSync(file); step++) {
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await wb.page.waitForTimeout(300);
+    const value = await input.inputValue();
+    if (value.startsWith('/')) {
+      await wb.screenshot(`${label}-save-dialog`);
+      await input.fill(file);
+      await wb.page.waitForTimeout(300);
+      await wb.page.keyboard.press('Enter');
+      const deadline = Date.now() + 10_000;
+      while (!existsSync(file) && Date.now() < deadline) await wb.page.waitForTimeout(100);
+    } else {
+      const labels = await wb.page.locator('.quick-input-widget .monaco-list-row .label-name').allTextContents();
+      const index = labels.findIndex((l) => format.test(l));
+      assert.ok(index >= 0, `a ${format} choice among: ${labels.join(' | ')}`);
+      await wb.page.locator('.quick-input-widget .monaco-list-row').nth(index).click();
+    }
+  }
+  assert.ok(existsSync(file), `${file} was written`);
+  await wb.screenshot(`${label}-written`);
+}
+
 /** Opens the Probes view from the activity bar (unless it is open) and returns price_order's row. */
 async function showProbesView() {
   const row = wb.page.locator('.pane-body .monaco-list-row', { hasText: 'price_order' });
@@ -299,41 +327,23 @@ describe('Probe Lens in a real VS Code, as a user', { skip: why }, () => {
     assert.ok(widget, `a row shows price_order's arguments:\n${shown.join('\n')}`);
     assert.ok(widget.includes('750'), `that row shows the return value 750: ${widget.join(' | ')}`);
     assert.ok(cells.some((row) => row.some((c) => /item="gizmo", quantity=7, unit_cents=-100/.test(c)) && row.includes('-1')), shown.join('\n'));
+    state.panelRows = cells;
+    state.panelHeader = (await frame.locator('thead th').allTextContents()).map((h) => h.trim());
     // Every call is in the table, whatever is in view.
     const status = await frame.locator('.status').textContent();
     assert.match(status, new RegExp(`^${state.calls} calls\\b`), status);
   });
 
-  test('Export Calls… writes a JSON lines file with every call and its return value', async (t) => {
+  test('Export Calls… writes a JSON lines file with every call, matching the panel rows', async (t) => {
     if (state.calls === 0) return t.skip('needs the calls counted above');
     const file = join(scratch, 'calls.jsonl');
     await wb.runCommand('Probe Lens: Export Calls…');
     if (await notRegistered(t, 'Export Calls…')) return;
-    // A format pick may come first, then the save dialog (code-server's simple file dialog).
-    const input = wb.page.locator('.quick-input-widget .quick-input-box input');
-    for (let step = 0; step < 3 && !existsSync(file); step++) {
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await wb.page.waitForTimeout(300);
-      const value = await input.inputValue();
-      const labels = await wb.page.locator('.quick-input-widget .monaco-list-row .label-name').allTextContents();
-      if (value.startsWith('/')) {
-        await wb.screenshot('export-save-dialog');
-        await input.fill(file);
-        await wb.page.waitForTimeout(300);
-        await wb.page.keyboard.press('Enter');
-        const deadline = Date.now() + 10_000;
-        while (!existsSync(file) && Date.now() < deadline) await wb.page.waitForTimeout(100);
-      } else {
-        const json = labels.findIndex((l) => /JSON/i.test(l));
-        assert.ok(json >= 0, `a JSON lines choice among: ${labels.join(' | ')}`);
-        await wb.page.locator('.quick-input-widget .monaco-list-row').nth(json).click();
-      }
-    }
-    assert.ok(existsSync(file), `${file} was written`);
-    await wb.screenshot('exported');
+    await saveThrough(file, /JSON/i, 'export-jsonl');
     const records = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    console.log(`first exported record: ${JSON.stringify(records[0])}`);
     const calls = records.filter((r) => JSON.stringify(r).includes('price_order'));
-    const rets = calls.map((r) => r.ret ?? r.return ?? r.retval).filter((v) => v !== undefined).map(Number);
+    const rets = calls.map((r) => r.ret ?? r.return ?? r.retval).filter((v) => v !== undefined && v !== null).map(Number);
     const rounds = state.calls / RETURNS_PER_ROUND.length;
     const count = (v) => rets.filter((r) => r === v).length;
     assert.equal(count(750), rounds, `750 once a round in ${file}`);
@@ -341,6 +351,37 @@ describe('Probe Lens in a real VS Code, as a user', { skip: why }, () => {
     assert.equal(count(810), rounds);
     assert.equal(count(-1), 2 * rounds);
     assert.equal(rets.length, state.calls, 'one record per call the editor counted');
+    // Each row the panel showed is in the file: same item argument, same return value.
+    const retColumn = (state.panelHeader ?? []).findIndex((h) => /^Return/i.test(h));
+    assert.ok(retColumn >= 0, `a Return column among ${JSON.stringify(state.panelHeader)}`);
+    let checked = 0;
+    for (const row of state.panelRows ?? []) {
+      const item = row.find((c) => /item="/.test(c))?.match(/item="(\w+)"/)?.[1];
+      const ret = row[retColumn];
+      if (item === undefined || ret === undefined || ret === '') continue;
+      checked += 1;
+      assert.ok(
+        calls.some((r) => JSON.stringify(r).includes(item) && Number(r.ret ?? r.return ?? r.retval) === Number(ret)),
+        `the panel's row ${row.join(' | ')} is in ${file}`,
+      );
+    }
+    assert.ok(checked >= 5, `${checked} panel rows checked against the file`);
+  });
+
+  test('the panel\'s Export CSV… button writes a CSV file with a row per call', async (t) => {
+    if (state.calls === 0 || state.panelRows === undefined) return t.skip('needs the Calls panel above');
+    await wb.runCommand('Probe Lens: Show Calls Panel');
+    const frame = wb.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    const button = frame.locator('button', { hasText: /CSV/ });
+    await button.first().waitFor({ timeout: 10_000 });
+    const file = join(scratch, 'calls.csv');
+    await button.first().click();
+    await saveThrough(file, /CSV/i, 'export-csv');
+    const lines = readFileSync(file, 'utf8').trim().split(/\r?\n/);
+    console.log(`CSV: ${lines[0]} / ${lines[1]}`);
+    const rows = lines.slice(1).filter((line) => line.includes('price_order'));
+    assert.equal(rows.length, state.calls, `${file}: a row per call`);
+    assert.equal(rows.filter((line) => /widget/.test(line) && /(^|,)750(,|$)/.test(line)).length, state.calls / RETURNS_PER_ROUND.length, 'widget → 750 once a round');
   });
 
   test('Probe Kernel Function… explains why this kernel cannot (no kprobes, no fentry)', async (t) => {

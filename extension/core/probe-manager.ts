@@ -81,6 +81,7 @@ export class ProbeManager {
   private readonly entries = new Map<number, ProbeEntry>();
   /** Helper probe id (current session) → our entry. */
   private readonly byHelperId = new Map<number, ProbeEntry>();
+  private readonly attaching = new Map<number, Promise<void>>();
   private nextId = 1;
   private seq = 0;
   readonly log = new CallLog();
@@ -136,7 +137,19 @@ export class ProbeManager {
     return entry;
   }
 
-  private async attach(entry: ProbeEntry): Promise<void> {
+  /**
+   * One attach at a time per probe: a second one while the first is under way (a helper restart's
+   * re-attach racing another) would leave two attachments, and every call counted twice.
+   */
+  private attach(entry: ProbeEntry): Promise<void> {
+    const underWay = this.attaching.get(entry.id);
+    if (underWay !== undefined) return underWay;
+    const attempt = this.attachOnce(entry).finally(() => this.attaching.delete(entry.id));
+    this.attaching.set(entry.id, attempt);
+    return attempt;
+  }
+
+  private async attachOnce(entry: ProbeEntry): Promise<void> {
     entry.state = 'attaching';
     this.onDidChangeProbes.fire();
     try {

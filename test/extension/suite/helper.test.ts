@@ -22,7 +22,10 @@ export const tests: TestCase[] = [
       assert.equal(probe.target, 'orders:checksum');
       await vscode.commands.executeCommand('probeLens.runWithProbes', { program: path.join(sample, 'build', 'orders'), args: ['2', '10'], cwd: sample });
       // checksum(seed, 5) recurses to depth 0: 6 calls per round.
-      const ended = await waitFor('checksum counted', () => (api.probes()[0]?.state === 'ended' && api.probes()[0]?.calls === 12 ? api.probes()[0] : undefined));
+      const ended = await waitFor('checksum counted', () => (api.probes()[0]?.state === 'ended' && api.probes()[0]?.calls === 12 ? api.probes()[0] : undefined)).catch((error: unknown) => {
+        const [last] = api.probes();
+        throw new Error(`${String(error)}; the probe: ${JSON.stringify({ state: last?.state, calls: last?.calls, returns: last?.returns, reason: last?.reason })}`);
+      });
       assert.equal(ended.returns, 12);
     },
   ],

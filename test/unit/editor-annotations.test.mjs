@@ -231,6 +231,16 @@ describe('ProbeManager against a fake helper', () => {
     assert.deepEqual(manager.list(), []);
   });
 
+  it('attaches a probe once when two re-attaches race (a restart), so no call counts twice', async () => {
+    const helper = fakeHelper();
+    const manager = new ProbeManager(helper.access, () => 0);
+    const entry = await manager.add(spec);
+    manager.sessionLost('the helper stopped');
+    await Promise.all([manager.sessionStarted(), manager.sessionStarted(), manager.resume(entry.id)]);
+    assert.equal(helper.attached.length, 2, 'the first attach and one re-attach');
+    assert.equal(entry.state, 'live');
+  });
+
   it('keeps a refused probe in error with the reason', async () => {
     const manager = new ProbeManager({ client: async () => ({ attach: async () => { throw new Error('symbol not found'); } }) });
     await assert.rejects(manager.add(spec), /symbol not found/);

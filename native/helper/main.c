@@ -20,6 +20,7 @@
 #include "capabilities.h"
 #include "kernel_catalog.h"
 #include "params.h"
+#include "probe.h"
 #include "probes.h"
 #include "rpc.h"
 
@@ -68,8 +69,8 @@ static void watch_pidfd(int fd, bool watch, void *ctx)
 
 static json_t *limits_json(const struct helper *helper)
 {
-	return json_pack("{s:i, s:i, s:i, s:I}", "maxProbes", MAX_LIVE_PROBES, "maxArgs", 6,
-			 "maxStringLength", 128, "maxEventsPerSecond", (json_int_t)helper->events_per_second);
+	return json_pack("{s:i, s:i, s:i, s:I}", "maxProbes", MAX_LIVE_PROBES, "maxArgs", MAX_ARGS,
+			 "maxStringLength", MAX_STRING, "maxEventsPerSecond", (json_int_t)helper->events_per_second);
 }
 
 static void *measure_capabilities(void *report)

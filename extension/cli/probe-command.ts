@@ -103,9 +103,11 @@ export async function runProbe(options: ProbeOptions, output: Output): Promise<v
   }
   // Symbols, the helper and the held command each take tens of milliseconds: start them
   // together, so the first event comes sooner. A failure of one ends the others.
+  // The helper first: it has the most to do (load BPF, measure the kernel) before it answers.
+  const helperStarting = openHelperSession(options.verbose);
   const [targets, session, command] = await Promise.allSettled([
     resolveTargets(options.targets, options),
-    openHelperSession(options.verbose),
+    helperStarting,
     options.command.length > 0 ? spawnHeldCommand(options.command, { output: output.json ? 'stdout-to-stderr' : 'inherit' }) : Promise.resolve(undefined),
   ]);
   try {

@@ -37,9 +37,21 @@ export function formatDuration(ns: number): string {
 }
 
 /** Strings read from `char *` are quoted; integers beyond 2^53 arrive as decimal strings and are not. */
+/**
+ * A char as gdb shows it, its value then the character: `65 'A'`, `-5 '\xfb'`. The value comes
+ * first because int8_t is a char to DWARF too, and there the number is what matters.
+ */
+function formatChar(code: number): string {
+  const byte = code & 0xff;
+  if (byte === 0x27 || byte === 0x5c) return `${code} '\\${String.fromCharCode(byte)}'`;
+  if (byte >= 0x20 && byte < 0x7f) return `${code} '${String.fromCharCode(byte)}'`;
+  return `${code} '\\x${byte.toString(16).padStart(2, '0')}'`;
+}
+
 export function formatCapturedValue(value: CapturedValue, type: ValueType | null | undefined): string {
-  if (value === null) return '?';
+  if (value === null) return type === 'string' ? 'NULL' : '?';
   if (type === 'string' && typeof value === 'string') return JSON.stringify(value);
+  if (type === 'char' && typeof value === 'number') return formatChar(value);
   return String(value);
 }
 

@@ -63,6 +63,11 @@ describe('human lines', () => {
     assert.equal(formatCapturedValue('0x7ffd1234', 'pointer'), '0x7ffd1234');
     assert.equal(formatCapturedValue(true, 'bool'), 'true');
     assert.equal(formatCapturedValue(null, 's64'), '?');
+    assert.equal(formatCapturedValue(null, 'string'), 'NULL', 'a NULL char *');
+    assert.equal(formatCapturedValue(65, 'char'), "65 'A'");
+    assert.equal(formatCapturedValue(39, 'char'), "39 '\\''");
+    assert.equal(formatCapturedValue(10, 'char'), "10 '\\x0a'");
+    assert.equal(formatCapturedValue(-5, 'char'), "-5 '\\xfb'", 'an int8_t keeps its number');
   });
 
   it('writes a call as name(arg=value, …) and a return with its latency', () => {

@@ -379,8 +379,20 @@ class Workbench {
     const row = page.locator('.quick-input-widget .monaco-list-row', { has: page.locator('.label-name', { hasText: base }) });
     await row.first().waitFor({ state: 'visible', timeout: 15_000 });
     await page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden' });
     await page.locator(`.tabs-container .tab[data-resource-name="${base}"], .tabs-container .tab[aria-label^="${base}"]`).first().waitFor();
     await this.editorLine(/\S/).first().waitFor();
+  }
+
+  /** Moves the cursor of the active editor to `line` (1-based) with Go to Line (Ctrl+G), scrolling it into view. */
+  async goToLine(line) {
+    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    await this.page.keyboard.press('Control+G');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`:${line}`);
+    await this.page.waitForTimeout(200);
+    await this.page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden' });
   }
 
   /** The rendered `.view-line`s of the active editor whose text matches `pattern`. */

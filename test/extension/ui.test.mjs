@@ -384,6 +384,44 @@ describe('Probe Lens in a real VS Code, as a user', { skip: why }, () => {
     assert.equal(rows.filter((line) => /widget/.test(line) && /(^|,)750(,|$)/.test(line)).length, state.calls / RETURNS_PER_ROUND.length, 'widget → 750 once a round');
   });
 
+  test('right-click a printf call → Probe This Function probes libc:printf in this program; its Run with Probes button counts exactly', async (t) => {
+    if (state.calls === 0) return t.skip('needs the calls counted above');
+    const PRINTF = /printf\("round %d: rejected %s\\n", round, orders\[i\]\.item\);/;
+    // The Calls panel goes away (its close button), back to orders.c.
+    const panelTab = wb.page.locator('.tabs-container .tab', { hasText: 'Probe Lens Calls' });
+    if ((await panelTab.count()) > 0) {
+      await panelTab.first().hover();
+      await panelTab.first().locator('.codicon-close').click();
+    }
+    await wb.openFile('orders.c');
+    const source = readFileSync(join(workspace, 'orders.c'), 'utf8').split('\n');
+    await wb.goToLine(source.findIndex((line) => PRINTF.test(line)) + 1);
+    await wb.clickWord(PRINTF, 'printf', { button: 'right' });
+    await wb.contextMenuLabels();
+    await wb.clickContextMenu('Probe This Function');
+    // The program is not running: a library function is counted only in it, so the user is told.
+    const message = await wb.waitForNotification(/printf.*not running/);
+    console.log(`notification: ${message}`);
+    await wb.page.waitForTimeout(500);
+    await wb.screenshot('printf-not-running');
+    assert.match(message, /not running/);
+    const toast = wb.page.locator('.notifications-toasts .notification-toast', { hasText: /printf.*not running/ }).first();
+    await toast.locator('.monaco-button', { hasText: 'Run with Probes' }).click();
+    // Three printf calls a round: two rejected orders and the total.
+    const expected = 3 * ROUNDS;
+    const deadline = Date.now() + 30_000;
+    let text = '';
+    while (Date.now() < deadline && !text.startsWith(`  ${expected} calls`)) {
+      text = await wb.decorationText(PRINTF);
+      await wb.page.waitForTimeout(100);
+    }
+    await wb.page.waitForTimeout(1000);
+    text = await wb.decorationText(PRINTF);
+    await wb.screenshot('printf-counted');
+    console.log(`printf line: ${JSON.stringify(text)}`);
+    assert.match(text, new RegExp(`^ {2}${expected} calls\\b`), text);
+  });
+
   test('Probe Kernel Function… explains why this kernel cannot (no kprobes, no fentry)', async (t) => {
     await wb.clearNotifications();
     await wb.runCommand('Probe Lens: Probe Kernel Function…');

@@ -30,7 +30,8 @@ cat > "$data/User/settings.json" <<'JSON'
   "security.workspace.trust.enabled": false,
   "telemetry.telemetryLevel": "off",
   "extensions.autoCheckUpdates": false,
-  "extensions.autoUpdate": false
+  "extensions.autoUpdate": false,
+  "git.openRepositoryInParentFolders": "never"
 }
 JSON
 printf 'auth: none\ncert: false\n' > "$data/config.yaml"

@@ -488,7 +488,19 @@ class Workbench {
   }
 }
 
+/** Where `word` is drawn in `line`, once the layout has settled (same box twice, not empty). */
 async function wordBox(line, word) {
+  let previous;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const box = await measureWord(line, word);
+    if (box.width > 0 && previous !== undefined && JSON.stringify(box) === JSON.stringify(previous)) return box;
+    previous = box;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`"${word}" never settled on the screen: ${JSON.stringify(previous)}`);
+}
+
+async function measureWord(line, word) {
   const box = await line.evaluate((el, w) => {
     const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {

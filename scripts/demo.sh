@@ -44,6 +44,7 @@ cat <<MSG
 
 Probe Lens is running in VS Code (code-server $(node -p 'require(process.argv[1]).version' "$cs_dir/node_modules/code-server/package.json")), with the sample workspace.
 Open:  $url
+       (from another machine: ssh -L $port:127.0.0.1:$port THIS-HOST, then the same URL)
 Then: open orders.c, right-click price_order → Probe This Function, and run
 "Probe Lens: Run with Probes" from the command palette (F1). Ctrl-C here ends it.
 

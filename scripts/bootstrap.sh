@@ -2,22 +2,14 @@
 # Prepares a machine to build and test Probe Lens: Debian packages, tracefs, npm
 # dependencies, then the build. Idempotent: a second run only checks and rebuilds what changed.
 set -euo pipefail
+. "$(dirname "$0")/lib/apt.sh"
 cd "$(dirname "$0")/.."
 
 packages=(clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libjansson-dev
           gcc g++ make pkg-config bpftrace binutils libcap2-bin libclang-rt-14-dev)
 [ "${PROBE_LENS_WITH_VM:-1}" = 1 ] && packages+=(qemu-system-x86 linux-image-amd64 busybox-static)
 
-missing=()
-for pkg in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "bootstrap: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+install_missing_packages bootstrap "${packages[@]}"
 
 if ! mountpoint -q /sys/kernel/tracing 2>/dev/null; then
   mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null \

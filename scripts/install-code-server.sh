@@ -7,21 +7,13 @@
 # $PROBE_LENS_CODE_SERVER_DIR, default ${XDG_CACHE_HOME:-$HOME/.cache}/probe-lens/code-server;
 # the binary is $dir/node_modules/.bin/code-server.
 set -euo pipefail
+. "$(dirname "$0")/lib/apt.sh"
 
 version=4.100.3
 dir="${PROBE_LENS_CODE_SERVER_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/probe-lens/code-server}"
 
 packages=(libkrb5-dev ripgrep chromium fonts-noto-color-emoji)
-missing=()
-for pkg in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "install-code-server: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+install_missing_packages install-code-server "${packages[@]}"
 
 installed() {
   [ -x "$dir/node_modules/.bin/code-server" ] &&

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { ProbeEntry } from '../core/probe-manager';
 import { Throttle } from '../core/throttle';
-import { Commands } from './command-ids';
+import { Commands, type CommandId } from './command-ids';
 import type { Ctx } from './ctx';
 import { guarded } from './notify';
 
@@ -104,37 +104,24 @@ export function activate(ctx: Ctx): void {
       updateBadge();
     }),
     ctx.probes.onDidChangeData.event(() => countsThrottle.request()),
-    vscode.commands.registerCommand(
-      Commands.detachProbe,
-      guarded(ctx, 'Detach', async (argument?: unknown) => {
-        const entry = await entryFrom(ctx, argument, 'Detach');
-        if (entry !== undefined) await ctx.probes.detach(entry.id);
-      }),
-    ),
+    registerProbeCommand(ctx, Commands.detachProbe, 'Detach', (entry) => ctx.probes.detach(entry.id)),
     vscode.commands.registerCommand(
       Commands.detachAll,
       guarded(ctx, 'Detach All', () => ctx.probes.detachAll()),
     ),
-    vscode.commands.registerCommand(
-      Commands.pauseProbe,
-      guarded(ctx, 'Pause', async (argument?: unknown) => {
-        const entry = await entryFrom(ctx, argument, 'Pause');
-        if (entry !== undefined) await ctx.probes.pause(entry.id);
-      }),
-    ),
-    vscode.commands.registerCommand(
-      Commands.resumeProbe,
-      guarded(ctx, 'Resume', async (argument?: unknown) => {
-        const entry = await entryFrom(ctx, argument, 'Resume');
-        if (entry !== undefined) await ctx.probes.resume(entry.id);
-      }),
-    ),
-    vscode.commands.registerCommand(
-      Commands.revealProbe,
-      guarded(ctx, 'Reveal', async (argument?: unknown) => {
-        const entry = await entryFrom(ctx, argument, 'Reveal');
-        if (entry !== undefined) await revealProbe(entry);
-      }),
-    ),
+    registerProbeCommand(ctx, Commands.pauseProbe, 'Pause', (entry) => ctx.probes.pause(entry.id)),
+    registerProbeCommand(ctx, Commands.resumeProbe, 'Resume', (entry) => ctx.probes.resume(entry.id)),
+    registerProbeCommand(ctx, Commands.revealProbe, 'Reveal', revealProbe),
+  );
+}
+
+/** A command on one probe: the tree item it was run on, or a quick pick when run from the palette. */
+function registerProbeCommand(ctx: Ctx, command: CommandId, what: string, action: (entry: ProbeEntry) => Promise<unknown>): vscode.Disposable {
+  return vscode.commands.registerCommand(
+    command,
+    guarded(ctx, what, async (argument?: unknown) => {
+      const entry = await entryFrom(ctx, argument, what);
+      if (entry !== undefined) await action(entry);
+    }),
   );
 }

@@ -50,7 +50,8 @@ struct probe_config {
 	__u8 pad[3];
 	__u32 string_len;	/* 1..MAX_STRING */
 	__u32 filter_tgid;	/* 0: any process */
-	__u32 filter_uid;	/* (__u32)-1: any user */
+	__u32 filter_uid;	/* (__u32)-1: any user; else only processes this user may trace */
+	__u32 filter_gid;	/* with filter_uid: the user's gid */
 	struct arg_config args[MAX_ARGS];
 	struct arg_config ret;
 };

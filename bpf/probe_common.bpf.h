@@ -92,9 +92,49 @@ static __always_inline __u32 log2_u64(__u64 v)
 	return r;
 }
 
+/* include/linux/sched/coredump.h: the dumpable bits of mm->flags, and "dumpable by its user". */
+#define MMF_DUMPABLE_MASK 3
+#define SUID_DUMP_USER 1
+
+/* mm->flags was an unsigned long until Linux 6.18 made it mm_flags_t, a bitmap: the same first
+ * word, a different type, so CO-RE needs this older flavour to find it on older kernels. */
+struct mm_struct___flags_word {
+	unsigned long flags;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 mm_flags_word(struct mm_struct *mm)
+{
+	__u64 flags = 0;
+	__u32 offset;
+
+	if (bpf_core_field_exists(((struct mm_struct___flags_word *)0)->flags))
+		offset = bpf_core_field_offset(struct mm_struct___flags_word, flags);
+	else
+		offset = bpf_core_field_offset(struct mm_struct, flags);
+	bpf_probe_read_kernel(&flags, sizeof(flags), (void *)mm + offset);
+	return flags;
+}
+
+/* The ptrace rule, checked at every event of a probe made for a user who is not root: the
+ * process's real, effective and saved uids and gids are all that user's, and it is dumpable.
+ * A set-uid program the user runs (su, passwd) is never seen, nor one that was. */
+static __always_inline bool traceable_by(const struct probe_config *cfg)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+
+	if (BPF_CORE_READ(cred, uid.val) != cfg->filter_uid || BPF_CORE_READ(cred, euid.val) != cfg->filter_uid ||
+	    BPF_CORE_READ(cred, suid.val) != cfg->filter_uid || BPF_CORE_READ(cred, gid.val) != cfg->filter_gid ||
+	    BPF_CORE_READ(cred, egid.val) != cfg->filter_gid || BPF_CORE_READ(cred, sgid.val) != cfg->filter_gid ||
+	    !mm)
+		return false;
+	return (mm_flags_word(mm) & MMF_DUMPABLE_MASK) == SUID_DUMP_USER;
+}
+
 static __always_inline bool process_selected(const struct probe_config *cfg, __u32 tgid)
 {
-	if (cfg->filter_uid != (__u32)-1 && (__u32)bpf_get_current_uid_gid() != cfg->filter_uid)
+	if (cfg->filter_uid != (__u32)-1 && !traceable_by(cfg))
 		return false;
 	if (cfg->filter_id) {
 		struct traced_process *traced = bpf_map_lookup_elem(&traced_processes, &tgid);

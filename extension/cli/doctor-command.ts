@@ -28,7 +28,7 @@ function describeReport(report: DoctorReport): string {
   const kindWidth = Math.max(...kinds.map(([kind]) => kind.length));
   const lines = [
     `probe-lens ${report.version}; helper ${helper.serverInfo.version} (protocol ${helper.protocolVersion}) at ${report.helper_path}`,
-    `Started: ${report.launched_via === 'sudo' ? 'through sudo -n' : 'directly'}, for uid ${helper.requestingUser.uid}`,
+    `Started: ${report.launched_via === 'sudo' ? 'through sudo -n' : 'directly'}, for ${helper.requestingUser.uid === null ? 'an unknown user (every probe is refused)' : `uid ${helper.requestingUser.uid}`}`,
     `Privilege to load eBPF: ${helper.privileged ? 'yes' : 'no'}`,
     `tracefs: ${helper.tracefs.mounted ? `mounted at ${helper.tracefs.path ?? '?'}` : 'not mounted (mount -t tracefs nodev /sys/kernel/tracing)'}`,
     'Probe kinds:',

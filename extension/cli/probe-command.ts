@@ -122,8 +122,12 @@ export async function runProbe(options: ProbeOptions, output: Output): Promise<v
   }
 }
 
-function processFilter(options: ProbeOptions, command: HeldCommand | undefined): ProcessFilter | undefined {
-  if (command !== undefined) return { pid: command.pid, descendants: true, fromExec: true };
+/**
+ * The processes counted. The helper binds the probes of a user who is not root to one process
+ * of theirs, so for them the command's children are not followed.
+ */
+function processFilter(options: ProbeOptions, command: HeldCommand | undefined, requesterIsRoot: boolean): ProcessFilter | undefined {
+  if (command !== undefined) return { pid: command.pid, descendants: requesterIsRoot, fromExec: true };
   if (options.pid !== undefined) return { pid: options.pid };
   return undefined;
 }
@@ -174,7 +178,11 @@ async function traceUntilStopped(
   /** Attached and not yet detached, in attach order. */
   const attached: ProbeDescription[] = [];
   try {
-    const filter = processFilter(options, command);
+    const requesterIsRoot = session.initializeResult.requestingUser.uid === 0;
+    const filter = processFilter(options, command, requesterIsRoot);
+    if (command !== undefined && !requesterIsRoot) {
+      output.status(`probing for uid ${String(session.initializeResult.requestingUser.uid)}, not root: only the command's own process is probed, not processes it starts`);
+    }
     for (const target of targets) {
       let result: AttachResult;
       try {

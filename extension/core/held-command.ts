@@ -11,8 +11,13 @@ import { ProbeLensError } from './errors';
 import type { CommandOutcome } from './format';
 import { findProgramInPath, isExecutableFile } from './target-resolution';
 
-/** `$0` is the program, `$@` its arguments; `read` is a shell builtin, so no other exec happens. */
-const HOLD_SCRIPT = 'read -r _ <&3; exec 3<&-; exec "$0" "$@"';
+/**
+ * `$0` is the program, `$@` its arguments; `read` is a shell builtin, so no other exec happens.
+ * The gate closing without a line means we died before the probes were attached: the program
+ * must then not run at all (exit status HOLD_ABANDONED), rather than run unprobed.
+ */
+export const HOLD_ABANDONED = 125;
+const HOLD_SCRIPT = `read -r _ <&3 || exit ${HOLD_ABANDONED}; exec 3<&-; exec "$0" "$@"`;
 const TERMINATE_GRACE_MS = 2_000;
 
 export interface HeldCommand {

@@ -41,8 +41,12 @@ export interface InitializeResult {
   protocolVersion: number;
   /** One entry per ProbeKind: measured on the running kernel, not guessed. */
   probeKinds: Record<ProbeKind, Capability>;
-  /** The uid whose permissions bound what may be probed (PKEXEC_UID, SUDO_UID or the real uid). */
-  requestingUser: { uid: number };
+  /**
+   * The uid whose permissions bound what may be probed: the helper's real uid, or when that is
+   * root, the real uid of the process that started it (sudo's invoking user, pkexec's caller).
+   * null when it could not be told: then every probe request is refused, saying why.
+   */
+  requestingUser: { uid: number | null };
   /** Whether the helper itself can load BPF (root, or CAP_BPF + CAP_PERFMON). */
   privileged: boolean;
   tracefs: { mounted: boolean; path?: string };

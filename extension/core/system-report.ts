@@ -30,7 +30,7 @@ export function systemReportMarkdown(input: SystemReportInput): string {
     '',
     `- Helper ${result.serverInfo.version} (protocol ${result.protocolVersion}) at \`${input.helperPath}\``,
     `- Started ${input.launchVia === 'direct' ? 'directly' : `through ${input.launchVia}`}: ${input.launchWhy}`,
-    `- Probing on behalf of uid ${result.requestingUser.uid}`,
+    `- Probing on behalf of ${result.requestingUser.uid === null ? '**an unknown user** (every probe is refused)' : `uid ${result.requestingUser.uid}`}`,
     `- Privilege to load eBPF: **${result.privileged ? 'yes' : 'no'}**`,
     `- tracefs: ${result.tracefs.mounted ? `mounted at \`${result.tracefs.path ?? '?'}\`` : 'not mounted'}`,
     `- Symbols (DWARF reader): ${input.symbolsProblem === undefined ? 'loaded' : `**unavailable**: ${input.symbolsProblem}`}`,

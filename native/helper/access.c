@@ -11,39 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <elf.h>
-#include <sys/fsuid.h>
+#include <pthread.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include "access.h"
-
-static bool parse_id_env(const char *name, unsigned long *value)
-{
-	const char *text = getenv(name);
-	char *end;
-
-	if (!text || !*text)
-		return false;
-	errno = 0;
-	*value = strtoul(text, &end, 10);
-	return !errno && !*end;
-}
-
-void requester_identify(struct requester *who)
-{
-	unsigned long uid;
-	struct passwd *pw;
-
-	who->uid = getuid();
-	who->gid = getgid();
-	if (who->uid != 0)
-		return;
-	if (parse_id_env("PKEXEC_UID", &uid) || parse_id_env("SUDO_UID", &uid)) {
-		who->uid = uid;
-		pw = getpwuid(uid);
-		who->gid = pw ? pw->pw_gid : (gid_t)-1;
-	}
-}
 
 bool helper_is_privileged(void)
 {
@@ -56,37 +29,67 @@ bool helper_is_privileged(void)
 	return true;
 }
 
-/* Runs open(2) with the requester's file-system identity; a no-op switch when we already
- * are that user. */
-static int open_as(const struct requester *who, const char *path)
+/* Work done in a thread of its own that has become the requester: groups, gids and uids set
+ * with raw system calls (they then apply to this thread alone, where glibc's wrappers would
+ * switch every thread) and every capability dropped, so the kernel checks paths, /proc links
+ * and ptrace access exactly as it would for that user. The thread ends with the work. */
+struct requester_work {
+	const struct requester *who;
+	int (*fn)(void *arg);
+	void *arg;
+	int result, err;
+};
+
+static void *requester_thread(void *opaque)
 {
-	gid_t saved_groups[NGROUPS_MAX];
-	int saved_count = -1, fd, err;
-	bool switch_identity = who->uid != geteuid();
+	struct requester_work *work = opaque;
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct no_capabilities[_LINUX_CAPABILITY_U32S_3] = { 0 };
+	uid_t uid = work->who->uid;
+	gid_t gid = work->who->gid, groups[NGROUPS_MAX];
+	struct passwd entry, *pw = NULL;
+	char names[4096];
+	int count = NGROUPS_MAX;
 
-	if (switch_identity) {
-		struct passwd *pw = getpwuid(who->uid);
-		gid_t groups[NGROUPS_MAX];
-		int count = NGROUPS_MAX;
+	if (getpwuid_r(uid, &entry, names, sizeof(names), &pw) || !pw ||
+	    getgrouplist(pw->pw_name, gid, groups, &count) < 0) {
+		groups[0] = gid;
+		count = 1;
+	}
+	/* A helper with file capabilities already runs as the requester: it only drops them. */
+	bool switch_identity = uid != geteuid() || gid != getegid();
 
-		saved_count = getgroups(NGROUPS_MAX, saved_groups);
-		if (pw && getgrouplist(pw->pw_name, who->gid, groups, &count) >= 0)
-			setgroups(count, groups);
-		else
-			setgroups(1, &who->gid);
-		setfsgid(who->gid);
-		setfsuid(who->uid);
+	if ((switch_identity && (syscall(SYS_setgroups, count, groups) || syscall(SYS_setresgid, gid, gid, gid) ||
+				 syscall(SYS_setresuid, uid, uid, uid))) ||
+	    syscall(SYS_capset, &header, no_capabilities)) {
+		work->result = -1;
+		work->err = errno;
+		return NULL;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	err = errno;
-	if (switch_identity) {
-		setfsuid(geteuid());
-		setfsgid(getegid());
-		if (saved_count >= 0)
-			setgroups(saved_count, saved_groups);
+	work->result = work->fn(work->arg);
+	work->err = errno;
+	return NULL;
+}
+
+/* Runs fn(arg) as the requester; its result, with errno as it left it. */
+static int run_as_requester(const struct requester *who, int (*fn)(void *arg), void *arg)
+{
+	struct requester_work work = { .who = who, .fn = fn, .arg = arg, .result = -1, .err = EAGAIN };
+	pthread_t thread;
+	int err = pthread_create(&thread, NULL, requester_thread, &work);
+
+	if (err) {
+		errno = err;
+		return -1;
 	}
-	errno = err;
-	return fd;
+	pthread_join(thread, NULL);
+	errno = work.err;
+	return work.result;
+}
+
+static int open_for_reading(void *path)
+{
+	return open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 }
 
 static bool has_dotdot_component(const char *path)
@@ -114,7 +117,7 @@ int open_binary_as(const struct requester *who, const char *path, char *canonica
 		return rpc_fail(failure, RPC_BAD_PARAMS, "binary must be an absolute path: '%s'", path);
 	if (has_dotdot_component(path))
 		return rpc_fail(failure, RPC_BAD_PARAMS, "binary path must not contain '..': '%s'", path);
-	fd = open_as(who, path);
+	fd = run_as_requester(who, open_for_reading, (void *)path);
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return rpc_fail(failure, RPC_BINARY_NOT_FOUND, "no such file: %s", path);
@@ -142,50 +145,95 @@ int open_binary_as(const struct requester *who, const char *path, char *canonica
 	return fd;
 }
 
-static int process_owner(pid_t pid, uid_t *uid)
+/* Real, effective and saved uid and gid of a process. */
+struct process_credentials {
+	unsigned int uid[3], gid[3];
+};
+
+static int read_credentials(pid_t pid, struct process_credentials *creds)
 {
 	char path[64], line[256];
+	int found = 0;
 	FILE *status;
-	int found = -ESRCH;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	status = fopen(path, "re");
 	if (!status)
 		return -errno;
 	while (fgets(line, sizeof(line), status)) {
-		unsigned int real;
-
-		if (sscanf(line, "Uid: %u", &real) == 1) {
-			*uid = real;
-			found = 0;
-			break;
-		}
+		if (sscanf(line, "Uid: %u %u %u", &creds->uid[0], &creds->uid[1], &creds->uid[2]) == 3)
+			found |= 1;
+		else if (sscanf(line, "Gid: %u %u %u", &creds->gid[0], &creds->gid[1], &creds->gid[2]) == 3)
+			found |= 2;
 	}
 	fclose(status);
-	return found;
+	return found == 3 ? 0 : -ESRCH;
+}
+
+static bool all_equal(const unsigned int ids[3], unsigned int id)
+{
+	return ids[0] == id && ids[1] == id && ids[2] == id;
+}
+
+/* Opening a process's environ needs ptrace read access to it: done as the requester, the
+ * kernel applies the whole rule (same ids, dumpable, LSMs). */
+static int check_ptrace_access(void *environ_path)
+{
+	int fd = open(environ_path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
 }
 
 int open_process_as(const struct requester *who, pid_t pid, struct rpc_failure *failure)
 {
-	uid_t owner;
+	struct process_credentials creds;
+	char environ_path[64];
 	int pidfd;
 
 	if (pid <= 0)
 		return rpc_fail(failure, RPC_BAD_PARAMS, "pid must be a positive integer, not %d", pid);
-	/* Pin the process first, so the ownership check is about the process we keep. */
+	/* Pin the process first, so the checks are about the process we keep. */
 	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return rpc_fail(failure, RPC_NO_SUCH_PROCESS, "no process with pid %d (it may have exited)", pid);
-	if (process_owner(pid, &owner) < 0) {
-		close(pidfd);
+	if (pidfd < 0 || read_credentials(pid, &creds) < 0) {
+		if (pidfd >= 0)
+			close(pidfd);
 		return rpc_fail(failure, RPC_NO_SUCH_PROCESS, "no process with pid %d (it may have exited)", pid);
 	}
-	if (who->uid != 0 && owner != who->uid) {
+	if (who->uid == 0)
+		return pidfd;
+	/* The ptrace rule: every uid and gid the requester's, so no set-uid program is probed. */
+	if (!all_equal(creds.uid, who->uid) || !all_equal(creds.gid, who->gid)) {
+		close(pidfd);
+		if (creds.uid[0] != who->uid)
+			return rpc_fail(failure, RPC_PERMISSION_DENIED, "process %d belongs to uid %u, not to uid %u",
+					pid, creds.uid[0], who->uid);
+		return rpc_fail(failure, RPC_PERMISSION_DENIED,
+				"process %d runs with uids %u/%u/%u and gids %u/%u/%u (real/effective/saved), "
+				"not all uid %u's and gid %u's: a set-uid or set-gid program may not be probed",
+				pid, creds.uid[0], creds.uid[1], creds.uid[2], creds.gid[0], creds.gid[1],
+				creds.gid[2], who->uid, who->gid);
+	}
+	snprintf(environ_path, sizeof(environ_path), "/proc/%d/environ", pid);
+	if (run_as_requester(who, check_ptrace_access, environ_path) < 0) {
 		close(pidfd);
 		return rpc_fail(failure, RPC_PERMISSION_DENIED,
-				"process %d belongs to uid %u, not to uid %u", pid, owner, who->uid);
+				"uid %u may not trace process %d (%s): it ran a set-uid program or made itself "
+				"undumpable", who->uid, pid, strerror(errno));
+	}
+	/* Still alive: the pid we checked through /proc is the process the pidfd holds. */
+	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0) {
+		close(pidfd);
+		return rpc_fail(failure, RPC_NO_SUCH_PROCESS, "process %d exited while it was being checked", pid);
 	}
 	return pidfd;
+}
+
+static bool root_only_writable(const struct stat *st)
+{
+	return st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH));
 }
 
 /* The group named by the administrator's config, or -1 when there is none we can trust. */
@@ -198,9 +246,11 @@ static gid_t configured_kernel_group(void)
 
 	if (!config)
 		return gid;
-	if (fstat(fileno(config), &st) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		fprintf(stderr, "probe-lens-helper: ignoring %s: it must be owned by root and writable only by root\n",
-			KERNEL_PROBES_CONFIG);
+	/* Whoever may write the directory may swap the file: both must be root's alone. */
+	if (fstat(fileno(config), &st) || !root_only_writable(&st) || stat(KERNEL_PROBES_CONFIG_DIR, &st) ||
+	    !root_only_writable(&st)) {
+		fprintf(stderr, "probe-lens-helper: ignoring %s: it and %s must be owned by root and writable only by root\n",
+			KERNEL_PROBES_CONFIG, KERNEL_PROBES_CONFIG_DIR);
 		fclose(config);
 		return gid;
 	}

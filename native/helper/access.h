@@ -2,6 +2,7 @@
 #ifndef PROBE_LENS_ACCESS_H
 #define PROBE_LENS_ACCESS_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 #include "rpc.h"
 
@@ -10,9 +11,10 @@ struct requester {
 	gid_t gid;
 };
 
-/* The uid that started us: PKEXEC_UID or SUDO_UID when our real uid is root (only root could
- * have set them), else the real uid (a helper installed with file capabilities). */
-void requester_identify(struct requester *who);
+/* The user who started us (requester.c): the real uid, or when that is root, the real uid of
+ * the launcher — sudo's front end, or the process pkexec was run from. -1 with a reason when
+ * it cannot be told or has no account. */
+int requester_identify(struct requester *who, struct rpc_failure *failure);
 
 /* True when the helper itself may load and attach BPF programs. */
 bool helper_is_privileged(void);
@@ -26,10 +28,12 @@ int open_binary_as(const struct requester *who, const char *path, char *canonica
 /* Kernel probes see every process: root may use them, and others only where an administrator
  * allowed it in KERNEL_PROBES_CONFIG (root-owned, not writable by others) with a line
  * `kernel-probes-group = GROUP` naming a group the requester belongs to. */
-#define KERNEL_PROBES_CONFIG "/etc/probe-lens/helper.conf"
+#define KERNEL_PROBES_CONFIG_DIR "/etc/probe-lens"
+#define KERNEL_PROBES_CONFIG KERNEL_PROBES_CONFIG_DIR "/helper.conf"
 int check_kernel_probes_allowed(const struct requester *who, struct rpc_failure *failure);
 
-/* Checks that pid is alive and belongs to the requester (root: any); returns a pidfd. */
+/* Checks that pid is alive and that the requester may trace it (root: any): real, effective
+ * and saved uid and gid all the requester's, and dumpable. Returns a pidfd. */
 int open_process_as(const struct requester *who, pid_t pid, struct rpc_failure *failure);
 
 #endif

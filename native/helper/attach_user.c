@@ -19,6 +19,12 @@ static int prepare_user_function(struct engine *engine, struct probe *probe, con
 	if (!engine->capabilities.uprobe.available)
 		return rpc_fail(failure, RPC_FEATURE_UNAVAILABLE, "uprobes: %s", engine->capabilities.uprobe.reason);
 	probe->kind = "uprobe";
+	if (engine->who.uid != 0 && (!request->has_filter || request->filter.descendants))
+		return rpc_fail(failure, RPC_PERMISSION_DENIED,
+				"a user who is not root probes one process of their own at a time, never every "
+				"process that maps the file: give the pid of a process of uid %u%s", engine->who.uid,
+				request->has_filter ? " without descendants (processes it starts are not followed "
+				"for users who are not root)" : "");
 	probe->binary_fd = open_binary_as(&engine->who, request->binary, probe->binary, sizeof(probe->binary), failure);
 	if (probe->binary_fd < 0)
 		return -1;
@@ -30,7 +36,8 @@ static int prepare_user_function(struct engine *engine, struct probe *probe, con
 		probe->address = loc.address;
 		probe->offset = loc.file_offset;
 	} else {
-		if (elf_check_offset(probe->binary_fd, request->binary, request->offset, failure))
+		if (engine->who.uid != 0 ? elf_check_function_entry(probe->binary_fd, request->binary, request->offset, failure)
+					 : elf_check_offset(probe->binary_fd, request->binary, request->offset, failure))
 			return -1;
 		probe->offset = request->offset;
 	}
@@ -39,8 +46,10 @@ static int prepare_user_function(struct engine *engine, struct probe *probe, con
 	probe->capture_ret = request->capture_ret;
 	probe->ret_type = request->ret_type;
 	cfg->ret.location = ARG_RETURN_REG;
-	if (engine->who.uid != 0)
-		cfg->filter_uid = engine->who.uid;	/* others' processes stay private */
+	if (engine->who.uid != 0) {
+		cfg->filter_uid = engine->who.uid;	/* never a process the user may not trace */
+		cfg->filter_gid = engine->who.gid;
+	}
 	return 0;
 }
 
@@ -64,9 +73,9 @@ static int attach_user_function(struct engine *engine, struct probe *probe, __u3
 								     fd_path, probe->offset, &opts);
 	}
 	if (probe->entry_link && (!probe->retprobe || probe->return_link)) {
-		/* A rebuild unlinks or rewrites the file: either ends the probe (engine_on_inotify). */
-		probe->binary_watch = inotify_add_watch(engine->inotify_fd, probe->binary,
-							IN_ATTRIB | IN_MODIFY | IN_DONT_FOLLOW);
+		/* A rebuild unlinks or rewrites the file: either ends the probe (engine_on_inotify).
+		 * Watched through our descriptor: the path may lead elsewhere by now. */
+		probe->binary_watch = inotify_add_watch(engine->inotify_fd, fd_path, IN_ATTRIB | IN_MODIFY);
 		return 0;
 	}
 	snprintf(what, sizeof(what), "the uprobe on %s at offset 0x%lx", probe->binary, (unsigned long)probe->offset);

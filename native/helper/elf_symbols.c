@@ -44,7 +44,9 @@ static int file_offset_of(Elf *elf, uint64_t address, uint64_t *offset)
 	return -ENOENT;
 }
 
-static void scan_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr, struct lookup *lk)
+/* Calls visit for every defined function symbol of a symbol table section. */
+static void scan_functions(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr,
+			   void (*visit)(const char *name, const GElf_Sym *sym, void *ctx), void *ctx)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	size_t count = shdr->sh_entsize ? shdr->sh_size / shdr->sh_entsize : 0;
@@ -60,21 +62,43 @@ static void scan_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr, struct l
 		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF || !sym.st_value)
 			continue;
 		name = elf_strptr(elf, shdr->sh_link, sym.st_name);
-		if (!name || !*name)
-			continue;
-		lk->saw_functions = true;
-		if (name_matches(lk, name)) {
-			if (lk->matches == 0) {
-				lk->found.address = sym.st_value;
-				lk->found.size = sym.st_size;
-				lk->matches = 1;
-			} else if (sym.st_value != lk->found.address && sym.st_value != lk->other_address) {
-				lk->other_address = sym.st_value;
-				lk->matches++;
-			}
-		} else {
-			nearest_consider(&lk->nearest, name);
+		if (name && *name)
+			visit(name, &sym, ctx);
+	}
+}
+
+static void visit_lookup(const char *name, const GElf_Sym *sym, void *ctx)
+{
+	struct lookup *lk = ctx;
+
+	lk->saw_functions = true;
+	if (name_matches(lk, name)) {
+		if (lk->matches == 0) {
+			lk->found.address = sym->st_value;
+			lk->found.size = sym->st_size;
+			lk->matches = 1;
+		} else if (sym->st_value != lk->found.address && sym->st_value != lk->other_address) {
+			lk->other_address = sym->st_value;
+			lk->matches++;
 		}
+	} else {
+		nearest_consider(&lk->nearest, name);
+	}
+}
+
+/* Calls visit for every function of .symtab and .dynsym. */
+static void scan_symbol_tables(Elf *elf, bool *saw_symtab,
+			       void (*visit)(const char *name, const GElf_Sym *sym, void *ctx), void *ctx)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr shdr;
+
+		if (!gelf_getshdr(scn, &shdr) || (shdr.sh_type != SHT_SYMTAB && shdr.sh_type != SHT_DYNSYM))
+			continue;
+		*saw_symtab |= shdr.sh_type == SHT_SYMTAB;
+		scan_functions(elf, scn, &shdr, visit, ctx);
 	}
 }
 
@@ -100,25 +124,13 @@ int elf_find_function(int fd, const char *path, const char *name, struct functio
 		      struct rpc_failure *failure)
 {
 	struct lookup lk = { .name = name, .name_len = strlen(name) };
-	int shtypes[] = { SHT_SYMTAB, SHT_DYNSYM };
 	Elf *elf = elf_open(fd, path, failure);
 	int err = -1;
 
 	if (!elf)
 		return -1;
 	nearest_init(&lk.nearest, name);
-	for (size_t t = 0; t < 2 && !lk.matches; t++) {
-		Elf_Scn *scn = NULL;
-
-		while ((scn = elf_nextscn(elf, scn))) {
-			GElf_Shdr shdr;
-
-			if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != (unsigned)shtypes[t])
-				continue;
-			lk.saw_symtab |= shtypes[t] == SHT_SYMTAB;
-			scan_symbols(elf, scn, &shdr, &lk);
-		}
-	}
+	scan_symbol_tables(elf, &lk.saw_symtab, visit_lookup, &lk);
 	if (lk.matches > 1) {
 		rpc_fail(failure, RPC_BAD_PARAMS,
 			 "%s has %d different functions named '%s' (e.g. at 0x%lx and 0x%lx): "
@@ -171,4 +183,37 @@ int elf_check_offset(int fd, const char *path, uint64_t offset, struct rpc_failu
 			 (unsigned long)offset, path);
 	elf_end(elf);
 	return err;
+}
+
+struct entry_lookup {
+	Elf *elf;
+	uint64_t offset;
+	bool found;
+};
+
+static void visit_entry(const char *name, const GElf_Sym *sym, void *ctx)
+{
+	struct entry_lookup *lk = ctx;
+	uint64_t offset;
+
+	(void)name;
+	if (!lk->found && !file_offset_of(lk->elf, sym->st_value, &offset))
+		lk->found = offset == lk->offset;
+}
+
+int elf_check_function_entry(int fd, const char *path, uint64_t offset, struct rpc_failure *failure)
+{
+	struct entry_lookup lk = { .offset = offset };
+	bool saw_symtab = false;
+
+	lk.elf = elf_open(fd, path, failure);
+	if (!lk.elf)
+		return -1;
+	scan_symbol_tables(lk.elf, &saw_symtab, visit_entry, &lk);
+	elf_end(lk.elf);
+	if (lk.found)
+		return 0;
+	return rpc_fail(failure, RPC_PERMISSION_DENIED,
+			"offset 0x%lx of %s is not the start of a function in its symbol table: a user who is "
+			"not root may probe only where the helper itself found a function", (unsigned long)offset, path);
 }

@@ -20,4 +20,8 @@ int elf_find_function(int fd, const char *path, const char *name, struct functio
 /* Checks that offset lies in an executable segment of the file. */
 int elf_check_offset(int fd, const char *path, uint64_t offset, struct rpc_failure *failure);
 
+/* Checks that offset is where a function of .symtab or .dynsym starts: an instruction boundary
+ * the helper found itself, not one a client claims. */
+int elf_check_function_entry(int fd, const char *path, uint64_t offset, struct rpc_failure *failure);
+
 #endif

@@ -97,8 +97,9 @@ struct engine {
 	void *watch_ctx;
 };
 
-/* The pid a perf-event attach can be limited to: a plain pid filter lets the kernel skip other
- * processes before a trap reaches BPF; trees of processes are filtered in BPF. */
+/* The pid a perf-event attach can be limited to: one process (across its execve, the task
+ * stays) lets the kernel place breakpoints in that process alone; trees of processes are
+ * probed everywhere and filtered in BPF, which only root may ask for. */
 pid_t probe_perf_pid(const struct probe *probe);
 
 /* Maps -errno from an attach to a failure naming what was refused. */

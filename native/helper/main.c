@@ -115,11 +115,11 @@ static json_t *handle_initialize(struct helper *helper, json_t *params, struct r
 		capabilities_withdraw(&helper->capabilities, helper->engine_failure.message);
 	}
 	helper->initialized = true;
-	result = json_pack("{s:{}, s:{s:s, s:s}, s:i, s:o, s:{s:i}, s:b, s:{s:b, s:s}, s:o}",
+	result = json_pack("{s:{}, s:{s:s, s:s}, s:i, s:o, s:{s:o}, s:b, s:{s:b, s:s}, s:o}",
 			   "capabilities", "serverInfo", "name", "probe-lens-helper", "version", HELPER_VERSION,
 			   "protocolVersion", PROTOCOL_VERSION,
 			   "probeKinds", capabilities_to_json(&helper->capabilities),
-			   "requestingUser", "uid", (int)helper->who.uid,
+			   "requestingUser", "uid", helper->who.uid == (uid_t)-1 ? json_null() : json_integer(helper->who.uid),
 			   "privileged", helper->capabilities.privileged,
 			   "tracefs", "mounted", helper->capabilities.tracefs_mounted, "path", TRACEFS_PATH,
 			   "limits", limits_json(helper));
@@ -157,7 +157,8 @@ static json_t *handle_request(struct helper *helper, const char *method, json_t 
 	if (!strcmp(method, "probe/detach"))
 		return ready_for_probes(helper, failure) ? engine_detach(helper->engine, params, failure) : NULL;
 	if (!strcmp(method, "probe/kernelCatalog"))
-		return ready_for_probes(helper, failure) ? kernel_catalog(&helper->capabilities, params, failure) : NULL;
+		return ready_for_probes(helper, failure) && !check_kernel_probes_allowed(&helper->who, failure)
+		       ? kernel_catalog(&helper->capabilities, params, failure) : NULL;
 	if (!strcmp(method, "probe/list"))
 		return ready_for_probes(helper, failure) ? engine_list(helper->engine, params, failure) : NULL;
 	rpc_fail(failure, RPC_METHOD_NOT_FOUND, "unknown method '%s'", method);
@@ -209,7 +210,8 @@ static int setup_signals(void)
 
 int main(int argc, char **argv)
 {
-	struct helper helper = { .exit_code = 1, .events_per_second = DEFAULT_EVENTS_PER_SECOND };
+	struct helper helper = { .exit_code = 1, .events_per_second = DEFAULT_EVENTS_PER_SECOND,
+				 .who = { .uid = (uid_t)-1, .gid = (gid_t)-1 } };
 	struct itimerspec tick = { .it_interval = { 0, TICK_MS * 1000000L }, .it_value = { 0, TICK_MS * 1000000L } };
 	struct rpc_reader *reader;
 	int signal_fd, timer_fd;
@@ -224,12 +226,13 @@ int main(int argc, char **argv)
 	}
 	debug_logging = getenv("PROBE_LENS_HELPER_DEBUG") != NULL;
 	libbpf_set_print(print_libbpf);
-	requester_identify(&helper.who);
-
 	/* Both take tens of milliseconds (kernel BTF is parsed for each): do them side by side,
 	 * before the client's initialize arrives, so the first probe attaches sooner. */
 	helper.measuring_started = !pthread_create(&helper.measuring, NULL, measure_capabilities, &helper.capabilities);
-	helper.engine = engine_new(&helper.who, &helper.engine_failure);
+	if (requester_identify(&helper.who, &helper.engine_failure) == 0)
+		helper.engine = engine_new(&helper.who, &helper.engine_failure);
+	else
+		fprintf(stderr, "probe-lens-helper: %s\n", helper.engine_failure.message);
 
 	signal_fd = setup_signals();
 	if (signal_fd < 0) {
@@ -263,7 +266,8 @@ int main(int argc, char **argv)
 					helper.done = true;	/* client gone: detach everything */
 				break;
 			case SOURCE_RING:
-				engine_on_ring_ready(helper.engine);
+				if (helper.engine)	/* shutdown may have freed it earlier in this batch */
+					engine_on_ring_ready(helper.engine);
 				break;
 			case SOURCE_TIMER:
 				if (read(timer_fd, &expirations, sizeof(expirations)) > 0 && helper.engine)

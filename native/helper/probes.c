@@ -388,7 +388,7 @@ static double now_ms(void)
 
 pid_t probe_perf_pid(const struct probe *probe)
 {
-	return probe->filter && !probe->filter->descendants && !probe->filter->from_exec ? probe->filter->pid : -1;
+	return probe->filter && !probe->filter->descendants ? probe->filter->pid : -1;
 }
 
 int attach_failure(int err, const char *what, struct rpc_failure *failure)

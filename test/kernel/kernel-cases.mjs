@@ -30,8 +30,9 @@ export async function cleanUp() {
   await closeAllHelpers();
 }
 
-export async function startedHelper(env = process.env) {
-  const helper = new RawHelper({ env });
+/** The helper, initialized; `options` as RawHelper takes them (e.g. started through sudo). */
+export async function startedHelper(options = {}) {
+  const helper = new RawHelper(options);
   const init = await helper.request('initialize', { processId: process.pid });
   return { helper, init: init.result };
 }

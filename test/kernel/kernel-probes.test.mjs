@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setUpOtherUsers, throughSudo } from '../support/other-users.mjs';
 import { buildWorkload, checkSuggestions, cleanUp, checkSyscall, checkTracepoint, startedHelper } from './kernel-cases.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -61,7 +62,7 @@ test('unknown kernel names are answered with the nearest real one', { skip: need
 });
 
 test('a user who is not root may not probe the kernel', { skip: needsRoot }, async () => {
-  const { helper } = await startedHelper({ ...process.env, SUDO_UID: '65534' });
+  const { helper } = await startedHelper(throughSudo(setUpOtherUsers().alice));
   for (const params of [{ kernelFunction: 'prepare_kernel_cred' }, { syscall: 'openat' }, { tracepoint: 'sched:sched_process_exec' }]) {
     const answer = await helper.request('probe/attach', params);
     assert.equal(answer.error?.data.code, 'permission-denied', JSON.stringify(params));

@@ -20,10 +20,11 @@ export async function closeAllHelpers() {
 }
 
 export class RawHelper {
-  constructor({ command = [], env = process.env } = {}) {
+  /** `command` runs the helper (e.g. sudo); `spawnOptions` may set uid, gid, cwd and env. */
+  constructor({ command = [], env = process.env, helperPath = HELPER_PATH, spawnOptions = {} } = {}) {
     open.add(this);
-    const argv = [...command, HELPER_PATH];
-    this.child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env });
+    const argv = [...command, helperPath];
+    this.child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env, ...spawnOptions });
     this.buffer = Buffer.alloc(0);
     this.messages = [];
     this.waiters = [];

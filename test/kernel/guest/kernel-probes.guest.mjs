@@ -59,7 +59,7 @@ test('kprobe/kretprobe on request: the same exact counts', async () => {
 });
 
 test('without fentry the helper falls back to kprobes and says why', async () => {
-  const { helper, init } = await startedHelper({ ...process.env, PROBE_LENS_DISABLE_FENTRY: '1' });
+  const { helper, init } = await startedHelper({ env: { ...process.env, PROBE_LENS_DISABLE_FENTRY: '1' } });
   assert.equal(init.probeKinds.fentry.available, false);
   const { prepare } = await credsChurn(helper, 'auto');
   assert.equal(prepare.kind, 'kprobe');

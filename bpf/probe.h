@@ -9,6 +9,7 @@
 #define MAX_FILTERS 64
 #define LATENCY_BUCKETS 64
 #define TASK_COMM_LEN 16
+#define RING_BYTES (8 << 20)	/* the records' ring buffer */
 
 enum arg_location {
 	ARG_REG_RDI,

@@ -10,6 +10,7 @@
 #include "elf_symbols.h"
 #include "engine.h"
 #include "probe.skel.h"
+#include "utf8.h"
 
 static int prepare_user_function(struct engine *engine, struct probe *probe, const struct attach_request *request,
 				 struct probe_config *cfg, struct rpc_failure *failure)
@@ -84,7 +85,7 @@ static int attach_user_function(struct engine *engine, struct probe *probe, __u3
 
 static void describe_user_function(const struct probe *probe, json_t *result)
 {
-	json_object_set_new(result, "binary", json_string(probe->binary));
+	json_object_set_new(result, "binary", json_text(probe->binary));
 	json_object_set_new(result, "symbol", probe->by_symbol ? json_string(probe->symbol) : json_null());
 	json_object_set_new(result, "offset", json_integer(probe->offset));
 	json_object_set_new(result, "address", probe->by_symbol ? json_integer(probe->address) : json_null());

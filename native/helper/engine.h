@@ -89,6 +89,7 @@ struct engine {
 	int ncpus;
 	struct probe_stats *percpu;	/* scratch for map reads */
 	struct record_batch batch;
+	unsigned int consumed;		/* records read in this round of drain_ring */
 	long events_per_second;
 	long events_this_second;
 	time_t current_second;

@@ -19,6 +19,8 @@
 #include "probe.skel.h"
 
 #define BATCH_LIMIT 4096
+#define BATCH_FULL (-E2BIG)	/* handle_record's "stop consuming": the batch is full */
+#define BATCH_KEEP_BYTES (4 << 20)	/* a batch buffer grown past this is freed once sent */
 #define STATS_EVERY_TICKS 10	/* ~500 ms */
 
 static int handle_record(void *ctx, void *data, size_t size);
@@ -197,32 +199,46 @@ static int handle_record(void *ctx, void *data, size_t size)
 	    !record_batch_append(&engine->batch, &format, e,
 				 (e->flags & EVENT_HAS_STRINGS) && size >= sizeof(*big) ? big->strings : NULL))
 		probe->helper_dropped++;
-	return 0;
+	/* Stop the ring's consume loop: it would go on as long as the traced program writes. */
+	return ++engine->consumed >= BATCH_LIMIT ? BATCH_FULL : 0;
 }
 
 static void flush_batch(struct engine *engine)
 {
 	record_batch_send(&engine->batch);
+	if (engine->batch.cap > BATCH_KEEP_BYTES)
+		record_batch_free(&engine->batch);
 }
 
-/* Reads everything in the ring buffer, sending full batches as they fill. */
-static void drain_ring(struct engine *engine)
+/* Reads the ring buffer, BATCH_LIMIT records a round, sending the batch as it fills, until the
+ * ring is empty or max_rounds are done. Bounded, so that under a flood requests on stdin are
+ * still read between drains (the ring's fd stays readable and brings us back) and the batch
+ * never outgrows twice BATCH_LIMIT records. */
+static void drain_ring(struct engine *engine, int max_rounds)
 {
-	for (;;) {
-		int n = ring_buffer__consume(engine->ring);
+	for (int round = 0; round < max_rounds; round++) {
+		int n;
 
+		engine->consumed = 0;
+		n = ring_buffer__consume(engine->ring);
 		if (engine->batch.count >= BATCH_LIMIT)
 			flush_batch(engine);
-		if (n <= 0)
+		if (n != BATCH_FULL)
 			break;
 	}
 }
 
+/* What the ring holds now (at most RING_BYTES of the smallest records), sent: before an
+ * answer that must follow its probe's records. Bounded: other probes may keep writing. */
+static void drain_ring_fully(struct engine *engine)
+{
+	drain_ring(engine, RING_BYTES / (sizeof(struct event) + 8) / BATCH_LIMIT + 1);
+	flush_batch(engine);
+}
+
 void engine_on_ring_ready(struct engine *engine)
 {
-	drain_ring(engine);
-	if (engine->batch.count >= BATCH_LIMIT)
-		flush_batch(engine);
+	drain_ring(engine, 1);
 }
 
 static void send_changed_stats(struct engine *engine)
@@ -249,7 +265,7 @@ static void send_changed_stats(struct engine *engine)
 
 void engine_on_tick(struct engine *engine)
 {
-	drain_ring(engine);
+	drain_ring(engine, 1);
 	flush_batch(engine);
 	if (++engine->ticks % STATS_EVERY_TICKS == 0)
 		send_changed_stats(engine);
@@ -534,8 +550,7 @@ json_t *engine_detach(struct engine *engine, json_t *params, struct rpc_failure 
 	/* Counting stops first; then every record already written goes out before the answer,
 	 * and the final counters are read last. */
 	deactivate_probe(engine, probe);
-	drain_ring(engine);
-	flush_batch(engine);
+	drain_ring_fully(engine);
 	stats = probe_stats_json(engine, probe);
 	probe->detached = true;
 	return stats;
@@ -576,8 +591,7 @@ void engine_on_process_exit(struct engine *engine, int pidfd)
 	f->exited = true;
 	if (engine->watch_fd)
 		engine->watch_fd(pidfd, false, engine->watch_ctx);
-	drain_ring(engine);
-	flush_batch(engine);
+	drain_ring_fully(engine);
 	for (int slot = 0; slot < MAX_PROBES; slot++) {
 		struct probe *probe = &engine->probes[slot];
 		char message[128];
@@ -610,8 +624,7 @@ void engine_on_inotify(struct engine *engine)
 					continue;
 				snprintf(message, sizeof(message), "%s was %s: attach again to probe the new build",
 					 probe->binary, ev->mask & IN_MODIFY ? "rewritten" : "replaced or deleted");
-				drain_ring(engine);
-				flush_batch(engine);
+				drain_ring_fully(engine);
 				end_probe(engine, probe, "binary-replaced", message);
 			}
 		}

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "records.h"
 #include "rpc.h"
+#include "utf8.h"
 
 #define SAFE_INTEGER_MAX ((1LL << 53) - 1)
 
@@ -61,22 +62,6 @@ static void put_format(struct record_batch *b, const char *fmt, ...)
 		}
 		/* It did not fit: grow to what it needs and write it again. */
 	}
-}
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if it is not one. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-	size_t len = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : 0;
-
-	if (!len || len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	if ((len == 3 && s[0] == 0xE0 && s[1] < 0xA0) || (len == 3 && s[0] == 0xED && s[1] >= 0xA0) ||
-	    (len == 4 && s[0] == 0xF0 && s[1] < 0x90) || (len == 4 && s[0] == 0xF4 && s[1] >= 0x90))
-		return 0;	/* overlong, surrogate, or past U+10FFFF */
-	return len;
 }
 
 static void put_string(struct record_batch *b, const char *s, size_t n)

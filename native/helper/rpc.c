@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <poll.h>
 #include "rpc.h"
+#include "utf8.h"
 
 #define HEADER_LIMIT 4096
 #define READ_CHUNK 65536
@@ -45,7 +46,8 @@ int rpc_fail(struct rpc_failure *failure, enum rpc_error error, const char *fmt,
 
 	failure->error = error;
 	va_start(ap, fmt);
-	vsnprintf(failure->message, sizeof(failure->message), fmt, ap);
+	if (vsnprintf(failure->message, sizeof(failure->message), fmt, ap) >= (int)sizeof(failure->message))
+		utf8_trim_end(failure->message);	/* cut to fit, maybe inside a character */
 	va_end(ap);
 	return -1;
 }
@@ -144,8 +146,11 @@ static void dispatch_message(struct rpc_reader *reader, json_t *message)
 	version = json_object_get(message, "jsonrpc");
 	if (json_is_null(params))
 		params = NULL;	/* some clients send "params": null for no parameters */
-	if (id && !json_is_integer(id) && !json_is_string(id) && !json_is_null(id))
-		id = NULL;
+	if (id && !json_is_integer(id) && !json_is_string(id) && !json_is_null(id)) {
+		/* Not a notification: a request we cannot answer by its id (JSON-RPC 2.0, 5). */
+		rpc_send_error(json_null(), RPC_INVALID_REQUEST, "a request's \"id\" must be an integer, a string or null");
+		return;
+	}
 	if (!json_is_string(version) || strcmp(json_string_value(version), "2.0") ||
 	    !json_is_string(method) || (params && !json_is_object(params) && !json_is_array(params))) {
 		if (method || id)
@@ -173,8 +178,8 @@ static void dispatch_frame(struct rpc_reader *reader, const char *body, size_t l
 	json_decref(message);
 }
 
-/* Handles every complete frame in the buffer. */
-static void drain_frames(struct rpc_reader *reader)
+/* Handles every complete frame in the buffer; -EPROTO when the stream cannot go on. */
+static int drain_frames(struct rpc_reader *reader)
 {
 	for (;;) {
 		long content_length, header_len;
@@ -185,29 +190,33 @@ static void drain_frames(struct rpc_reader *reader)
 			consume(reader, n);
 			reader->skip -= n;
 			if (reader->skip)
-				return;
+				return 0;
 		}
 		header_len = parse_headers(reader->buf, reader->len, &content_length);
 		if (header_len == 0)
-			return;
+			return 0;
 		if (header_len < 0) {
 			rpc_send_error(json_null(), RPC_INVALID_REQUEST,
 				       "malformed frame header: expected 'Content-Length: N' and a blank line");
 			reader->len = 0;	/* the stream is out of step: drop what we have */
-			return;
+			return 0;
 		}
 		if (content_length > RPC_MAX_FRAME) {
-			char text[128];
+			char text[160];
 
-			snprintf(text, sizeof(text), "frame of %ld bytes refused: the limit is %d bytes",
-				 content_length, RPC_MAX_FRAME);
+			snprintf(text, sizeof(text), "frame of %ld bytes refused: the limit is %d bytes%s",
+				 content_length, RPC_MAX_FRAME,
+				 content_length > RPC_MAX_SKIP ? "; no client sends that much, closing" : "");
 			rpc_send_error(json_null(), RPC_INVALID_REQUEST, text);
+			/* Skipping a claimed 100 GB would wedge the session for good. */
+			if (content_length > RPC_MAX_SKIP)
+				return -EPROTO;
 			consume(reader, header_len);
 			reader->skip = content_length;
 			continue;
 		}
 		if (reader->len < (size_t)(header_len + content_length))
-			return;
+			return 0;
 		dispatch_frame(reader, reader->buf + header_len, content_length);
 		consume(reader, header_len + content_length);
 	}
@@ -247,7 +256,9 @@ int rpc_reader_feed(struct rpc_reader *reader, const void *data, size_t len)
 		reader->len += n;
 		bytes += n;
 		len -= n;
-		drain_frames(reader);
+		err = drain_frames(reader);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -314,8 +325,9 @@ void rpc_send_result(json_t *id, json_t *result)
 
 void rpc_send_error(json_t *id, enum rpc_error error, const char *message)
 {
-	send_message(json_pack("{s:s, s:o, s:{s:i, s:s, s:{s:s}}}", "jsonrpc", "2.0", "id", id,
-			       "error", "code", error_table[error].number, "message", message,
+	/* The message may quote what a client sent or a path: never valid UTF-8 by itself. */
+	send_message(json_pack("{s:s, s:o, s:{s:i, s:o, s:{s:s}}}", "jsonrpc", "2.0", "id", id,
+			       "error", "code", error_table[error].number, "message", json_text(message),
 			       "data", "code", error_table[error].name));
 }
 

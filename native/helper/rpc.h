@@ -5,8 +5,10 @@
 #include <stddef.h>
 #include <jansson.h>
 
-/* Frames larger than this are refused (and skipped) without being buffered. */
+/* Frames larger than this are refused (and skipped) without being buffered; a claimed length
+ * past RPC_MAX_SKIP ends the session instead. */
 #define RPC_MAX_FRAME (1 << 20)
+#define RPC_MAX_SKIP (64 << 20)
 
 /* Stable error names; their numbers are mirrored in extension/core/protocol.ts. */
 enum rpc_error {
@@ -48,7 +50,8 @@ struct rpc_reader *rpc_reader_new(int fd, rpc_message_fn on_message, void *ctx);
 void rpc_reader_free(struct rpc_reader *reader);
 /* Reads what is available and dispatches complete frames; 0 on progress, -EPIPE at EOF. */
 int rpc_reader_pump(struct rpc_reader *reader);
-/* Takes bytes as if read from the stream, in pieces of any size; 0 or -errno. */
+/* Takes bytes as if read from the stream, in pieces of any size; 0 or -errno (-EPROTO: the
+ * client broke the framing beyond repair; end the session). */
 int rpc_reader_feed(struct rpc_reader *reader, const void *data, size_t len);
 
 /* Where the writers send frames; stdout unless told otherwise (the fuzzer uses /dev/null). */

@@ -48,10 +48,11 @@ int main(void)
 	struct record_format format = { .id = 7, .nargs = MAX_ARGS, .args = args, .capture_ret = true, .ret_type = VALUE_S32 };
 	struct record_batch batch = { 0 };
 	FILE *out = tmpfile();
-	size_t sent = 0, received = 0;
+	size_t sent = 0, received = 0, errors_received = 0;
 
 	rpc_set_output_fd(fileno(out));
-	snprintf(strings[1], MAX_STRING, "tab\there \"q\" \\ \x01 caf\xc3\xa9 bad\xff end");
+	/* \xf8\x80\x80: a lead byte past U+10FFFF's, then two continuation bytes. */
+	snprintf(strings[1], MAX_STRING, "tab\there \"q\" \\ \x01 caf\xc3\xa9 bad\xff lead\xf8\x80\x80 end");
 	for (int round = 0; round < 40; round++) {
 		/* A fresh buffer each round, batches of every size and records of every length, so
 		 * records end at every distance from the buffer's end as it grows. */
@@ -69,12 +70,37 @@ int main(void)
 		record_batch_send(&batch);
 		record_batch_free(&batch);
 	}
+	/* An error message cut to fit inside a character, and one quoting bytes that are not
+	 * UTF-8: both must still be sent as valid JSON. */
+	{
+		struct rpc_failure failure;
+		char long_path[600];
+
+		memset(long_path, 'a', 510);
+		strcpy(long_path + 510, "\xc3\xa9\xc3\xa9");
+		rpc_fail(&failure, RPC_BINARY_NOT_FOUND, "%s", long_path);
+		rpc_send_error(json_integer(1), failure.error, failure.message);
+		rpc_fail(&failure, RPC_BINARY_NOT_FOUND, "no such file: /tmp/\xff\xfe");
+		rpc_send_error(json_integer(2), failure.error, failure.message);
+	}
 	fflush(out);
 	rewind(out);
 	for (json_t *message; (message = read_message(out)); json_decref(message)) {
 		json_t *events = json_object_get(json_object_get(message, "params"), "events");
+		json_t *error = json_object_get(message, "error");
 		size_t i;
 		json_t *e;
+
+		if (error) {
+			const char *text = json_string_value(json_object_get(error, "message"));
+
+			CHECK(json_integer_value(json_object_get(message, "id")) != 1 || strlen(text) == 510,
+			      "cut message keeps whole characters: %zu bytes", strlen(text));
+			CHECK(json_integer_value(json_object_get(message, "id")) != 2 ||
+			      !strcmp(text, "no such file: /tmp/\xef\xbf\xbd\xef\xbf\xbd"), "message: %s", text);
+			errors_received++;
+			continue;
+		}
 
 		json_array_foreach(events, i, e) {
 			json_t *call_args = json_object_get(e, "args");
@@ -89,7 +115,7 @@ int main(void)
 			CHECK(json_integer_value(json_object_get(call_args, "count")) == -5, "count");
 			CHECK(json_is_null(json_object_get(call_args, "name \"quoted\"")) ||
 			      !strcmp(json_string_value(json_object_get(call_args, "name \"quoted\"")),
-				      "tab\there \"q\" \\ \x01 caf\xc3\xa9 bad\xef\xbf\xbd end"), "string");
+				      "tab\there \"q\" \\ \x01 caf\xc3\xa9 bad\xef\xbf\xbd lead\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd end"), "string");
 			CHECK(!strcmp(json_string_value(json_object_get(call_args, "big")), "18446744073709551615"), "big");
 			CHECK(json_is_true(json_object_get(call_args, "flag")), "flag");
 			CHECK(!strcmp(json_string_value(json_object_get(call_args, "where")), "0xdeadbeef"), "pointer");
@@ -97,6 +123,7 @@ int main(void)
 		}
 	}
 	CHECK(received == sent, "sent %zu records, read back %zu", sent, received);
+	CHECK(errors_received == 2, "read back %zu of 2 error answers", errors_received);
 	printf("records_test: %zu records in 40 batches, %d failures\n", received, failures);
 	return failures != 0;
 }

@@ -68,6 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rpc_reader *reader;
 	uint32_t state;
 	size_t max_piece;
+	int err;
 
 	if (size < 1)
 		return 0;
@@ -89,8 +90,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			piece = size;
 		/* The reader always has room for what drain_frames waits for: refusing input
 		 * (-ENOBUFS) would end the helper, so it is a bug, not a bad client. */
-		if (rpc_reader_feed(reader, data, piece) == -ENOBUFS)
+		err = rpc_reader_feed(reader, data, piece);
+		if (err == -ENOBUFS)
 			__builtin_trap();
+		if (err)
+			break;	/* the helper ends the session here */
 		data += piece;
 		size -= piece;
 	}

@@ -29,6 +29,8 @@ export interface InitializeParams {
 
 export interface HelperLimits {
   maxProbes: number;
+  /** Helper processes one user who is not root may run at once (root: not limited). */
+  maxSessionsPerUser: number;
   maxArgs: number;
   maxStringLength: number;
   maxEventsPerSecond: number;

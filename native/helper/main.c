@@ -23,6 +23,7 @@
 #include "probe.h"
 #include "probes.h"
 #include "rpc.h"
+#include "sessions.h"
 
 #define HELPER_VERSION "0.1.0"
 #define PROTOCOL_VERSION 1
@@ -69,7 +70,8 @@ static void watch_pidfd(int fd, bool watch, void *ctx)
 
 static json_t *limits_json(const struct helper *helper)
 {
-	return json_pack("{s:i, s:i, s:i, s:I}", "maxProbes", MAX_LIVE_PROBES, "maxArgs", MAX_ARGS,
+	return json_pack("{s:i, s:i, s:i, s:i, s:I}", "maxProbes", MAX_LIVE_PROBES, "maxSessionsPerUser",
+			 MAX_SESSIONS_PER_USER, "maxArgs", MAX_ARGS,
 			 "maxStringLength", MAX_STRING, "maxEventsPerSecond", (json_int_t)helper->events_per_second);
 }
 
@@ -229,7 +231,8 @@ int main(int argc, char **argv)
 	/* Both take tens of milliseconds (kernel BTF is parsed for each): do them side by side,
 	 * before the client's initialize arrives, so the first probe attaches sooner. */
 	helper.measuring_started = !pthread_create(&helper.measuring, NULL, measure_capabilities, &helper.capabilities);
-	if (requester_identify(&helper.who, &helper.engine_failure) == 0)
+	if (requester_identify(&helper.who, &helper.engine_failure) == 0 &&
+	    session_claim(&helper.who, &helper.engine_failure) == 0)
 		helper.engine = engine_new(&helper.who, &helper.engine_failure);
 	else
 		fprintf(stderr, "probe-lens-helper: %s\n", helper.engine_failure.message);

@@ -204,3 +204,23 @@ test('a user may not probe processes of others or root\'s, nor list the kernel\'
   await bobs.done;
   await helper.close();
 });
+
+test('P6: one user may run at most 4 helper sessions; a slot frees when its helper exits', { skip: needsRoot }, async () => {
+  const sessions = [];
+  for (let i = 0; i < 4; i++) {
+    const { helper, init } = await helperFor(alice);
+    assert.equal(init.limits.maxSessionsPerUser, 4);
+    assert.deepEqual((await helper.request('probe/list', {})).result, { probes: [] }, `session ${i + 1} works`);
+    sessions.push(helper);
+  }
+  const { helper: fifth } = await helperFor(alice);
+  const refused = errorOf(await fifth.request('probe/list', {}));
+  assert.equal(refused.code, 'limit-reached');
+  assert.match(refused.message, new RegExp(`uid ${alice.uid} already has 4 Probe Lens helper sessions`));
+  const { helper: bobs } = await helperFor(bob);
+  assert.ok((await bobs.request('probe/list', {})).result, 'another user is not affected');
+  await sessions.pop().close();
+  const { helper: again } = await helperFor(alice);
+  assert.ok((await again.request('probe/list', {})).result, 'a slot freed by an exited helper is taken again');
+  await closeAllHelpers();
+});

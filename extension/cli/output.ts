@@ -5,12 +5,36 @@
 import { errorLine, jsonLine, type AttachedLine, type CallLine, type ErrorLine, type ReturnLine, type SummaryLine } from '../core/format';
 import type { ErrorCode } from '../core/errors';
 
+/** What feeds the output, paused while stdout cannot take more. */
+export interface OutputSource {
+  pauseReading(): void;
+  resumeReading(): void;
+}
+
 export class Output {
+  private source: OutputSource | undefined;
+  private waitingForDrain = false;
+
   constructor(readonly json: boolean) {}
+
+  /**
+   * Backpressure: when stdout (a slow pipe, a paused terminal) cannot take more, stop reading
+   * `source` until it drained, rather than queueing without bound in our memory.
+   */
+  throttle(source: OutputSource): void {
+    this.source = source;
+  }
 
   /** One write per batch of events, not one per line. */
   data(text: string): void {
-    if (text !== '') process.stdout.write(text);
+    if (text === '' || process.stdout.write(text) || this.source === undefined || this.waitingForDrain) return;
+    const source = this.source;
+    this.waitingForDrain = true;
+    source.pauseReading();
+    process.stdout.once('drain', () => {
+      this.waitingForDrain = false;
+      source.resumeReading();
+    });
   }
 
   jsonLines(lines: readonly (AttachedLine | CallLine | ReturnLine | SummaryLine)[]): void {

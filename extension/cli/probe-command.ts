@@ -140,6 +140,7 @@ async function traceUntilStopped(
   command: HeldCommand | undefined,
 ): Promise<void> {
   const { client } = session;
+  output.throttle(session);
   const descriptions = new Map<number, ProbeDescription>();
   const ended = new Map<number, EndedNotification>();
   const formatter = new LiveEventFormatter(descriptions);

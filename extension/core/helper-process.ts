@@ -149,6 +149,13 @@ export interface HelperSession {
   privilegeProblem: string | undefined;
   /** Resolves with why the helper process is gone: a crash, or simply `close()`. */
   exited: Promise<HelperError>;
+  /**
+   * Stop reading the helper's messages, and start again: while we do not read, the helper
+   * blocks and stops draining its ring buffer, so records beyond what we can pass on are
+   * counted as dropped in the kernel instead of piling up in our memory.
+   */
+  pauseReading(): void;
+  resumeReading(): void;
   /** Shutdown, exit, and wait for the process; safe to call once the helper is already gone. */
   close(): Promise<void>;
 }
@@ -244,6 +251,8 @@ async function launch(helperPath: string, via: 'direct' | 'sudo', options: Start
     launchedVia: via,
     privilegeProblem: undefined,
     exited: helper.exited,
+    pauseReading: () => child.stdout?.pause(),
+    resumeReading: () => child.stdout?.resume(),
     async close() {
       if (closed) return;
       closed = true;

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -124,6 +124,27 @@ describe('probe-lens probe (real helper, real uprobes)', { skip: notRoot, timeou
     assert.deepEqual(summary.command, { argv: [bin('add-loop'), '100000'], exit_code: 0, signal: null });
     assert.ok(stats.latency_ns.p50 > 0 && stats.latency_ns.p50 <= stats.latency_ns.p99 && stats.latency_ns.p99 <= stats.latency_ns.max);
     assert.match(result.stderr, /total 100000/, "the command's stdout goes to stderr in --json mode");
+  });
+
+  it('a reader that stops for a while: the CLI stays small, counts stay exact, the summary comes last', async () => {
+    const target = `${bin('add-loop')}:add`;
+    const child = spawn(process.execPath, [CLI, 'probe', target, '--json', '--', bin('add-loop'), '1000000'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // Nobody reads the CLI's stdout for 8 s: a pipe into a program that is busy elsewhere.
+    let peakKb = 0;
+    for (let i = 0; i < 40; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const rss = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      peakKb = Math.max(peakKb, Number(rss?.[1] ?? 0));
+    }
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    const status = await new Promise((resolve) => child.on('close', resolve));
+    const { summary, byType } = successfulJsonRun({ status, stdout, stderr: '' });
+    const stats = probeSummary(summary, target);
+    assert.equal(stats.calls, 1000000);
+    assert.equal(byType('call').length + byType('return').length + stats.dropped, 2000000, 'every record shown or counted as dropped');
+    assert.ok(stats.dropped > 0, 'the records it could not pass on were dropped at the source');
+    assert.ok(peakKb < 120 * 1024, `the CLI grew to ${peakKb} kB while its reader was away`);
   });
 
   it('reads negative and 64-bit arguments and return values, beyond 2^53 as decimal strings', async () => {

@@ -48,15 +48,23 @@ export function planHelperLaunch(setting: PrivilegeSetting, helperPath: string, 
   }
 }
 
+/**
+ * Where an administrator installs the helper that sudo or pkexec may run as root: a root-owned
+ * file in a root-owned directory. A rule naming the copy inside the user's extensions folder
+ * would let that user replace it and run anything as root.
+ */
+export const INSTALLED_HELPER_PATH = '/usr/local/libexec/probe-lens/probe-lens-helper';
+
 /** What to do when the helper is not permitted to load BPF, as steps a user can follow. */
 export function privilegeFixes(helperPath: string, policyPath: string | undefined): string[] {
+  const install = `sudo install -D -o root -g root -m 755 ${helperPath} ${INSTALLED_HELPER_PATH}`;
   const fixes = [
     `Give the helper file capabilities once: sudo setcap cap_bpf,cap_perfmon+ep ${helperPath}`,
-    `Or allow password-less sudo for it (sudoers: YOUR_USER ALL=(root) NOPASSWD: ${helperPath}) and set probeLens.privilege to "sudo"`,
+    `Or install a root-owned copy (${install}), allow password-less sudo for that copy only (sudoers: YOUR_USER ALL=(root) NOPASSWD: ${INSTALLED_HELPER_PATH}), and set probeLens.helperPath to it and probeLens.privilege to "sudo"`,
   ];
   if (policyPath !== undefined) {
     fixes.push(
-      `Or, on a desktop, install the polkit policy (sed 's#@HELPER_PATH@#${helperPath}#' ${policyPath} | sudo tee /usr/share/polkit-1/actions/${POLKIT_ACTION_ID}.policy) and set probeLens.privilege to "pkexec"`,
+      `Or, on a desktop, install that root-owned copy and the polkit policy for it (sed 's#@HELPER_PATH@#${INSTALLED_HELPER_PATH}#' ${policyPath} | sudo tee /usr/share/polkit-1/actions/${POLKIT_ACTION_ID}.policy), and set probeLens.helperPath to it and probeLens.privilege to "pkexec"`,
     );
   }
   return fixes;

@@ -151,7 +151,13 @@ describe('privilege launcher', () => {
   it('explicit settings are obeyed, and the fixes name the helper', () => {
     assert.equal(planHelperLaunch('sudo', '/h', { ...facts, isRoot: true }).via, 'sudo');
     assert.equal(planHelperLaunch('pkexec', '/h', facts).command, '/usr/bin/pkexec');
-    assert.match(privilegeFixes('/h', '/p.policy').join('\n'), /setcap cap_bpf,cap_perfmon\+ep \/h[\s\S]*sed 's#@HELPER_PATH@#\/h#' \/p\.policy/);
+    const fixes = privilegeFixes('/h', '/p.policy').join('\n');
+    assert.match(fixes, /setcap cap_bpf,cap_perfmon\+ep \/h\n/);
+    // sudo and pkexec only ever run a root-owned copy, never the one the user could replace.
+    assert.match(fixes, /install -D -o root -g root -m 755 \/h \/usr\/local\/libexec\/probe-lens\/probe-lens-helper\)/);
+    assert.match(fixes, /NOPASSWD: \/usr\/local\/libexec\/probe-lens\/probe-lens-helper\)/);
+    assert.match(fixes, /sed 's#@HELPER_PATH@#\/usr\/local\/libexec\/probe-lens\/probe-lens-helper#' \/p\.policy/);
+    assert.doesNotMatch(fixes, /NOPASSWD: \/h\b|#\/h#/);
   });
 });
 

@@ -191,7 +191,7 @@ function processCpuTicks(pid) {
   }
 }
 
-function childPids(pid) {
+export function childPids(pid) {
   const children = [];
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {

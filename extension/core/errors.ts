@@ -16,6 +16,8 @@ export type ClientErrorCode =
   | 'helper-failed'
   /** The program after `--` cannot be found or started. */
   | 'command-not-found'
+  /** A probe for a user who is not root needs a process of theirs, and none runs the binary. */
+  | 'not-running'
   /** Symbols (native addon): the file is ELF but broken (truncated, corrupt sections or DWARF). */
   | 'corrupt'
   /** Symbols: a source position was asked of a binary without DWARF. */

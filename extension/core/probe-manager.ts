@@ -4,10 +4,12 @@
 // and detaches. Ids here are the extension's own and stay stable; the helper's ids change with
 // every attachment. No `vscode` import: unit-tested against a fake helper.
 
+import * as path from 'node:path';
 import { CallLog } from './call-log';
 import { ProbeLensError } from './errors';
 import type { HelperClient } from './helper-connection';
 import { ProbeAggregate, type CallRow } from './probe-aggregate';
+import { processesOf } from './processes';
 import type {
   AttachParams,
   AttachResult,
@@ -57,6 +59,8 @@ export interface ProbeEntry {
 export interface HelperAccess {
   /** The running helper, started on first use. */
   client(): Promise<HelperClient>;
+  /** The uid the helper works for (null: it could not tell, and refuses every probe). */
+  requestingUid(): Promise<number | null>;
 }
 
 export type Listener<T> = (value: T) => void;
@@ -95,6 +99,7 @@ export class ProbeManager {
   constructor(
     private readonly helper: HelperAccess,
     private readonly now: () => number = Date.now,
+    private readonly runningProcesses: (program: string) => number[] = processesOf,
   ) {}
 
   list(): ProbeEntry[] {
@@ -154,7 +159,8 @@ export class ProbeManager {
     this.onDidChangeProbes.fire();
     try {
       const client = await this.helper.client();
-      const params: AttachParams = { ...entry.spec.attach, ...(entry.filter === undefined ? {} : { filter: entry.filter }) };
+      const filter = entry.filter ?? (await this.processFilterFor(entry.spec));
+      const params: AttachParams = { ...entry.spec.attach, ...(filter === undefined ? {} : { filter }) };
       const result = await client.attach(params);
       if (!this.entries.has(entry.id)) {
         // Detached while attaching.
@@ -173,6 +179,32 @@ export class ProbeManager {
     } finally {
       this.onDidChangeProbes.fire();
     }
+  }
+
+  /**
+   * The processes a probe counts when no program was started for it, chosen at each attach (so
+   * Resume after its process ended takes the newest one): a library call's program; and for a
+   * user who is not root, whom the helper probes one process at a time, the newest process
+   * running the binary. Root's other probes count every process.
+   */
+  private async processFilterFor(spec: ProbeSpec): Promise<ProcessFilter | undefined> {
+    const uid = await this.helper.requestingUid();
+    const isRoot = uid === 0;
+    const program = spec.program ?? (isRoot ? undefined : spec.attach.binary);
+    if (program === undefined) return undefined;
+    const [pid] = this.runningProcesses(program);
+    if (pid !== undefined) return { pid, descendants: isRoot && spec.program !== undefined };
+    if (isRoot) return undefined;
+    throw new ProbeLensError(
+      'not-running',
+      `${path.basename(program)} is not running. The helper works for uid ${String(uid)}, not root, so it probes one ` +
+        'process of yours at a time: start the program with Run with Probes, or start it and Resume this probe.',
+    );
+  }
+
+  /** For a program started for the probes (Run with Probes): it, and for root what it starts. */
+  async commandFilter(pid: number): Promise<ProcessFilter> {
+    return { pid, descendants: (await this.helper.requestingUid()) === 0, fromExec: true };
   }
 
   /** Detaches at the helper; the answer holds the attachment's final counts. */

@@ -87,6 +87,10 @@ export class HelperService implements HelperAccess, vscode.Disposable {
     return session.client;
   }
 
+  async requestingUid(): Promise<number | null> {
+    return (await this.start()).initializeResult.requestingUser.uid;
+  }
+
   /** Starts the helper if it is not running (privileged or not: Check System reports either way). */
   async start(): Promise<HelperSessionInfo> {
     if (this.session !== undefined && this.languageClient?.state === State.Running) return this.session;

@@ -69,7 +69,7 @@ export async function probeKernelFunction(ctx: Ctx, name?: string): Promise<unkn
     });
   }
   if (picked?.spec === undefined) throw new Cancelled();
-  return attachSpecs(ctx, [picked.spec], () => undefined);
+  return attachSpecs(ctx, [picked.spec]);
 }
 
 export function activate(ctx: Ctx): void {

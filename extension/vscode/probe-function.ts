@@ -3,7 +3,6 @@
 // and return, with progress while attaching. Which binary a source file means is asked once
 // when several match and remembered per file.
 
-import { readdirSync, readlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BinaryCandidate } from '../core/binaries-for-source';
@@ -11,7 +10,7 @@ import { findElfFiles, launchJsonPrograms } from '../core/binaries-for-source';
 import { Cancelled, resolveEditorProbe, type EditorProbe } from '../core/editor-target';
 import { ProbeLensError } from '../core/errors';
 import type { ProbeEntry, ProbeSpec, SourceAnchor } from '../core/probe-manager';
-import type { ProcessFilter } from '../core/protocol';
+import { processesOf } from '../core/processes';
 import { loadSymbolsAddon } from '../core/symbols-addon';
 import { planUserFunction, type UserProbePlan } from '../core/user-targets';
 import { Commands } from './command-ids';
@@ -42,20 +41,6 @@ async function chooseBinary(ctx: Ctx, file: string, candidates: readonly BinaryC
   return picked.path;
 }
 
-/** Processes running `program`, newest first (a library call is counted only in them). */
-export function processesOf(program: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readlinkSync(`/proc/${name}/exe`) === program) pids.push(Number(name));
-    } catch {
-      continue;
-    }
-  }
-  return pids.sort((a, b) => b - a);
-}
-
 function specsFrom(probe: Pick<EditorProbe, 'plans' | 'program'> & { anchor: SourceAnchor | undefined }, replan: () => Promise<UserProbePlan[]>): ProbeSpec[] {
   return probe.plans.map((plan, index) => ({
     target: plan.text,
@@ -74,7 +59,7 @@ function specsFrom(probe: Pick<EditorProbe, 'plans' | 'program'> & { anchor: Sou
 }
 
 /** Attaches each spec (an existing probe of the same target is kept), with progress. */
-export async function attachSpecs(ctx: Ctx, specs: readonly ProbeSpec[], filterFor: (spec: ProbeSpec) => ProcessFilter | undefined): Promise<ProbeEntry[]> {
+export async function attachSpecs(ctx: Ctx, specs: readonly ProbeSpec[]): Promise<ProbeEntry[]> {
   const title = specs.length === 1 ? `Probe Lens: attaching to ${specs[0]?.functionName ?? ''}…` : `Probe Lens: attaching ${specs.length} probes…`;
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, async () => {
     const entries: ProbeEntry[] = [];
@@ -85,20 +70,13 @@ export async function attachSpecs(ctx: Ctx, specs: readonly ProbeSpec[], filterF
         continue;
       }
       if (existing !== undefined) await ctx.probes.detach(existing.id);
-      const entry = await ctx.probes.add(spec, filterFor(spec));
+      const entry = await ctx.probes.add(spec);
       ctx.log.info(`Probe ${entry.id}: ${spec.target} ${entry.result === undefined ? '' : `(${entry.result.kind}, ${entry.result.attachMs.toFixed(1)} ms)`}`);
       for (const note of spec.notes) ctx.log.info(`  ${note}`);
       entries.push(entry);
     }
     return entries;
   });
-}
-
-/** A library call is counted in its program only: its newest running process, or none yet. */
-function libraryFilter(spec: ProbeSpec): ProcessFilter | undefined {
-  if (spec.program === undefined) return undefined;
-  const [pid] = processesOf(spec.program);
-  return pid === undefined ? undefined : { pid, descendants: true };
 }
 
 export async function probeAtPosition(ctx: Ctx, document: vscode.TextDocument, position: vscode.Position): Promise<ProbeEntry[]> {
@@ -120,7 +98,7 @@ export async function probeAtPosition(ctx: Ctx, document: vscode.TextDocument, p
       )
       .then((chosen) => (chosen === run ? vscode.commands.executeCommand(Commands.runWithProbes) : undefined));
   }
-  const entries = await attachSpecs(ctx, specsFrom(probe, probe.replan), libraryFilter);
+  const entries = await attachSpecs(ctx, specsFrom(probe, probe.replan));
   await ctx.extension.workspaceState.update('probeLens.probedOnce', true);
   return entries;
 }
@@ -169,7 +147,7 @@ export async function probeFunctionInBinary(ctx: Ctx, binaryArg?: string, functi
   const plan = (): Promise<UserProbePlan[]> => planUserFunction(text, binary, fnName);
   const found = (await symbols.lookup(binary, name).catch(() => [])).find((fn) => fn.file !== null && fn.line !== null);
   const anchor = found?.file != null && found.line !== null ? { file: found.file, line: found.line } : undefined;
-  return attachSpecs(ctx, specsFrom({ plans: await plan(), anchor }, plan), () => undefined);
+  return attachSpecs(ctx, specsFrom({ plans: await plan(), anchor }, plan));
 }
 
 export function activate(ctx: Ctx): void {

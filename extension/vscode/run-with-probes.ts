@@ -82,7 +82,7 @@ export async function runWithProbes(ctx: Ctx, request: RunRequest): Promise<{ pi
   const userProbes = ctx.probes.list().filter((entry) => entry.spec.attach.binary !== undefined);
   const command = await spawnHeldCommand([request.program, ...request.args], { output: 'pipe', cwd: request.cwd });
   try {
-    const filter = { pid: command.pid, descendants: true, fromExec: true };
+    const filter = await ctx.probes.commandFilter(command.pid);
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Probe Lens: attaching to ${request.name}…` }, async () => {
       for (const entry of userProbes) await ctx.probes.retarget(entry.id, filter).catch((error: unknown) => ctx.log.warn(`${entry.spec.target}: ${String(error)}`));
     });

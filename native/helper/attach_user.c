@@ -23,7 +23,8 @@ static int prepare_user_function(struct engine *engine, struct probe *probe, con
 	if (engine->who.uid != 0 && (!request->has_filter || request->filter.descendants))
 		return rpc_fail(failure, RPC_PERMISSION_DENIED,
 				"a user who is not root probes one process of their own at a time, never every "
-				"process that maps the file: give the pid of a process of uid %u%s", engine->who.uid,
+				"process that maps the file: name a process of uid %u (probe-lens: --pid PID or "
+				"-- COMMAND)%s", engine->who.uid,
 				request->has_filter ? " without descendants (processes it starts are not followed "
 				"for users who are not root)" : "");
 	probe->binary_fd = open_binary_as(&engine->who, request->binary, probe->binary, sizeof(probe->binary), failure);

@@ -73,7 +73,7 @@ test('P1: a user probes one process of their own, never every process that maps 
   const { helper } = await helperFor(alice);
   const systemWide = errorOf(await helper.request('probe/attach', { binary: target, symbol: 'add' }));
   assert.equal(systemWide.code, 'permission-denied');
-  assert.match(systemWide.message, /one process of their own.*give the pid/);
+  assert.match(systemWide.message, /one process of their own.*name a process of uid \d+ \(probe-lens: --pid PID or -- COMMAND\)/);
 
   const mine = runAs(alice, target, 300);
   const tree = errorOf(await helper.request('probe/attach', { binary: target, symbol: 'add', filter: { pid: mine.child.pid, descendants: true } }));

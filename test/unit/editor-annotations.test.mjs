@@ -190,7 +190,7 @@ describe('call log and export', () => {
 });
 
 describe('ProbeManager against a fake helper', () => {
-  function fakeHelper() {
+  function fakeHelper(uid = 0) {
     let next = 1;
     const attached = [];
     const detached = [];
@@ -198,7 +198,7 @@ describe('ProbeManager against a fake helper', () => {
       attach: async (params) => (attached.push(params), { probe: next++, kind: 'uprobe', retprobe: true, attachMs: 1 }),
       detach: async (probe) => (detached.push(probe), { probe, calls: 3, returns: 3, dropped: 0, latencyHistogram: [] }),
     };
-    return { access: { client: async () => client }, attached, detached };
+    return { access: { client: async () => client, requestingUid: async () => uid }, attached, detached };
   }
   const spec = { target: 'orders:price_order', functionName: 'price_order', attach: { binary: '/b', symbol: 'price_order', capture: { args: [], ret: 's64' } }, capture: { args: [], ret: 's64' }, notes: [] };
 
@@ -248,10 +248,51 @@ describe('ProbeManager against a fake helper', () => {
   });
 
   it('keeps a refused probe in error with the reason', async () => {
-    const manager = new ProbeManager({ client: async () => ({ attach: async () => { throw new Error('symbol not found'); } }) });
+    const manager = new ProbeManager({ client: async () => ({ attach: async () => { throw new Error('symbol not found'); } }), requestingUid: async () => 0 });
     await assert.rejects(manager.add(spec), /symbol not found/);
     assert.equal(manager.list()[0].state, 'error');
     assert.equal(manager.list()[0].reason, 'symbol not found');
+  });
+});
+
+describe('ProbeManager: which processes a probe counts', () => {
+  const running = new Map();
+  const processesOf = (program) => running.get(program) ?? [];
+  const binarySpec = { target: '/b:f', functionName: 'f', attach: { binary: '/b', symbol: 'f' }, notes: [] };
+  const librarySpec = { target: 'libc:printf', functionName: 'printf', attach: { binary: '/libc.so.6', symbol: 'printf' }, program: '/app', notes: [] };
+  const fake = (uid) => {
+    const attached = [];
+    let next = 1;
+    const client = { attach: async (params) => (attached.push(params), { probe: next++, kind: 'uprobe', retprobe: true, attachMs: 1 }) };
+    return { access: { client: async () => client, requestingUid: async () => uid }, attached };
+  };
+
+  it('root: every process, or a library call\'s program and what it starts', async () => {
+    const helper = fake(0);
+    const manager = new ProbeManager(helper.access, () => 0, processesOf);
+    running.set('/app', [300, 200]);
+    await manager.add(binarySpec);
+    await manager.add(librarySpec);
+    assert.deepEqual(helper.attached.map((params) => params.filter), [undefined, { pid: 300, descendants: true }]);
+    assert.deepEqual(await manager.commandFilter(7), { pid: 7, descendants: true, fromExec: true });
+  });
+
+  it('a user who is not root: the newest process running the binary, never every process', async () => {
+    const helper = fake(1000);
+    const manager = new ProbeManager(helper.access, () => 0, processesOf);
+    running.set('/b', []);
+    await assert.rejects(manager.add(binarySpec), (error) => error.code === 'not-running' && /b is not running.*uid 1000, not root.*Run with Probes.*Resume/.test(error.message));
+    const entry = manager.list()[0];
+    assert.equal(entry.state, 'error');
+    assert.equal(helper.attached.length, 0, 'nothing asked of the helper without a process');
+    running.set('/b', [500, 400]);
+    await manager.resume(entry.id);
+    assert.equal(entry.state, 'live');
+    assert.deepEqual(helper.attached.at(-1).filter, { pid: 500, descendants: false });
+    running.set('/app', [600]);
+    await manager.add(librarySpec);
+    assert.deepEqual(helper.attached.at(-1).filter, { pid: 600, descendants: false });
+    assert.deepEqual(await manager.commandFilter(7), { pid: 7, descendants: false, fromExec: true });
   });
 });
 

@@ -62,6 +62,8 @@ export interface EditorTargetOptions {
   explicit: readonly string[];
   /** Called when several binaries were built from the file; undefined means the user cancelled. */
   chooseBinary: (file: string, candidates: readonly BinaryCandidate[]) => Promise<string | undefined>;
+  /** Called when the word under the cursor names several functions (overloads, methods of other classes, virtual calls). */
+  chooseFunction: (candidates: readonly FunctionInfo[]) => Promise<FunctionInfo | undefined>;
   symbols?: SymbolsAddon;
 }
 
@@ -104,10 +106,31 @@ async function binaryFor(file: string, options: EditorTargetOptions, symbols: Sy
   return chosen;
 }
 
-/** A function the program itself defines under that name (with DWARF, so it has a line). */
-async function programFunction(symbols: SymbolsAddon, binary: string, name: string): Promise<FunctionInfo | undefined> {
+/** The functions the program itself defines under that name (with DWARF, so they have a line). */
+async function programFunctions(symbols: SymbolsAddon, binary: string, name: string): Promise<FunctionInfo[]> {
   const found = await symbols.lookup(binary, name).catch(() => []);
-  return found.find((fn) => !fn.fragment && fn.file !== null && fn.line !== null && (fn.address !== null || fn.inlinedOnly));
+  return found.filter((fn) => !fn.fragment && fn.file !== null && fn.line !== null && (fn.address !== null || fn.inlinedOnly));
+}
+
+/** Whether DWARF's name for a source file (absolute, or relative to the build) is this file. */
+export function sameSourceFile(dwarfFile: string, file: string): boolean {
+  if (path.isAbsolute(dwarfFile)) return path.resolve(dwarfFile) === path.resolve(file);
+  const relative = path.normalize(dwarfFile);
+  return file === relative || file.endsWith(`${path.sep}${relative}`);
+}
+
+/**
+ * Which of the functions named like the word under the cursor it means — never another one
+ * that merely shares the short name (kv::Store::Put is not leveldb::DB::Put): the one defined
+ * on this very line, else the only one, else the user's choice among their qualified names.
+ */
+async function functionMeant(candidates: readonly FunctionInfo[], position: EditorPosition, options: EditorTargetOptions): Promise<FunctionInfo | undefined> {
+  const definedHere = candidates.filter((fn) => fn.file !== null && fn.line === position.line && sameSourceFile(fn.file, position.file));
+  const meant = [...new Map((definedHere.length > 0 ? definedHere : candidates).map((fn) => [fn.name, fn])).values()];
+  if (meant.length <= 1) return meant[0];
+  const chosen = await options.chooseFunction(meant);
+  if (chosen === undefined) throw new Cancelled();
+  return chosen;
 }
 
 async function libraryFor(symbols: SymbolsAddon, name: string, cwd: string): Promise<{ library: string; shortName: string } | undefined> {
@@ -129,7 +152,7 @@ export async function resolveEditorProbe(position: EditorPosition, options: Edit
   const called = ident !== undefined && !NOT_FUNCTIONS.has(ident.word) ? ident : undefined;
 
   if (called !== undefined) {
-    const own = await programFunction(symbols, binary, called.word);
+    const own = await functionMeant(await programFunctions(symbols, binary, called.word), position, options);
     if (own !== undefined) {
       const text = `${binaryName}:${own.demangled}`;
       const plan = (): Promise<UserProbePlan[]> => planUserFunction(text, binary, own.name);

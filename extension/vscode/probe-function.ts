@@ -11,7 +11,7 @@ import { Cancelled, resolveEditorProbe, type EditorProbe } from '../core/editor-
 import { ProbeLensError } from '../core/errors';
 import type { ProbeEntry, ProbeSpec, SourceAnchor } from '../core/probe-manager';
 import { processesOf } from '../core/processes';
-import { loadSymbolsAddon } from '../core/symbols-addon';
+import { loadSymbolsAddon, type FunctionInfo } from '../core/symbols-addon';
 import { planUserFunction, type UserProbePlan } from '../core/user-targets';
 import { Commands } from './command-ids';
 import type { Ctx } from './ctx';
@@ -39,6 +39,20 @@ async function chooseBinary(ctx: Ctx, file: string, candidates: readonly BinaryC
   if (picked === undefined) return undefined;
   await ctx.extension.workspaceState.update(key, picked.path);
   return picked.path;
+}
+
+/** Several functions share the name under the cursor: the user picks by qualified name, never a guess. */
+async function chooseFunction(candidates: readonly FunctionInfo[]): Promise<FunctionInfo | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    candidates.map((fn) => ({
+      label: fn.demangled,
+      ...(fn.file === null ? {} : { description: `${vscode.workspace.asRelativePath(fn.file)}:${String(fn.line ?? '?')}` }),
+      ...(fn.name === fn.demangled ? {} : { detail: fn.name }),
+      fn,
+    })),
+    { title: `${candidates[0]?.sourceName ?? 'This name'} names ${candidates.length} functions: which one to probe?`, matchOnDescription: true },
+  );
+  return picked?.fn;
 }
 
 function specsFrom(probe: Pick<EditorProbe, 'plans' | 'program'> & { anchor: SourceAnchor | undefined }, replan: () => Promise<UserProbePlan[]>): ProbeSpec[] {
@@ -86,7 +100,7 @@ export async function probeAtPosition(ctx: Ctx, document: vscode.TextDocument, p
     () =>
       resolveEditorProbe(
         { file: document.uri.fsPath, line: position.line + 1, lineText: document.lineAt(position.line).text, character: position.character },
-        { workspaceRoots: workspaceRoots(), explicit: ctx.config.binaries, chooseBinary: (file, candidates) => chooseBinary(ctx, file, candidates) },
+        { workspaceRoots: workspaceRoots(), explicit: ctx.config.binaries, chooseBinary: (file, candidates) => chooseBinary(ctx, file, candidates), chooseFunction },
       ),
   );
   if (probe.program !== undefined && processesOf(probe.program).length === 0) {

@@ -1,0 +1,70 @@
+// From a cursor in C++ source to the function probed (extension/core/editor-target.ts), on a
+// real binary: the method defined on the cursor's line, never another one with the same short
+// name; at a call naming several functions, the user's choice among qualified names.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveEditorProbe } from '../../out/test-core/editor-target.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const work = mkdtempSync(path.join(tmpdir(), 'probe-lens-editor-target-'));
+const source = path.join(work, 'same-names.cpp');
+const binary = path.join(work, 'same-names');
+let lines;
+
+before(() => {
+  copyFileSync(path.join(here, '..', 'fixtures', 'editor', 'same-names.cpp'), source);
+  execFileSync('g++', ['-g', '-O0', '-o', binary, source], { cwd: work });
+  lines = readFileSync(source, 'utf8').split('\n');
+});
+
+/** The cursor on `word` in the first line that contains `text` (1-based line). */
+function cursorOn(text, word = 'Put') {
+  const index = lines.findIndex((line) => line.includes(text));
+  assert.ok(index >= 0, `no line with ${text}`);
+  const lineText = lines[index];
+  return { file: source, line: index + 1, lineText, character: lineText.indexOf(word, lineText.indexOf(text)) + 1 };
+}
+
+async function probed(position, pick) {
+  const offered = [];
+  const probe = await resolveEditorProbe(position, {
+    workspaceRoots: [work],
+    explicit: [binary],
+    chooseBinary: async () => assert.fail('one binary only'),
+    chooseFunction: async (candidates) => {
+      offered.push(...candidates.map((fn) => fn.demangled));
+      return candidates.find((fn) => fn.demangled.startsWith(pick ?? '\0'));
+    },
+  });
+  return { functionName: probe.plans[0].functionName, symbol: probe.plans[0].attach.symbol, line: probe.anchor.line, offered };
+}
+
+test('on a definition: the method defined on that line, whatever else is called Put', async () => {
+  for (const [definition, qualified] of [
+    ['bool db::Table::Put(', 'db::Table::Put'],
+    ['bool db::LoggedTable::Put(', 'db::LoggedTable::Put'],
+    ['bool kv::Store::Put(const std::string &key, const std::string &value)', 'kv::Store::Put'],
+    ['bool kv::Store::Put(const std::string &key, long value)', 'kv::Store::Put'],
+  ]) {
+    const position = cursorOn(definition);
+    const { functionName, offered, line } = await probed(position);
+    assert.deepEqual(offered, [], `${definition}: nothing to ask`);
+    assert.ok(functionName.startsWith(`${qualified}(`), `${definition} probed ${functionName}`);
+    assert.equal(line, position.line);
+  }
+  const overload = await probed(cursorOn('bool kv::Store::Put(const std::string &key, long value)'));
+  assert.match(overload.functionName, /long\)$/, 'the overload taking a long, not its twin');
+});
+
+test('on a call naming several functions: the user picks among qualified names, never a guess', async () => {
+  const { functionName, offered } = await probed(cursorOn('yes += store.Put("key"'), 'kv::Store::Put(std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> > const&, long)');
+  assert.ok(offered.length >= 4, `offered ${offered.join(' | ')}`);
+  for (const name of ['db::Table::Put', 'db::LoggedTable::Put', 'kv::Store::Put']) assert.ok(offered.some((o) => o.startsWith(`${name}(`)), `${name} offered`);
+  assert.match(functionName, /^kv::Store::Put\(.*long\)$/);
+  await assert.rejects(probed(cursorOn('return table->Put(')), /cancelled/, 'no choice made: nothing probed');
+});

@@ -29,11 +29,12 @@ function plural(count: number, one: string, many: string): string {
 export function decorationFields(snapshot: AggregateSnapshot, state: string): Record<(typeof DECORATION_PLACEHOLDERS)[number], string> {
   return {
     calls: plural(snapshot.calls, 'call', 'calls'),
-    rate: snapshot.ratePerSecond === undefined ? '' : formatRate(snapshot.ratePerSecond),
+    // A paused or ended probe says so instead of a rate it no longer measures.
+    rate: snapshot.ratePerSecond === undefined || state !== 'live' ? '' : formatRate(snapshot.ratePerSecond),
     returns: snapshot.topReturns.length === 0 ? '' : `→ ${snapshot.topReturns.map(({ value, count }) => `${value} ×${count}`).join(', ')}`,
     p50: snapshot.latency === undefined ? '' : `p50 ${formatLatencyBound(snapshot.latency.p50)}`,
     p99: snapshot.latency === undefined ? '' : `p99 ${formatLatencyBound(snapshot.latency.p99)}`,
-    dropped: snapshot.dropped === 0 ? '' : `${snapshot.dropped} dropped`,
+    dropped: snapshot.dropped === 0 ? '' : `${plural(snapshot.dropped, 'record', 'records')} not shown`,
     state: state === 'live' ? '' : state,
   };
 }
@@ -57,7 +58,7 @@ export function escapeMarkdown(text: string): string {
 }
 
 export function formatCallLine(functionName: string, row: CallRow): string {
-  const ret = row.ret === undefined ? ' …' : ` → ${row.ret}`;
+  const ret = row.ret === undefined ? ' …' : row.ret === '' ? '' : ` → ${row.ret}`;
   return `${functionName}(${row.args})${ret}`;
 }
 
@@ -79,7 +80,7 @@ export function hoverMarkdown(input: HoverInput): string {
   lines.push(`**Probe Lens** · \`${input.target}\` · ${input.state}${input.reason === undefined ? '' : `: ${escapeMarkdown(input.reason)}`}`);
   lines.push('');
   const counts = [plural(snapshot.calls, 'call', 'calls'), plural(snapshot.returns, 'return', 'returns')];
-  if (snapshot.dropped > 0) counts.push(`${snapshot.dropped} records dropped (counts stay exact)`);
+  if (snapshot.dropped > 0) counts.push(`${plural(snapshot.dropped, 'record', 'records')} not shown (counts stay exact)`);
   if (snapshot.latency !== undefined) counts.push(`p50 ${formatLatencyBound(snapshot.latency.p50)}`, `p99 ${formatLatencyBound(snapshot.latency.p99)}`, `max ${formatLatencyBound(snapshot.latency.max)}`);
   lines.push(counts.join(' · '));
   const calls = snapshot.recent.slice(-(input.maxCalls ?? 10)).reverse();

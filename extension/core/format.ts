@@ -63,7 +63,8 @@ export function formatCallText(description: ProbeDescription, event: CallEvent):
 
 export function formatReturnText(description: ProbeDescription, event: ReturnEvent): string {
   const latency = event.latencyNs === null ? 'entry not seen' : formatDuration(event.latencyNs);
-  return `${description.functionName} → ${formatCapturedValue(event.ret, description.capture.ret)}  (${latency})`;
+  const returned = description.capture.ret === null || description.capture.ret === undefined ? 'returned' : `→ ${formatCapturedValue(event.ret, description.capture.ret)}`;
+  return `${description.functionName} ${returned}  (${latency})`;
 }
 
 const EVENT_COLUMNS = { time: 12, pid: 8, tid: 8, uid: 6, comm: 16 } as const;

@@ -43,6 +43,8 @@ export interface AggregateSnapshot {
 
 const RECENT_CALLS = 20;
 const RATE_WINDOW_MS = 5_000;
+/** The helper sends changed counters every ~500 ms: none for this long means none changed. */
+const STATS_STALE_MS = 1_500;
 /** Distinct return values tracked; past it, new values are not counted (the top ones are known). */
 const MAX_DISTINCT_RETURNS = 1_000;
 const MAX_PENDING_PER_THREAD = 64;
@@ -85,6 +87,7 @@ export class ProbeAggregate {
     readonly probeId: number,
     private capture: CapturedShape,
     private readonly nextSeq: () => number,
+    private readonly now: () => number = Date.now,
   ) {}
 
   setCapture(capture: CapturedShape): void {
@@ -127,8 +130,10 @@ export class ProbeAggregate {
   /** Pairs the return with its thread's innermost open call; a return without one gets its own row. */
   onReturn(event: ReturnEvent): { row: CallRow; isNew: boolean } {
     this.eventReturns++;
-    const ret = formatCapturedValue(event.ret, this.capture.ret);
-    if (this.capture.ret !== null && this.capture.ret !== undefined) {
+    const returnsValue = this.capture.ret !== null && this.capture.ret !== undefined;
+    // A void function returns nothing to show ('' — undefined is "not returned yet").
+    const ret = returnsValue ? formatCapturedValue(event.ret, this.capture.ret) : '';
+    if (returnsValue) {
       const known = this.returnCounts.get(ret);
       if (known !== undefined) this.returnCounts.set(ret, known + 1);
       else if (this.returnCounts.size < MAX_DISTINCT_RETURNS) this.returnCounts.set(ret, 1);
@@ -163,12 +168,22 @@ export class ProbeAggregate {
     return addStats(this.base, this.current);
   }
 
+  /**
+   * Calls per second over the last RATE_WINDOW_MS. The helper sends counters only when they
+   * change, so counters not heard of for a while mean no calls since: the rate then falls to 0.
+   */
+  private rate(): number | undefined {
+    const latest = this.rateSamples[this.rateSamples.length - 1];
+    if (latest === undefined) return undefined;
+    const nowMs = this.now();
+    const end = nowMs - latest.atMs > STATS_STALE_MS ? { atMs: nowMs, calls: latest.calls } : latest;
+    const first = this.rateSamples.find((sample) => sample.atMs >= end.atMs - RATE_WINDOW_MS) ?? latest;
+    return end.atMs - first.atMs >= 400 ? ((end.calls - first.calls) * 1000) / (end.atMs - first.atMs) : undefined;
+  }
+
   snapshot(topN = 2): AggregateSnapshot {
     const exact = this.stats();
-    const first = this.rateSamples[0];
-    const last = this.rateSamples[this.rateSamples.length - 1];
-    const ratePerSecond =
-      first !== undefined && last !== undefined && last.atMs - first.atMs >= 400 ? ((last.calls - first.calls) * 1000) / (last.atMs - first.atMs) : undefined;
+    const ratePerSecond = this.rate();
     // Most frequent first; ties in the order the values were first seen (Map order).
     const topReturns = [...this.returnCounts.entries()]
       .map(([value, count], order) => ({ value, count, order }))

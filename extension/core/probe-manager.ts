@@ -134,7 +134,7 @@ export class ProbeManager {
       reason: undefined,
       filter,
       result: undefined,
-      aggregate: new ProbeAggregate(id, spec.capture ?? { args: [] }, () => ++this.seq),
+      aggregate: new ProbeAggregate(id, spec.capture ?? { args: [] }, () => ++this.seq, this.now),
     };
     this.entries.set(entry.id, entry);
     this.onDidChangeProbes.fire();

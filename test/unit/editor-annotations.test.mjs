@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decorationText, formatLatencyBound, hoverMarkdown } from '../../out/test-core/annotation-text.mjs';
+import { decorationText, formatCallLine, formatLatencyBound, hoverMarkdown } from '../../out/test-core/annotation-text.mjs';
 import { AnchorLines, shiftLine } from '../../out/test-core/anchor-lines.mjs';
 import { CallLog, csvField, rowMatches, toCsv, toExportRow, toJsonLines } from '../../out/test-core/call-log.mjs';
 import { identifierAt, isFollowedByParen } from '../../out/test-core/editor-target.mjs';
@@ -17,9 +17,10 @@ const SHAPE = { args: [{ name: 'item', type: 'string' }, { name: 'quantity', typ
 const call = (tid, item, quantity, tsNs = 1) => ({ type: 'call', probe: 7, pid: 100, tid, uid: 0, comm: 'orders', tsNs, args: { item, quantity } });
 const ret = (tid, value, latencyNs = 20_000) => ({ type: 'return', probe: 7, pid: 100, tid, uid: 0, comm: 'orders', tsNs: 2, ret: value, latencyNs });
 
+/** An aggregate of these calls, its clock standing at 2 s (where the tests' counters end). */
 function aggregateOf(pairs) {
   let seq = 0;
-  const aggregate = new ProbeAggregate(1, SHAPE, () => ++seq);
+  const aggregate = new ProbeAggregate(1, SHAPE, () => ++seq, () => 2000);
   for (const [item, quantity, value] of pairs) {
     aggregate.onCall(call(1, item, quantity));
     aggregate.onReturn(ret(1, value));
@@ -62,13 +63,38 @@ describe('ProbeAggregate', () => {
     assert.deepEqual(aggregate.stats(), { probe: 8, calls: 15, returns: 14, dropped: 1, latencyHistogram: [0, 10, 4] });
   });
 
-  it('computes the rate from exact counts over time', () => {
-    const aggregate = aggregateOf([]);
+  it('computes the rate from exact counts over time, falling to 0 when the counts stop', () => {
+    let nowMs = 0;
+    const aggregate = new ProbeAggregate(1, SHAPE, () => 1, () => nowMs);
     aggregate.onStats({ probe: 7, calls: 0, returns: 0, dropped: 0, latencyHistogram: [] }, 0);
     assert.equal(aggregate.snapshot().ratePerSecond, undefined);
     aggregate.onStats({ probe: 7, calls: 50, returns: 50, dropped: 0, latencyHistogram: [] }, 500);
-    aggregate.onStats({ probe: 7, calls: 100, returns: 100, dropped: 0, latencyHistogram: [] }, 1000);
+    aggregate.onStats({ probe: 7, calls: 100, returns: 100, dropped: 0, latencyHistogram: [] }, (nowMs = 1000));
     assert.equal(aggregate.snapshot().ratePerSecond, 100);
+    // No counters since (the process exited): the helper sends none, and the rate decays.
+    nowMs = 3000;
+    assert.equal(aggregate.snapshot().ratePerSecond, 100 / 3);
+    nowMs = 9000;
+    assert.equal(aggregate.snapshot().ratePerSecond, 0);
+    assert.equal(decorationText(aggregate.snapshot()), '  100 calls · 0.0/s');
+  });
+
+  it('says records not shown (never "dropped" calls), and a paused probe shows no rate', () => {
+    const aggregate = aggregateOf([['widget', 3, 750]]);
+    aggregate.onStats({ probe: 7, calls: 1, returns: 1, dropped: 0, latencyHistogram: [] }, 0);
+    aggregate.onStats({ probe: 7, calls: 9, returns: 9, dropped: 1, latencyHistogram: [] }, 1000);
+    assert.equal(decorationText(aggregate.snapshot(), '{calls} · {rate} · {dropped}'), '  9 calls · 8.0/s · 1 record not shown');
+    assert.equal(decorationText(aggregate.snapshot(), '{calls} · {rate}', 'paused'), '  9 calls (paused)');
+    const hover = hoverMarkdown({ functionName: 'f', target: 'app:f', state: 'live', snapshot: aggregate.snapshot(), notes: [] });
+    assert.match(hover, /9 calls · 9 returns · 1 record not shown \(counts stay exact\)/);
+  });
+
+  it('a void function\'s calls show no return value', () => {
+    const aggregate = new ProbeAggregate(1, { args: [{ name: 'n', type: 's32' }], ret: null }, () => 1);
+    aggregate.onCall({ ...call(1, 'x', 1), args: { n: 4 } });
+    const { row } = aggregate.onReturn(ret(1, null));
+    assert.equal(formatCallLine('tick', row), 'tick(n=4)');
+    assert.deepEqual(aggregate.snapshot().topReturns, []);
   });
 });
 

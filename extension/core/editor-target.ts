@@ -91,7 +91,7 @@ async function noBinaryError(file: string, options: EditorTargetOptions, symbols
   }
   return new ProbeLensError(
     'no-binary-for-source',
-    `No binary built from ${path.basename(file)} was found: build it with -g first (for the sample: make), ` +
+    `No binary built from ${path.basename(file)} was found: build it with -g first (the workspace's build task, make, …), ` +
       'or name it in the probeLens.binaries setting or as "program" in .vscode/launch.json.',
   );
 }

@@ -446,4 +446,20 @@ describe('Probe Lens in a real VS Code, as a user', { skip: why }, () => {
     await waitForDecoration((text) => text === '');
     await wb.screenshot('detached');
   });
+
+  test('the Explorer offers "Probe Function in Binary…" on an executable without an extension, not on a source file', async () => {
+    await wb.runCommand('View: Show Explorer');
+    const row = (name) => wb.page.locator('.explorer-folders-view .monaco-list-row', { has: wb.page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) }).first();
+    await row('build').click();
+    const labelsOn = async (name) => {
+      await row(name).click({ button: 'right' });
+      const labels = await wb.contextMenuLabels();
+      await wb.escape();
+      return labels;
+    };
+    const onProgram = await labelsOn('orders');
+    await wb.screenshot('explorer-menu');
+    assert.ok(onProgram.includes('Probe Function in Binary…'), `menu on build/orders: ${onProgram.join(' | ')}`);
+    assert.ok(!(await labelsOn('orders.c')).includes('Probe Function in Binary…'), 'not on a C source file');
+  });
 });

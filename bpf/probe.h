@@ -10,6 +10,7 @@
 #define LATENCY_BUCKETS 64
 #define TASK_COMM_LEN 16
 #define RING_BYTES (8 << 20)	/* the records' ring buffer */
+#define MAX_DEREF 64		/* bytes read at a pointer argument (a struct it points to) */
 
 enum arg_location {
 	ARG_REG_RDI,
@@ -37,15 +38,18 @@ struct arg_config {
 	__u8 location;		/* enum arg_location */
 	__u8 string;		/* enum string_source: read a NUL-terminated string at the value */
 	__u8 size;		/* ARG_CTX_FIELD: 1, 2, 4 or 8 */
-	__u8 pad;
+	__u8 deref;		/* user pointers: bytes (1..MAX_DEREF) to read where it points; 0: none */
 	__s32 offset;
+	__u8 deref_string;	/* with deref: 1 + the 8-byte slot of those bytes holding a pointer
+				 * whose NUL-terminated string is read too; 0: none */
+	__u8 pad[3];
 };
 
 /* One per probe slot; the slot is the attach cookie. */
 struct probe_config {
 	__u8 nargs;
 	__u8 emit_events;	/* stream records, not only counters */
-	__u8 has_strings;
+	__u8 has_strings;	/* some argument reads a string or memory: records are event_with_strings */
 	__u8 filter_id;		/* 0: none; else bit (filter_id - 1) of struct traced_process */
 	__u8 active;		/* 0: count nothing (detaching: links are still being torn down) */
 	__u8 pad[3];
@@ -77,7 +81,7 @@ enum event_type {
 };
 
 #define EVENT_LATENCY_KNOWN 0x1
-#define EVENT_HAS_STRINGS 0x2
+#define EVENT_HAS_STRINGS 0x2	/* an event_with_strings */
 
 struct event {
 	__u8 type;		/* enum event_type */
@@ -95,6 +99,9 @@ struct event {
 struct event_with_strings {
 	struct event base;
 	char strings[MAX_ARGS][MAX_STRING];
+	__u8 memory[MAX_ARGS][MAX_DEREF];	/* what deref'd arguments point to */
+	__u8 unreadable;	/* bit i: argument i's memory could not be read */
+	__u8 pad[7];
 };
 
 #endif

@@ -223,6 +223,27 @@ static __always_inline void read_string(char *dst, __u32 len, __u64 ptr, __u8 so
 	bpf_probe_read_user_str(dst, len, (void *)ptr);
 }
 
+/* The bytes a pointer argument points to, and a string a pointer among them points to. A read
+ * that fails is marked, never shown as zeroes. */
+static __always_inline void read_memory(struct event_with_strings *big, int i, const struct arg_config *arg,
+					__u32 string_len, __u64 ptr, bool sleepable)
+{
+	__u32 size = ((arg->deref - 1) & (MAX_DEREF - 1)) + 1;
+	__u64 inner;
+
+	/* Sleepable, it may fault the page in (memory the process has not touched yet). */
+	if (!ptr || (sleepable ? bpf_copy_from_user(big->memory[i], size, (void *)ptr)
+			       : bpf_probe_read_user(big->memory[i], size, (void *)ptr))) {
+		big->unreadable |= 1 << i;
+		return;
+	}
+	if (!arg->deref_string)
+		return;
+	inner = *(__u64 *)&big->memory[i][((arg->deref_string - 1) * 8) & (MAX_DEREF - 8)];
+	if (inner)
+		read_string(big->strings[i], string_len, inner, STRING_USER, sleepable);
+}
+
 static __always_inline void fill_header(struct event *e, __u8 type, __u32 slot, __u64 id, __u64 now)
 {
 	e->type = type;
@@ -254,12 +275,19 @@ static __always_inline void emit_call(void *ctx, enum ctx_kind kind, const struc
 		return;
 	}
 	fill_header(e, EVENT_CALL, slot, id, now);
+	if (big)
+		big->unreadable = 0;
 	for (int i = 0; i < MAX_ARGS; i++) {
 		if (i >= cfg->nargs)
 			break;
 		e->values[i] = read_value(ctx, kind, &cfg->args[i]);
-		if (big && cfg->args[i].string)
+		if (!big)
+			continue;
+		big->strings[i][0] = '\0';
+		if (cfg->args[i].string)
 			read_string(big->strings[i], cfg->string_len, e->values[i], cfg->args[i].string, sleepable);
+		else if (cfg->args[i].deref)
+			read_memory(big, i, &cfg->args[i], cfg->string_len, e->values[i], sleepable);
 	}
 	if (big)
 		e->flags |= EVENT_HAS_STRINGS;

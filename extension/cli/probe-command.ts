@@ -56,7 +56,7 @@ async function resolveTargets(texts: readonly string[], options: ProbeOptions): 
   const resolver = new BinaryResolver(process.cwd());
   const resolved: ResolvedTarget[] = [];
   const fromPlans = (plans: UserProbePlan[]): ResolvedTarget[] =>
-    plans.map((plan) => ({ text: plan.text, functionName: plan.functionName, attach: plan.attach, capture: plan.attach.capture, notes: plan.notes }));
+    plans.map((plan) => ({ text: plan.text, functionName: plan.functionName, attach: plan.attach, capture: plan.shape, notes: plan.notes }));
   for (const target of parsed) {
     switch (target.kind) {
       case 'user-function':
@@ -156,7 +156,7 @@ async function traceUntilStopped(
   const subscriptions = [
     client.onEvents(({ events }) => {
       if (output.json) {
-        output.jsonLines(events.map(eventLine));
+        output.jsonLines(events.map((event) => eventLine(event, descriptions.get(event.probe)?.capture)));
         return;
       }
       const lines = events.map((event) => `${formatter.line(event)}\n`).join('');

@@ -3,7 +3,7 @@
 // what cannot be read is listed with the reason rather than faked. Without DWARF, the six
 // argument registers are read raw as arg0..arg5, and the reason is kept to show the user.
 
-import { ARG_REGISTERS, type ArgSpec, type CaptureSpec } from './protocol';
+import { ARG_REGISTERS, type ArgSpec, type CapturedShape, type CaptureSpec, type PointeeLayout } from './protocol';
 import type { Signature } from './symbols-addon';
 
 /** The helper's limit (InitializeResult.limits.maxArgs). */
@@ -26,6 +26,8 @@ export interface NotCaptured {
 
 export interface FunctionCapture {
   capture: CaptureSpec;
+  /** What the probe shows: the capture, and how to show what pointer arguments point to. */
+  shape: CapturedShape;
   /** True when there is no DWARF and arguments are the raw registers. */
   raw: boolean;
   /** Why the arguments are raw (no DWARF), in words for the user; absent otherwise. */
@@ -52,6 +54,7 @@ export function captureFromSignature(signature: Signature, maxArgs = MAX_CAPTURE
   if (!signature.hasDwarf) {
     return {
       capture: RAW_REGISTER_CAPTURE,
+      shape: RAW_REGISTER_CAPTURE,
       raw: true,
       rawReason: signature.noDwarfReason ?? 'no DWARF for this function',
       notCaptured: [],
@@ -60,6 +63,7 @@ export function captureFromSignature(signature: Signature, maxArgs = MAX_CAPTURE
   }
   const names = argumentNames(signature);
   const args: ArgSpec[] = [];
+  const layouts: Record<string, PointeeLayout> = {};
   const notCaptured: NotCaptured[] = [];
   signature.params.forEach((param, index) => {
     const name = names[index] ?? `arg${index}`;
@@ -67,12 +71,16 @@ export function captureFromSignature(signature: Signature, maxArgs = MAX_CAPTURE
       notCaptured.push({ name, reason: (param.note ?? 'not captured').replace(/^not captured: /, '') });
     } else if (args.length >= maxArgs) {
       notCaptured.push({ name, reason: `the helper reads at most ${maxArgs} arguments per call` });
-    } else {
+    } else if (param.pointee === null || param.capture.type !== 'pointer') {
       args.push({ name, location: param.capture.location, type: param.capture.type });
+    } else {
+      const { size, textAt, ...layout } = param.pointee;
+      args.push({ name, location: param.capture.location, type: 'pointer', deref: { size, ...(textAt === null ? {} : { stringAt: textAt }) } });
+      layouts[name] = { ...layout, textAt };
     }
   });
   const capture: CaptureSpec = { args, ret: signature.returnCapture };
-  const result: FunctionCapture = { capture, raw: false, notCaptured, notes: signature.notes };
+  const result: FunctionCapture = { capture, shape: { ...capture, layouts }, raw: false, notCaptured, notes: signature.notes };
   const void_ = signature.returnType?.kind === 'void';
   if (signature.returnCapture === null && !void_ && signature.returnNote !== null) result.returnNote = signature.returnNote.replace(/^not captured: /, '');
   return result;

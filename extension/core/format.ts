@@ -4,7 +4,8 @@
 
 import type { ErrorCode } from './errors';
 import { percentilesFromLog2Histogram } from './latency';
-import type { AttachResult, CallEvent, CapturedShape, CapturedValue, ProbeEvent, ProbeStats, ReturnEvent, ValueType } from './protocol';
+import { formatPointee, isPointeeValue, pointeeJson } from './pointee';
+import type { AttachResult, CallEvent, CapturedShape, CapturedValue, PointeeValue, ProbeEvent, ProbeStats, ReturnEvent, ValueType } from './protocol';
 
 /** One attached probe as the user named it, with what it captures. */
 export interface ProbeDescription {
@@ -49,16 +50,26 @@ function formatChar(code: number): string {
 }
 
 export function formatCapturedValue(value: CapturedValue, type: ValueType | null | undefined): string {
-  if (value === null) return type === 'string' ? 'NULL' : '?';
+  if (value === null) return type === 'string' || type === 'pointer' ? 'NULL' : '?';
+  if (isPointeeValue(value)) return formatPointee(value, undefined);
   if (type === 'string' && typeof value === 'string') return JSON.stringify(value);
   if (type === 'char' && typeof value === 'number') return formatChar(value);
   return String(value);
 }
 
+/** A call's arguments, `name=value, …`, each as its type and (for a struct pointer) layout say. */
+export function formatArgs(capture: CapturedShape, args: Readonly<Record<string, CapturedValue>>): string {
+  const typeOf = new Map(capture.args.map((arg) => [arg.name, arg.type]));
+  return Object.entries(args)
+    .map(([name, value]) => {
+      const layout = capture.layouts?.[name];
+      return `${name}=${layout !== undefined && isPointeeValue(value) ? formatPointee(value, layout) : formatCapturedValue(value, typeOf.get(name))}`;
+    })
+    .join(', ');
+}
+
 export function formatCallText(description: ProbeDescription, event: CallEvent): string {
-  const typeOf = new Map(description.capture.args.map((arg) => [arg.name, arg.type]));
-  const args = Object.entries(event.args).map(([name, value]) => `${name}=${formatCapturedValue(value, typeOf.get(name))}`);
-  return `${description.functionName}(${args.join(', ')})`;
+  return `${description.functionName}(${formatArgs(description.capture, event.args)})`;
 }
 
 export function formatReturnText(description: ProbeDescription, event: ReturnEvent): string {
@@ -160,7 +171,8 @@ export interface CallLine {
   uid: number;
   comm: string;
   ts_ns: number;
-  args: Record<string, CapturedValue>;
+  /** Values as captured; what a pointer argument points to decoded (pointeeJson). */
+  args: Record<string, Exclude<CapturedValue, PointeeValue> | Record<string, unknown>>;
 }
 
 export interface ReturnLine {
@@ -201,9 +213,12 @@ export function attachedLine(target: string, result: AttachResult): AttachedLine
   return { type: 'attached', probe: result.probe, target, kind: result.kind, attach_ms: Math.round(result.attachMs * 1000) / 1000 };
 }
 
-export function eventLine(event: ProbeEvent): CallLine | ReturnLine {
+/** A call or return as a JSON line; what pointer arguments point to decoded by `capture`'s layouts. */
+export function eventLine(event: ProbeEvent, capture?: CapturedShape): CallLine | ReturnLine {
   if (event.type === 'call') {
-    return { type: 'call', probe: event.probe, pid: event.pid, tid: event.tid, uid: event.uid, comm: event.comm, ts_ns: event.tsNs, args: event.args };
+    const layouts = capture?.layouts ?? {};
+    const args = Object.fromEntries(Object.entries(event.args).map(([name, value]) => [name, isPointeeValue(value) ? pointeeJson(value, layouts[name]) : value]));
+    return { type: 'call', probe: event.probe, pid: event.pid, tid: event.tid, uid: event.uid, comm: event.comm, ts_ns: event.tsNs, args };
   }
   return {
     type: 'return',

@@ -4,9 +4,9 @@
 // recursion pairs right), and the call rate. No `vscode` import: the decorations, the hover, the
 // Probes view and the test API all read these numbers.
 
-import { formatCapturedValue } from './format';
+import { formatArgs, formatCapturedValue } from './format';
 import { percentilesFromLog2Histogram, type LatencyPercentiles } from './latency';
-import type { CallEvent, CapturedShape, CapturedValue, ProbeStats, ReturnEvent } from './protocol';
+import type { CallEvent, CapturedShape, ProbeStats, ReturnEvent } from './protocol';
 
 /** One call as the hover and the panel show it; `ret` stays undefined until the return is seen. */
 export interface CallRow {
@@ -65,13 +65,6 @@ export function emptyStats(probe = 0): ProbeStats {
 }
 
 /** Formats a call's arguments as `name=value, …`, strings quoted, by the captured shape. */
-export function formatArgs(capture: CapturedShape, args: Readonly<Record<string, CapturedValue>>): string {
-  const typeOf = new Map(capture.args.map((arg) => [arg.name, arg.type]));
-  return Object.entries(args)
-    .map(([name, value]) => `${name}=${formatCapturedValue(value, typeOf.get(name))}`)
-    .join(', ');
-}
-
 export class ProbeAggregate {
   /** Counters of earlier helper attachments (before a pause or a helper restart). */
   private base = emptyStats();

@@ -79,12 +79,36 @@ export type ValueType =
 export interface CapturedShape {
   args: { name: string; type: ValueType }[];
   ret?: ValueType | null;
+  /** Client side, by argument name: how to show what a pointer argument points to. */
+  layouts?: Record<string, PointeeLayout>;
 }
 
 export interface ArgSpec {
   name: string;
   location: ArgLocation;
   type: ValueType;
+  /**
+   * For a `pointer`: read `size` bytes (1..64) where it points, at entry, and the NUL-terminated
+   * string the pointer at byte `stringAt` (a multiple of 8) among them points to. The call's
+   * record then carries a PointeeValue for it.
+   */
+  deref?: { size: number; stringAt?: number };
+}
+
+/**
+ * How the client shows what a pointer argument points to (from DWARF; never sent to the
+ * helper): the struct's scalar fields, and the text one of them points to, cut to the length
+ * field beside it when there is one.
+ */
+export interface PointeeLayout {
+  typeName: string;
+  /** Offset of the pointer whose text is read, or null. */
+  textAt: number | null;
+  /** Offset of the text's length (8 bytes), or null: NUL-terminated. */
+  lengthAt: number | null;
+  /** A string type (std::string): shown as its text alone. */
+  textOnly: boolean;
+  fields: { name: string; offset: number; type: ValueType }[];
 }
 
 export interface CaptureSpec {
@@ -172,7 +196,10 @@ export type DetachResult = ProbeStats;
  * Integers are JSON numbers while they are exact in a double (|v| < 2^53), else decimal strings;
  * pointers are "0x…" strings; strings are strings; bools are booleans; chars are numbers.
  */
-export type CapturedValue = number | string | boolean | null;
+/** A deref'd pointer argument: the bytes it points to (hex) and the text read, or unreadable. */
+export type PointeeValue = { address: string; bytes: string; text: string } | { address: string; unreadable: true };
+
+export type CapturedValue = number | string | boolean | null | PointeeValue;
 
 export interface CallEvent {
   type: 'call';

@@ -3,7 +3,7 @@
 // off the main thread); a failure becomes a ProbeLensError with the addon's stable code.
 
 import { ProbeLensError, type ErrorCode } from './errors';
-import type { ArgLocation, ValueType } from './protocol';
+import type { ArgLocation, PointeeLayout, ValueType } from './protocol';
 
 /** Where the built addon is looked for, relative to the bundle that loads it (out/*.js, out/test-core/*.mjs). */
 const ADDON_FILE = 'probe-lens-symbols.node';
@@ -92,6 +92,8 @@ export interface ParamInfo {
   dwarfLocation: string | null;
   /** Where it is at entry: "rdi", "xmm0", "stack sp+8", "rdi:rsi", "nowhere". */
   passedIn: string | null;
+  /** A pointer to a struct: what to read where it points and how to show it; null otherwise. */
+  pointee: (PointeeLayout & { size: number }) | null;
   /** How the helper reads it; null when it cannot (see note). */
   capture: { location: ArgLocation; type: ValueType } | null;
   note: string | null;

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { findBinariesForSource, pickBinaryForSource } from './binaries-for-source';
 import { captureFromSignature, describeCaptureGaps, RAW_REGISTER_CAPTURE } from './capture-spec';
 import { ProbeLensError } from './errors';
-import type { AttachParams, CaptureSpec } from './protocol';
+import type { AttachParams, CapturedShape, CaptureSpec } from './protocol';
 import { findProgramInPath } from './target-resolution';
 import { loadSymbolsAddon, type FunctionInfo, type SymbolsAddon } from './symbols-addon';
 
@@ -17,6 +17,8 @@ export interface UserProbePlan {
   text: string;
   functionName: string;
   attach: AttachParams & { binary: string; capture: CaptureSpec };
+  /** What the probe shows (the capture, with how pointer arguments' structs are laid out). */
+  shape: CapturedShape;
   /** Notes for the user: arguments not captured and why, raw registers, inline sites. */
   notes: string[];
 }
@@ -44,6 +46,7 @@ function rawPlan(text: string, binary: string, functionName: string, reason: str
     text,
     functionName,
     attach: { binary, symbol: functionName, capture: RAW_REGISTER_CAPTURE },
+    shape: RAW_REGISTER_CAPTURE,
     notes: [`${functionName}: arguments are shown raw as arg0..arg5 (64-bit registers): ${reason}`],
   };
 }
@@ -67,6 +70,7 @@ function inlineSitePlans(text: string, binary: string, fn: FunctionInfo): UserPr
       text: siteText,
       functionName: `${fn.demangled} in ${caller}`,
       attach: { binary, offset: site.fileOffset as number, retprobe: false, capture: { args: [] } },
+      shape: { args: [] },
       notes: index === 0 ? [note] : [],
     };
   });
@@ -88,6 +92,7 @@ async function planForFunction(symbols: SymbolsAddon, text: string, binary: stri
       text,
       functionName: fn.demangled,
       attach: { binary, ...(byName ? { symbol: fn.name } : { offset: fn.fileOffset }), capture: capture.capture },
+      shape: capture.shape,
       notes: gaps === undefined ? [] : [gaps],
     },
   ];

@@ -60,7 +60,7 @@ function specsFrom(probe: Pick<EditorProbe, 'plans' | 'program'> & { anchor: Sou
     target: plan.text,
     functionName: plan.functionName,
     attach: plan.attach,
-    capture: plan.attach.capture,
+    capture: plan.shape,
     ...(probe.anchor === undefined ? {} : { source: probe.anchor }),
     notes: plan.notes,
     ...(probe.program === undefined ? {} : { program: probe.program }),

@@ -60,10 +60,33 @@ static int parse_location(json_t *location, struct arg_config *arg, struct rpc_f
 	return rpc_fail(failure, RPC_BAD_PARAMS, "register must be one of rdi, rsi, rdx, rcx, r8, r9, not '%s'", reg);
 }
 
+/* "deref": {"size": N, "stringAt": OFFSET}: read N bytes where a pointer argument points, and
+ * the string a pointer at OFFSET among them points to. */
+static int parse_deref(json_t *deref, struct arg_config *arg, struct rpc_failure *failure)
+{
+	static const char *const fields[] = { "size", "stringAt", NULL };
+	int64_t size = 0, string_at = -1;
+
+	if (!json_is_object(deref))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "an argument's 'deref' must be an object");
+	if (params_only(deref, "deref", fields, failure) ||
+	    params_integer(deref, "size", 1, MAX_DEREF, &size, failure) < 0 ||
+	    params_integer(deref, "stringAt", 0, MAX_DEREF - 8, &string_at, failure) < 0)
+		return -1;
+	if (!size)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "'deref' needs a 'size' of 1 to %d bytes", MAX_DEREF);
+	if (string_at >= 0 && (string_at % 8 || string_at + 8 > size))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "deref.stringAt must be a multiple of 8 with the "
+				"pointer inside the %lld bytes read", (long long)size);
+	arg->deref = size;
+	arg->deref_string = string_at >= 0 ? string_at / 8 + 1 : 0;
+	return 0;
+}
+
 static int parse_capture(json_t *capture, struct attach_request *request, struct rpc_failure *failure)
 {
 	static const char *const fields[] = { "args", "ret", "stringLength", NULL };
-	static const char *const arg_fields[] = { "name", "location", "type", NULL };
+	static const char *const arg_fields[] = { "name", "location", "type", "deref", NULL };
 	int64_t string_len = DEFAULT_STRING_LEN;
 	struct probe_config *cfg = &request->cfg;
 	json_t *args = NULL, *ret, *arg;
@@ -96,7 +119,14 @@ static int parse_capture(json_t *capture, struct attach_request *request, struct
 		    parse_value_type(json_object_get(arg, "type"), "an argument's 'type'", &captured->type, failure))
 			return -1;
 		cfg->args[i].string = captured->type == VALUE_STRING ? STRING_USER : STRING_NONE;
-		cfg->has_strings |= captured->type == VALUE_STRING;
+		if (json_object_get(arg, "deref")) {
+			if (captured->type != VALUE_POINTER)
+				return rpc_fail(failure, RPC_BAD_PARAMS, "argument '%s': only a 'pointer' may have a 'deref'", name);
+			if (parse_deref(json_object_get(arg, "deref"), &cfg->args[i], failure))
+				return -1;
+			captured->deref = cfg->args[i].deref;
+		}
+		cfg->has_strings |= captured->type == VALUE_STRING || captured->deref;
 	}
 	request->nargs = cfg->nargs = args ? json_array_size(args) : 0;
 	ret = json_object_get(capture, "ret");

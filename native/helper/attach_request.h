@@ -25,6 +25,7 @@ enum value_type {
 struct captured_arg {
 	char name[MAX_ARG_NAME + 1];
 	enum value_type type;
+	unsigned int deref;	/* bytes read where the pointer points; 0: none */
 };
 
 struct filter_request {

@@ -58,14 +58,14 @@ static int prepare_user_function(struct engine *engine, struct probe *probe, con
 static int attach_user_function(struct engine *engine, struct probe *probe, __u32 slot, struct rpc_failure *failure)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = slot);
-	bool has_strings = false;
+	bool reads_memory = false;
 	pid_t pid = probe_perf_pid(probe);
 	char fd_path[64], what[PATH_MAX + 64];
 
 	for (int i = 0; i < probe->nargs; i++)
-		has_strings |= probe->args[i].type == VALUE_STRING;
+		reads_memory |= probe->args[i].type == VALUE_STRING || probe->args[i].deref;
 	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", probe->binary_fd);
-	probe->entry_link = bpf_program__attach_uprobe_opts(has_strings
+	probe->entry_link = bpf_program__attach_uprobe_opts(reads_memory
 							    ? engine->skel->progs.probe_entry_sleepable
 							    : engine->skel->progs.probe_entry,
 							    pid, fd_path, probe->offset, &opts);

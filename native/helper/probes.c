@@ -196,8 +196,7 @@ static int handle_record(void *ctx, void *data, size_t size)
 	format = (struct record_format){ .id = probe->id, .nargs = probe->nargs, .args = probe->args,
 					 .capture_ret = probe->capture_ret, .ret_type = probe->ret_type };
 	if (over_event_limit(engine) ||
-	    !record_batch_append(&engine->batch, &format, e,
-				 (e->flags & EVENT_HAS_STRINGS) && size >= sizeof(*big) ? big->strings : NULL))
+	    !record_batch_append(&engine->batch, &format, e, (e->flags & EVENT_HAS_STRINGS) && size >= sizeof(*big) ? big : NULL))
 		probe->helper_dropped++;
 	/* Stop the ring's consume loop: it would go on as long as the traced program writes. */
 	return ++engine->consumed >= BATCH_LIMIT ? BATCH_FULL : 0;

@@ -144,8 +144,42 @@ static void put_value(struct record_batch *b, enum value_type type, uint64_t raw
 	PUT_LITERAL(b, "null");
 }
 
+static void put_hex(struct record_batch *b, const __u8 *bytes, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	PUT_LITERAL(b, "\"");
+	for (size_t i = 0; i < n; i++) {
+		char pair[2] = { digits[bytes[i] >> 4], digits[bytes[i] & 15] };
+
+		put(b, pair, 2);
+	}
+	PUT_LITERAL(b, "\"");
+}
+
+/* A pointer argument with the memory it points to: {"address", "bytes" (hex), "text"} or
+ * {"address", "unreadable": true}; null for NULL. */
+static void put_pointee(struct record_batch *b, const struct captured_arg *arg, int i, uint64_t address,
+			const struct event_with_strings *big)
+{
+	if (!address) {
+		PUT_LITERAL(b, "null");
+		return;
+	}
+	put_format(b, "{\"address\":\"0x%" PRIx64 "\"", address);
+	if (big->unreadable & (1u << i)) {
+		PUT_LITERAL(b, ",\"unreadable\":true}");
+		return;
+	}
+	PUT_LITERAL(b, ",\"bytes\":");
+	put_hex(b, big->memory[i], arg->deref < MAX_DEREF ? arg->deref : MAX_DEREF);
+	PUT_LITERAL(b, ",\"text\":");
+	put_string(b, big->strings[i], strnlen(big->strings[i], MAX_STRING));
+	PUT_LITERAL(b, "}");
+}
+
 bool record_batch_append(struct record_batch *b, const struct record_format *format,
-			 const struct event *e, const char (*strings)[MAX_STRING])
+			 const struct event *e, const struct event_with_strings *big)
 {
 	size_t start = b->len;
 
@@ -162,7 +196,10 @@ bool record_batch_append(struct record_batch *b, const struct record_format *for
 				PUT_LITERAL(b, ",");
 			put_string(b, format->args[i].name, strlen(format->args[i].name));
 			PUT_LITERAL(b, ":");
-			put_value(b, format->args[i].type, e->values[i], strings ? strings[i] : NULL);
+			if (format->args[i].deref && big)
+				put_pointee(b, &format->args[i], i, e->values[i], big);
+			else
+				put_value(b, format->args[i].type, e->values[i], big ? big->strings[i] : NULL);
 		}
 		PUT_LITERAL(b, "}}");
 	} else {

@@ -25,9 +25,10 @@ struct record_format {
 	enum value_type ret_type;
 };
 
-/* Appends one record; false when memory ran out (the record is then to be counted dropped). */
+/* Appends one record (big: its strings and memory, for an event_with_strings); false when memory
+ * ran out (the record is then to be counted dropped). */
 bool record_batch_append(struct record_batch *batch, const struct record_format *format,
-			 const struct event *e, const char (*strings)[MAX_STRING]);
+			 const struct event *e, const struct event_with_strings *big);
 /* Sends the batch as one probe/events notification and empties it. */
 void record_batch_send(struct record_batch *batch);
 void record_batch_free(struct record_batch *batch);

@@ -15,11 +15,12 @@ static int failures;
 	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); failures++; } } while (0)
 
 static const struct captured_arg args[] = {
-	{ "count", VALUE_S32 }, { "name \"quoted\"", VALUE_STRING }, { "big", VALUE_U64 },
-	{ "flag", VALUE_BOOL }, { "where", VALUE_POINTER }, { "neg", VALUE_S64 },
+	{ .name = "count", .type = VALUE_S32 }, { .name = "name \"quoted\"", .type = VALUE_STRING },
+	{ .name = "big", .type = VALUE_U64 }, { .name = "flag", .type = VALUE_BOOL },
+	{ .name = "where", .type = VALUE_POINTER, .deref = 16 }, { .name = "neg", .type = VALUE_S64 },
 };
 
-static char strings[MAX_ARGS][MAX_STRING];
+static struct event_with_strings big;
 
 /* Reads one framed message back from fd. */
 static json_t *read_message(FILE *in)
@@ -52,7 +53,10 @@ int main(void)
 
 	rpc_set_output_fd(fileno(out));
 	/* \xf8\x80\x80: a lead byte past U+10FFFF's, then two continuation bytes. */
-	snprintf(strings[1], MAX_STRING, "tab\there \"q\" \\ \x01 caf\xc3\xa9 bad\xff lead\xf8\x80\x80 end");
+	for (int i = 0; i < 16; i++)
+		big.memory[4][i] = i * 17;	/* 00 11 22 … ff */
+	snprintf(big.strings[4], MAX_STRING, "pointed-to text");
+	snprintf(big.strings[1], MAX_STRING, "tab\there \"q\" \\ \x01 caf\xc3\xa9 bad\xff lead\xf8\x80\x80 end");
 	for (int round = 0; round < 40; round++) {
 		/* A fresh buffer each round, batches of every size and records of every length, so
 		 * records end at every distance from the buffer's end as it grows. */
@@ -63,8 +67,9 @@ int main(void)
 					   .values = { -5, 1, 18446744073709551615ull, 1, 0xdeadbeef, -9007199254740993ll } };
 
 			snprintf(e.comm, sizeof(e.comm), "comm%.*s\"\\", i % 10, "0123456789");
+			big.unreadable = i % 3 == 0 ? 1 << 4 : 0;	/* now and then the pointee was unreadable */
 			e.values[1] = i % 7 ? 1 : 0;	/* now and then a NULL string */
-			CHECK(record_batch_append(&batch, &format, &e, strings), "append %d", i);
+			CHECK(record_batch_append(&batch, &format, &e, &big), "append %d", i);
 			sent++;
 		}
 		record_batch_send(&batch);
@@ -118,7 +123,14 @@ int main(void)
 				      "tab\there \"q\" \\ \x01 caf\xc3\xa9 bad\xef\xbf\xbd lead\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd end"), "string");
 			CHECK(!strcmp(json_string_value(json_object_get(call_args, "big")), "18446744073709551615"), "big");
 			CHECK(json_is_true(json_object_get(call_args, "flag")), "flag");
-			CHECK(!strcmp(json_string_value(json_object_get(call_args, "where")), "0xdeadbeef"), "pointer");
+			{
+				json_t *where = json_object_get(call_args, "where");
+
+				CHECK(!strcmp(json_string_value(json_object_get(where, "address")), "0xdeadbeef"), "pointer");
+				CHECK(json_is_true(json_object_get(where, "unreadable")) ||
+				      (!strcmp(json_string_value(json_object_get(where, "bytes")), "00112233445566778899aabbccddeeff") &&
+				       !strcmp(json_string_value(json_object_get(where, "text")), "pointed-to text")), "pointee");
+			}
 			CHECK(!strcmp(json_string_value(json_object_get(call_args, "neg")), "-9007199254740993"), "neg");
 		}
 	}

@@ -119,6 +119,36 @@ test('calls, arguments and return values arrive exactly, 64-bit values and strin
   await helper.close();
 });
 
+test('a pointer argument\'s struct is read at entry: its bytes, the string a field points to, NULL, unreadable', { skip: !isRoot && 'needs root' }, async () => {
+  const { helper } = await started();
+  const run = heldTarget(1);
+  const lookup = await helper.request('probe/attach', {
+    binary: target, symbol: 'lookup', filter: { pid: run.child.pid },
+    capture: { args: [{ name: 'key', location: { register: 'rdi' }, type: 'pointer', deref: { size: 16, stringAt: 8 } }], ret: 's64' },
+  });
+  assert.ok(lookup.result, JSON.stringify(lookup));
+  run.release();
+  await run.done;
+  await helper.waitFor((m) => m.method === 'probe/ended' && m.params.probe === lookup.result.probe);
+  assert.equal((await helper.request('probe/detach', { probe: lookup.result.probe })).result.calls, 3);
+  const calls = helper.messages.filter((m) => m.method === 'probe/events').flatMap((m) => m.params.events).filter((e) => e.type === 'call');
+  const [first, none, nowhere] = calls.map((call) => call.args.key);
+  assert.match(first.address, /^0x[0-9a-f]+$/);
+  assert.equal(first.bytes.slice(0, 16), '0900000000000000', 'size = 9, little-endian');
+  assert.equal(first.text, 'key-00042 and more', 'the bytes the data pointer points to (the client cuts them to size)');
+  assert.equal(none, null);
+  assert.deepEqual(nowhere, { address: '0x10', unreadable: true });
+
+  for (const [deref, message] of [[{ size: 65 }, /between 1 and 64/], [{ size: 16, stringAt: 12 }, /multiple of 8/], [{ size: 8, stringAt: 8 }, /inside the 8 bytes/]]) {
+    const answer = await helper.request('probe/attach', { binary: target, symbol: 'lookup', capture: { args: [{ name: 'key', location: { register: 'rdi' }, type: 'pointer', deref }] } });
+    assert.equal(errorCode(answer), 'bad-params', JSON.stringify(deref));
+    assert.match(answer.error.message, message);
+  }
+  const notPointer = await helper.request('probe/attach', { binary: target, symbol: 'lookup', capture: { args: [{ name: 'key', location: { register: 'rdi' }, type: 'u64', deref: { size: 8 } }] } });
+  assert.match(notPointer.error.message, /only a 'pointer' may have a 'deref'/);
+  await helper.close();
+});
+
 test('bad input gets a specific error while the helper keeps serving', async () => {
   const { helper } = await started();
   const textFile = path.join(work, 'notes.txt');

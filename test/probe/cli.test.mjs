@@ -104,7 +104,7 @@ const notRoot = process.getuid() !== 0 && 'uprobes need root: run the probe test
 describe('probe-lens probe (real helper, real uprobes)', { skip: notRoot, timeout: TEST_TIMEOUT_MS }, () => {
   before(() => {
     work = mkdtempSync(path.join(tmpdir(), 'probe-lens-cli-'));
-    for (const name of ['add-loop', 'values', 'fib', 'wait-then-tick', 'printf-count']) {
+    for (const name of ['add-loop', 'values', 'fib', 'wait-then-tick', 'printf-count', 'struct-args']) {
       execFileSync('gcc', ['-g', '-O0', '-o', bin(name), path.join(FIXTURES, `${name}.c`)]);
     }
     execFileSync('gcc', ['-g', '-O0', '-pthread', '-o', bin('threads'), path.join(FIXTURES, 'threads.c')]);
@@ -164,6 +164,20 @@ describe('probe-lens probe (real helper, real uprobes)', { skip: notRoot, timeou
     assert.deepEqual(sum6Calls[0].args, { a: 1, b: -2, c: 3, d: -4, e: 5, f: -6 });
     assert.deepEqual(sum6Calls[1].args, { a: '9223372036854775807', b: 0, c: 0, d: 0, e: 0, f: -1 });
     assert.deepEqual(byType('return').filter((ret) => ret.probe === sum6Probe).map((ret) => ret.ret), [-3, '9223372036854775806']);
+  });
+
+  it('shows what struct pointer arguments point to: fields by name, the text cut to its size, NULL, unreadable', async () => {
+    const target = `${bin('struct-args')}:put`;
+    const human = await runCli('probe', target, '--', bin('struct-args'));
+    assert.equal(human.status, 0, human.stderr);
+    assert.match(human.stdout, /put\(key=\{mv_size=9, mv_data="key-00042"\}, order=\{quantity=-3, urgent=true, cents=4000000000, item="widget"\}\)/);
+    assert.match(human.stdout, /put\(key=NULL, order=NULL\)/);
+    assert.match(human.stdout, /put\(key=<unreadable 0x10>, order=NULL\)/);
+    const { byType } = successfulJsonRun(await runCli('probe', target, '--json', '--', bin('struct-args')));
+    const [first, , dangling] = byType('call').map((call) => call.args);
+    assert.deepEqual(first.key.fields, { mv_size: 9, mv_data: 'key-00042' });
+    assert.deepEqual(first.order.fields, { quantity: -3, urgent: true, cents: 4000000000, item: 'widget' });
+    assert.deepEqual(dangling.key, { address: '0x10', unreadable: true });
   });
 
   it('nests latencies under recursion: every call outlasts the calls it made', async () => {

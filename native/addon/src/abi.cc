@@ -71,6 +71,109 @@ std::string sp(uint64_t offset) { return "stack sp+" + std::to_string(offset); }
 
 } // namespace
 
+namespace {
+
+/** A type's name without the qualifiers in front (what `const std::string &` points to). */
+std::string unqualified(std::string name)
+{
+	for (const char *qualifier : { "const ", "volatile " })
+		while (name.rfind(qualifier, 0) == 0)
+			name.erase(0, std::char_traits<char>::length(qualifier));
+	return name;
+}
+
+/** A length member next to a text pointer: an 8-byte integer named like one (size_, mv_size, len). */
+bool is_length(const TypeInfo::Member &member, const TypeInfo &type)
+{
+	return type.kind == TypeKind::Integer && type.size == 8 &&
+	       (member.name == "n" || member.name == "count" || member.name.find("size") != std::string::npos ||
+		member.name.find("len") != std::string::npos);
+}
+
+bool is_text_pointer(const TypeInfo &type, const BinaryIndex &index)
+{
+	if (type.kind != TypeKind::Pointer || type.size != 8)
+		return false;
+	const TypeInfo &target = index.types.at(type.target);
+	return type.points_to_char || target.kind == TypeKind::Void;
+}
+
+} // namespace
+
+Pointee pointee_of(const BinaryIndex &index, const TypeInfo &pointer)
+{
+	Pointee out;
+	if (pointer.kind != TypeKind::Pointer || pointer.points_to_char)
+		return out;
+	const TypeInfo &target = index.types.at(pointer.target);
+	std::string name = unqualified(target.name);
+	// clang leaves out the definition of classes the library defines (-fno-standalone-debug):
+	// std::string is then only declared, but libstdc++'s C++11 layout is fixed.
+	if (target.size == 0 && (name == "string" || name.rfind("basic_string<char, std::char_traits<char>", 0) == 0 ||
+				 name.rfind("std::__cxx11::basic_string<char, std::char_traits<char>", 0) == 0)) {
+		out.type_name = name;
+		out.size = 32;
+		out.text_at = 0;
+		out.length_at = 8;
+		out.text_only = true;
+		return out;
+	}
+	bool aggregate = target.kind == TypeKind::Struct || target.kind == TypeKind::Class || target.kind == TypeKind::Union;
+	if (!aggregate || target.size == 0 || target.members.empty())
+		return out;
+	out.type_name = name;
+	out.size = std::min(target.size, kMaxPointeeBytes);
+	// libstdc++'s std::string {_M_dataplus {_M_p}, _M_string_length, …} and std::string_view
+	// {_M_len, _M_str}, known by their members (DWARF names them "string", "basic_string<char, …>").
+	auto member_at = [&](const char *name, uint64_t offset) {
+		for (const TypeInfo::Member &member : target.members)
+			if (member.name == name && member.offset == offset)
+				return true;
+		return false;
+	};
+	if (member_at("_M_dataplus", 0) && member_at("_M_string_length", 8) && target.size == 32) {
+		out.text_at = 0;
+		out.length_at = 8;
+		out.text_only = true;
+		return out;
+	}
+	if (member_at("_M_len", 0) && member_at("_M_str", 8) && target.size == 16) {
+		out.text_at = 8;
+		out.length_at = 0;
+		out.text_only = true;
+		return out;
+	}
+	bool text_is_void = false;
+	for (const TypeInfo::Member &member : target.members) {
+		const TypeInfo &type = index.types.at(member.type);
+		std::string value_type = value_type_of(type);
+		if (value_type.empty() || member.offset + type.size > out.size)
+			continue;
+		if (out.text_at < 0 && member.offset % 8 == 0 && is_text_pointer(type, index)) {
+			out.text_at = int64_t(member.offset);
+			text_is_void = !type.points_to_char;
+			value_type = "string";
+		} else if (value_type == "string") {
+			value_type = "pointer"; // one text per argument is read: the others show their address
+		}
+		out.fields.push_back({ member.name, member.offset, value_type });
+	}
+	for (const TypeInfo::Member &member : target.members)
+		if (out.text_at >= 0 && out.length_at < 0 && is_length(member, index.types.at(member.type)) &&
+		    member.offset + 8 <= out.size)
+			out.length_at = int64_t(member.offset);
+	// A void * with no length beside it says nothing of what it points to: an address only.
+	if (text_is_void && out.length_at < 0) {
+		for (PointeeField &field : out.fields)
+			if (int64_t(field.offset) == out.text_at)
+				field.value_type = "pointer";
+		out.text_at = -1;
+	}
+	if (out.fields.empty())
+		out.type_name.clear();
+	return out;
+}
+
 std::string value_type_of(const TypeInfo &type)
 {
 	switch (type.kind) {
@@ -241,6 +344,8 @@ SignatureCapture capture_for(const BinaryIndex &index, const Signature &signatur
 				continue;
 			}
 			arg.value_type = value_type;
+			if (value_type == "pointer")
+				arg.pointee = pointee_of(index, type);
 			arg.register_name = abi_register;
 			arg.stack_offset = abi_register.empty() ? abi_stack : -1;
 			if (dwarf.kind == EntryLocation::Register) {

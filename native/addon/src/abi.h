@@ -12,6 +12,28 @@
 
 namespace probelens {
 
+/**
+ * What a pointer argument points to, for the helper to read at entry (at most kMaxPointeeBytes)
+ * and the client to show field by field: a struct's scalar members, and the text one of them
+ * points to (a C++ string, a {data, size} pair), cut to its length field when it has one.
+ */
+struct PointeeField {
+	std::string name;
+	uint64_t offset;
+	std::string value_type; // the helper's ValueType: "u64", "pointer", "string", ...
+};
+
+struct Pointee {
+	std::string type_name;
+	uint64_t size = 0;          // bytes to read
+	int64_t text_at = -1;       // offset of the pointer to the text, -1: none
+	int64_t length_at = -1;     // offset of the text's length (8 bytes), -1: NUL-terminated
+	bool text_only = false;     // a string type: show the text, not the fields
+	std::vector<PointeeField> fields;
+};
+
+constexpr uint64_t kMaxPointeeBytes = 64; // MAX_DEREF in bpf/probe.h
+
 struct ArgCapture {
 	/** The helper's ValueType ("s32", "string", ...), empty when not captured. */
 	std::string value_type;
@@ -22,6 +44,8 @@ struct ArgCapture {
 	std::string passed_in;
 	/** Why it is not captured, or a caveat when it is. */
 	std::string note;
+	/** For a pointer to a struct: what to read where it points (type_name empty: nothing). */
+	Pointee pointee;
 	bool captured() const { return !value_type.empty(); }
 };
 
@@ -38,6 +62,9 @@ struct SignatureCapture {
  * DWARF calls optimized out.
  */
 SignatureCapture capture_for(const BinaryIndex &index, const Signature &signature, const std::string &symbol_name, bool local);
+
+/** What a pointer to a struct points to, to read at entry; type_name empty when nothing. */
+Pointee pointee_of(const BinaryIndex &index, const TypeInfo &pointer);
 
 /** The helper's ValueType for a scalar type, empty when it has none. */
 std::string value_type_of(const TypeInfo &type);

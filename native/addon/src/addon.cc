@@ -139,6 +139,27 @@ Napi::Object binary_object(Napi::Env env, const BinaryIndex &index)
 	return o;
 }
 
+/** What a pointer argument's capture reads where it points, and how its fields are laid out. */
+Napi::Object pointee_object(Napi::Env env, const Pointee &pointee)
+{
+	Napi::Object o = Napi::Object::New(env);
+	o.Set("typeName", pointee.type_name);
+	o.Set("size", Napi::Number::New(env, double(pointee.size)));
+	o.Set("textAt", pointee.text_at < 0 ? env.Null() : Napi::Number::New(env, double(pointee.text_at)));
+	o.Set("lengthAt", pointee.length_at < 0 ? env.Null() : Napi::Number::New(env, double(pointee.length_at)));
+	o.Set("textOnly", pointee.text_only);
+	Napi::Array fields = Napi::Array::New(env, pointee.fields.size());
+	for (size_t i = 0; i < pointee.fields.size(); i++) {
+		Napi::Object field = Napi::Object::New(env);
+		field.Set("name", pointee.fields[i].name);
+		field.Set("offset", Napi::Number::New(env, double(pointee.fields[i].offset)));
+		field.Set("type", pointee.fields[i].value_type);
+		fields.Set(uint32_t(i), field);
+	}
+	o.Set("fields", fields);
+	return o;
+}
+
 Napi::Object type_object(Napi::Env env, const TypeInfo &t)
 {
 	Napi::Object o = Napi::Object::New(env);
@@ -202,6 +223,7 @@ Napi::Object signature_object(Napi::Env env, const BinaryIndex &index, int32_t i
 			po.Set("capture", env.Null());
 		}
 		po.Set("note", c.note.empty() ? env.Null() : Napi::String::New(env, c.note));
+		po.Set("pointee", c.pointee.type_name.empty() && !c.pointee.text_only ? env.Null() : pointee_object(env, c.pointee));
 		params.Set(uint32_t(i), po);
 	}
 	o.Set("params", params);

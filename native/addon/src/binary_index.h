@@ -31,6 +31,15 @@ struct TypeInfo {
 	/** Per eightbyte, for values of at most 16 bytes; Memory when it goes on the stack. */
 	AbiClass classes[2] = { AbiClass::None, AbiClass::None };
 	std::vector<std::pair<std::string, int64_t>> enumerators;
+	/** Pointers and references: the type pointed to (an index into BinaryIndex::types; 0: void). */
+	uint32_t target = 0;
+	/** Structs, classes and unions: the named data members that take room, in order. */
+	struct Member {
+		std::string name;
+		uint64_t offset;
+		uint32_t type;
+	};
+	std::vector<Member> members;
 };
 
 /** What DWARF says about a parameter's place at the function's entry address. */

@@ -149,7 +149,10 @@ public:
 	void read(Dwarf *dwarf)
 	{
 		dwarf_ = dwarf;
-		index_.types.push_back(TypeInfo{ "void", TypeKind::Void, 0, 0, false, false, false, { AbiClass::None, AbiClass::None }, {} });
+		TypeInfo void_type;
+		void_type.name = "void";
+		void_type.kind = TypeKind::Void;
+		index_.types.push_back(void_type);
 		Dwarf_Off offset = 0, next;
 		size_t header_size;
 		int guard = 0;
@@ -629,7 +632,10 @@ private:
 		case DW_TAG_pointer_type:
 		case DW_TAG_reference_type:
 		case DW_TAG_rvalue_reference_type: {
-			TypeInfo target = target_of(die, depth);
+			Dwarf_Die target_die;
+			if (attr_ref(die, DW_AT_type, target_die, false))
+				t.target = describe(&target_die, depth + 1);
+			TypeInfo target = index_.types[t.target];
 			const char *suffix = dwarf_tag(die) == DW_TAG_pointer_type ? "*" : dwarf_tag(die) == DW_TAG_reference_type ? "&" : "&&";
 			if (target.kind == TypeKind::Function) {
 				size_t paren = target.name.find('(');
@@ -727,7 +733,8 @@ private:
 					Dwarf_Die mtype;
 					if (!attr_ref(&child, DW_AT_type, mtype, false))
 						continue;
-					const TypeInfo member = index_.types[describe(&mtype, depth + 1)];
+					const uint32_t member_type = describe(&mtype, depth + 1);
+					const TypeInfo member = index_.types[member_type];
 					align = std::max(align, member.align ? member.align : 1);
 					Dwarf_Word offset = 0, bit_offset = 0;
 					if (attr_udata(&child, DW_AT_data_bit_offset, bit_offset)) {
@@ -735,6 +742,9 @@ private:
 					} else {
 						attr_udata(&child, DW_AT_data_member_location, offset);
 					}
+					const char *member_name = dwarf_diename(&child);
+					if (ctag == DW_TAG_member && member_name && !dwarf_hasattr(&child, DW_AT_bit_size))
+						t.members.push_back({ member_name, offset, member_type });
 					if (!memory && dwarf_hasattr(&child, DW_AT_bit_size)) {
 						Dwarf_Word bits = 0;
 						attr_udata(&child, DW_AT_bit_size, bits);

@@ -1,0 +1,83 @@
+// What a pointer argument points to, as a person reads it: the struct's fields by name, one
+// level deep (`key={mv_size=9, mv_data="key-00042"}`), a C++ string as its text, and memory the
+// helper could not read said so (`<unreadable 0x10>`), never shown as a value. The bytes come
+// from the helper (read at entry, in BPF); how they are laid out comes from DWARF. The same
+// decoding gives the JSON export its structured values.
+
+import type { PointeeLayout, PointeeValue, ValueType } from './protocol';
+
+export function isPointeeValue(value: unknown): value is PointeeValue {
+  return typeof value === 'object' && value !== null && 'address' in value;
+}
+
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const SIZES: Record<ValueType, number> = { u8: 1, s8: 1, char: 1, bool: 1, u16: 2, s16: 2, u32: 4, s32: 4, u64: 8, s64: 8, pointer: 8, string: 8 };
+
+/** A field's value: a number (a decimal string beyond 2^53), a bool, or an address "0x…". */
+function fieldAt(bytes: Buffer, offset: number, type: ValueType): number | string | boolean | undefined {
+  const size = SIZES[type];
+  if (offset + size > bytes.length) return undefined;
+  const signed = type.startsWith('s') || type === 'char';
+  const raw = size === 8 ? (signed ? bytes.readBigInt64LE(offset) : bytes.readBigUInt64LE(offset)) : BigInt(signed ? bytes.readIntLE(offset, size) : bytes.readUIntLE(offset, size));
+  if (type === 'pointer' || type === 'string') return `0x${raw.toString(16)}`;
+  if (type === 'bool') return raw !== 0n;
+  return raw > SAFE || raw < -SAFE ? raw.toString() : Number(raw);
+}
+
+/** The text, cut to the length field when the layout has one; `cut` when more was not read. */
+function textOf(value: { text: string }, bytes: Buffer, layout: PointeeLayout): { text: string; cut: boolean } {
+  if (layout.lengthAt === null || layout.lengthAt + 8 > bytes.length) return { text: value.text, cut: false };
+  const utf8 = Buffer.from(value.text, 'utf8');
+  const length = bytes.readBigUInt64LE(layout.lengthAt);
+  if (length <= BigInt(utf8.length)) return { text: utf8.subarray(0, Number(length)).toString('utf8'), cut: false };
+  return { text: value.text, cut: true };
+}
+
+type Decoded =
+  | { kind: 'unreadable' | 'address' }
+  | { kind: 'text'; text: string; cut: boolean }
+  | { kind: 'fields'; fields: { name: string; value: number | string | boolean | undefined; text?: { text: string; cut: boolean } }[] };
+
+function decode(value: PointeeValue, layout: PointeeLayout | undefined): Decoded {
+  if ('unreadable' in value) return { kind: 'unreadable' };
+  if (layout === undefined) return { kind: 'address' };
+  const bytes = Buffer.from(value.bytes, 'hex');
+  if (layout.textOnly) return { kind: 'text', ...textOf(value, bytes, layout) };
+  return {
+    kind: 'fields',
+    fields: layout.fields.map((field) =>
+      field.offset === layout.textAt ? { name: field.name, value: undefined, text: textOf(value, bytes, layout) } : { name: field.name, value: fieldAt(bytes, field.offset, field.type) },
+    ),
+  };
+}
+
+const quoted = ({ text, cut }: { text: string; cut: boolean }): string => `${JSON.stringify(text)}${cut ? '…' : ''}`;
+
+export function formatPointee(value: PointeeValue, layout: PointeeLayout | undefined): string {
+  const decoded = decode(value, layout);
+  switch (decoded.kind) {
+    case 'unreadable':
+      return `<unreadable ${value.address}>`;
+    case 'address':
+      return value.address;
+    case 'text':
+      return quoted(decoded);
+    case 'fields':
+      return `{${decoded.fields.map((field) => `${field.name}=${field.text !== undefined ? quoted(field.text) : String(field.value ?? '?')}`).join(', ')}}`;
+  }
+}
+
+/** For JSON lines: `{address, text}` or `{address, fields: {name: value}}`, or `{address, unreadable}`. */
+export function pointeeJson(value: PointeeValue, layout: PointeeLayout | undefined): Record<string, unknown> {
+  const decoded = decode(value, layout);
+  switch (decoded.kind) {
+    case 'unreadable':
+      return { address: value.address, unreadable: true };
+    case 'address':
+      return { address: value.address };
+    case 'text':
+      return { address: value.address, text: decoded.text, ...(decoded.cut ? { cut: true } : {}) };
+    case 'fields':
+      return { address: value.address, fields: Object.fromEntries(decoded.fields.map((field) => [field.name, field.text?.text ?? field.value ?? null])) };
+  }
+}

@@ -11,25 +11,40 @@ export function isPointeeValue(value: unknown): value is PointeeValue {
 }
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** The helper's hex, as bytes (no Buffer: the Calls panel's webview shares this code). */
+function fromHex(hex: string): DataView {
+  const bytes = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return new DataView(bytes.buffer);
+}
 const SIZES: Record<ValueType, number> = { u8: 1, s8: 1, char: 1, bool: 1, u16: 2, s16: 2, u32: 4, s32: 4, u64: 8, s64: 8, pointer: 8, string: 8 };
 
 /** A field's value: a number (a decimal string beyond 2^53), a bool, or an address "0x…". */
-function fieldAt(bytes: Buffer, offset: number, type: ValueType): number | string | boolean | undefined {
+function integerAt(bytes: DataView, offset: number, size: number, signed: boolean): bigint {
+  switch (size) {
+    case 1: return BigInt(signed ? bytes.getInt8(offset) : bytes.getUint8(offset));
+    case 2: return BigInt(signed ? bytes.getInt16(offset, true) : bytes.getUint16(offset, true));
+    case 4: return BigInt(signed ? bytes.getInt32(offset, true) : bytes.getUint32(offset, true));
+    default: return signed ? bytes.getBigInt64(offset, true) : bytes.getBigUint64(offset, true);
+  }
+}
+
+function fieldAt(bytes: DataView, offset: number, type: ValueType): number | string | boolean | undefined {
   const size = SIZES[type];
-  if (offset + size > bytes.length) return undefined;
-  const signed = type.startsWith('s') || type === 'char';
-  const raw = size === 8 ? (signed ? bytes.readBigInt64LE(offset) : bytes.readBigUInt64LE(offset)) : BigInt(signed ? bytes.readIntLE(offset, size) : bytes.readUIntLE(offset, size));
+  if (offset + size > bytes.byteLength) return undefined;
+  const raw = integerAt(bytes, offset, size, type.startsWith('s') || type === 'char');
   if (type === 'pointer' || type === 'string') return `0x${raw.toString(16)}`;
   if (type === 'bool') return raw !== 0n;
   return raw > SAFE || raw < -SAFE ? raw.toString() : Number(raw);
 }
 
 /** The text, cut to the length field when the layout has one; `cut` when more was not read. */
-function textOf(value: { text: string }, bytes: Buffer, layout: PointeeLayout): { text: string; cut: boolean } {
-  if (layout.lengthAt === null || layout.lengthAt + 8 > bytes.length) return { text: value.text, cut: false };
-  const utf8 = Buffer.from(value.text, 'utf8');
-  const length = bytes.readBigUInt64LE(layout.lengthAt);
-  if (length <= BigInt(utf8.length)) return { text: utf8.subarray(0, Number(length)).toString('utf8'), cut: false };
+function textOf(value: { text: string }, bytes: DataView, layout: PointeeLayout): { text: string; cut: boolean } {
+  if (layout.lengthAt === null || layout.lengthAt + 8 > bytes.byteLength) return { text: value.text, cut: false };
+  const utf8 = new TextEncoder().encode(value.text);
+  const length = bytes.getBigUint64(layout.lengthAt, true);
+  if (length <= BigInt(utf8.length)) return { text: new TextDecoder().decode(utf8.subarray(0, Number(length))), cut: false };
   return { text: value.text, cut: true };
 }
 
@@ -41,7 +56,7 @@ type Decoded =
 function decode(value: PointeeValue, layout: PointeeLayout | undefined): Decoded {
   if ('unreadable' in value) return { kind: 'unreadable' };
   if (layout === undefined) return { kind: 'address' };
-  const bytes = Buffer.from(value.bytes, 'hex');
+  const bytes = fromHex(value.bytes);
   if (layout.textOnly) return { kind: 'text', ...textOf(value, bytes, layout) };
   return {
     kind: 'fields',

@@ -145,29 +145,30 @@ int open_binary_as(const struct requester *who, const char *path, char *canonica
 	return fd;
 }
 
-/* Real, effective and saved uid and gid of a process. */
-struct process_credentials {
-	unsigned int uid[3], gid[3];
-};
-
-static int read_credentials(pid_t pid, struct process_credentials *creds)
+int process_status(pid_t pid, struct process_status *status)
 {
 	char path[64], line[256];
 	int found = 0;
-	FILE *status;
+	FILE *file;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	status = fopen(path, "re");
-	if (!status)
+	file = fopen(path, "re");
+	if (!file)
 		return -errno;
-	while (fgets(line, sizeof(line), status)) {
-		if (sscanf(line, "Uid: %u %u %u", &creds->uid[0], &creds->uid[1], &creds->uid[2]) == 3)
+	while (fgets(line, sizeof(line), file)) {
+		unsigned int *uid = status->uid, *gid = status->gid, parent;
+
+		if (sscanf(line, "PPid: %u", &parent) == 1) {
+			status->parent = parent;
 			found |= 1;
-		else if (sscanf(line, "Gid: %u %u %u", &creds->gid[0], &creds->gid[1], &creds->gid[2]) == 3)
+		} else if (sscanf(line, "Uid: %u %u %u", &uid[0], &uid[1], &uid[2]) == 3) {
 			found |= 2;
+		} else if (sscanf(line, "Gid: %u %u %u", &gid[0], &gid[1], &gid[2]) == 3) {
+			found |= 4;
+		}
 	}
-	fclose(status);
-	return found == 3 ? 0 : -ESRCH;
+	fclose(file);
+	return found == 7 ? 0 : -ESRCH;
 }
 
 static bool all_equal(const unsigned int ids[3], unsigned int id)
@@ -189,7 +190,7 @@ static int check_ptrace_access(void *environ_path)
 
 int open_process_as(const struct requester *who, pid_t pid, struct rpc_failure *failure)
 {
-	struct process_credentials creds;
+	struct process_status creds;
 	char environ_path[64];
 	int pidfd;
 
@@ -197,7 +198,7 @@ int open_process_as(const struct requester *who, pid_t pid, struct rpc_failure *
 		return rpc_fail(failure, RPC_BAD_PARAMS, "pid must be a positive integer, not %d", pid);
 	/* Pin the process first, so the checks are about the process we keep. */
 	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0 || read_credentials(pid, &creds) < 0) {
+	if (pidfd < 0 || process_status(pid, &creds) < 0) {
 		if (pidfd >= 0)
 			close(pidfd);
 		return rpc_fail(failure, RPC_NO_SUCH_PROCESS, "no process with pid %d (it may have exited)", pid);

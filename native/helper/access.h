@@ -16,6 +16,14 @@ struct requester {
  * it cannot be told or has no account. */
 int requester_identify(struct requester *who, struct rpc_failure *failure);
 
+/* From /proc/PID/status: the parent, and the real, effective and saved uids and gids. */
+struct process_status {
+	pid_t parent;
+	unsigned int uid[3], gid[3];
+};
+
+int process_status(pid_t pid, struct process_status *status);
+
 /* True when the helper itself may load and attach BPF programs. */
 bool helper_is_privileged(void);
 

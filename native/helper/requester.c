@@ -12,36 +12,6 @@
 #include <sys/stat.h>
 #include "access.h"
 
-struct process_ids {
-	uid_t real_uid;
-	pid_t parent;
-};
-
-static int read_process_ids(pid_t pid, struct process_ids *ids)
-{
-	char path[64], line[256];
-	int found = 0;
-	FILE *status;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	status = fopen(path, "re");
-	if (!status)
-		return -errno;
-	while (fgets(line, sizeof(line), status)) {
-		unsigned int value;
-
-		if (sscanf(line, "PPid: %u", &value) == 1) {
-			ids->parent = value;
-			found |= 1;
-		} else if (sscanf(line, "Uid: %u", &value) == 1) {
-			ids->real_uid = value;
-			found |= 2;
-		}
-	}
-	fclose(status);
-	return found == 3 ? 0 : -ESRCH;
-}
-
 /* sudo itself: a root-owned set-uid executable called sudo. A user cannot fake this with a
  * program of their own; running the real sudo is what we trust it for. */
 static bool process_is_sudo(pid_t pid)
@@ -67,10 +37,10 @@ static bool process_is_sudo(pid_t pid)
 static int launcher_uid(uid_t *uid, struct rpc_failure *failure)
 {
 	pid_t child = getpid(), launcher = getppid();
-	struct process_ids ids, child_ids;
+	struct process_status ids, child_ids;
 
 	for (;;) {
-		if (read_process_ids(launcher, &ids) || read_process_ids(child, &child_ids) ||
+		if (process_status(launcher, &ids) || process_status(child, &child_ids) ||
 		    child_ids.parent != launcher || launcher <= 1)
 			return rpc_fail(failure, RPC_PERMISSION_DENIED,
 					"cannot tell who started the helper: its launcher (pid %d) is gone", launcher);
@@ -79,7 +49,7 @@ static int launcher_uid(uid_t *uid, struct rpc_failure *failure)
 		child = launcher;
 		launcher = ids.parent;
 	}
-	*uid = ids.real_uid;
+	*uid = ids.uid[0];
 	if (!process_is_sudo(launcher)) {
 		const char *pkexec_uid = getenv("PKEXEC_UID");
 

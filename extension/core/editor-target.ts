@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import { findBinariesForSource, launchJsonPrograms, type BinaryCandidate } from './binaries-for-source';
 import { ProbeLensError } from './errors';
+import { readableName } from './names';
 import { loadSymbolsAddon, type FunctionInfo, type SymbolsAddon } from './symbols-addon';
 import { BinaryResolver } from './target-resolution';
 import { planSourceLine, planUserFunction, type UserProbePlan } from './user-targets';
@@ -154,7 +155,7 @@ export async function resolveEditorProbe(position: EditorPosition, options: Edit
   if (called !== undefined) {
     const own = await functionMeant(await programFunctions(symbols, binary, called.word), position, options);
     if (own !== undefined) {
-      const text = `${binaryName}:${own.demangled}`;
+      const text = `${binaryName}:${readableName(own.demangled)}`;
       const plan = (): Promise<UserProbePlan[]> => planUserFunction(text, binary, own.name);
       const anchorFile = own.file !== null && path.basename(own.file) === path.basename(position.file) ? position.file : (own.file ?? position.file);
       return { plans: await plan(), binary, anchor: { file: anchorFile, line: own.line ?? position.line }, replan: plan };
@@ -184,7 +185,7 @@ export async function resolveEditorProbe(position: EditorPosition, options: Edit
     throw error;
   }
   const fn = at.function;
-  const text = `${binaryName}:${fn.demangled}`;
+  const text = `${binaryName}:${readableName(fn.demangled)}`;
   const context = { binary, command: [], cwd: path.dirname(position.file) };
   const plan = (): Promise<UserProbePlan[]> => planSourceLine(text, position.file, position.line, context);
   return { plans: await plan(), binary, anchor: { file: position.file, line: fn.line ?? position.line }, replan: plan };

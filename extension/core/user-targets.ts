@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { findBinariesForSource, pickBinaryForSource } from './binaries-for-source';
 import { captureFromSignature, describeCaptureGaps, RAW_REGISTER_CAPTURE } from './capture-spec';
 import { ProbeLensError } from './errors';
+import { readableName } from './names';
 import type { AttachParams, CapturedShape, CaptureSpec } from './protocol';
 import { findProgramInPath } from './target-resolution';
 import { loadSymbolsAddon, type FunctionInfo, type SymbolsAddon } from './symbols-addon';
@@ -68,7 +69,7 @@ function inlineSitePlans(text: string, binary: string, fn: FunctionInfo): UserPr
     const siteText = `${text}@${caller}${site.line === null ? '' : `:${site.line}`}`;
     return {
       text: siteText,
-      functionName: `${fn.demangled} in ${caller}`,
+      functionName: `${readableName(fn.demangled)} in ${caller}`,
       attach: { binary, offset: site.fileOffset as number, retprobe: false, capture: { args: [] } },
       shape: { args: [] },
       notes: index === 0 ? [note] : [],
@@ -90,7 +91,7 @@ async function planForFunction(symbols: SymbolsAddon, text: string, binary: stri
   return [
     {
       text,
-      functionName: fn.demangled,
+      functionName: readableName(fn.demangled),
       attach: { binary, ...(byName ? { symbol: fn.name } : { offset: fn.fileOffset }), capture: capture.capture },
       shape: capture.shape,
       notes: gaps === undefined ? [] : [gaps],
@@ -165,6 +166,6 @@ export async function planSourceLine(text: string, file: string, line: number, c
   // By file offset: the symbol may be one of several of that name (static functions).
   if (instances.length <= 1) return planForFunction(symbols, text, binary, at.function, '');
   const plans: UserProbePlan[] = [];
-  for (const fn of instances) plans.push(...(await planForFunction(symbols, `${text} (${fn.demangled})`, binary, fn, '')));
+  for (const fn of instances) plans.push(...(await planForFunction(symbols, `${text} (${readableName(fn.demangled)})`, binary, fn, '')));
   return plans;
 }

@@ -9,6 +9,7 @@ import type { BinaryCandidate } from '../core/binaries-for-source';
 import { findElfFiles, launchJsonPrograms } from '../core/binaries-for-source';
 import { Cancelled, resolveEditorProbe, type EditorProbe } from '../core/editor-target';
 import { ProbeLensError } from '../core/errors';
+import { readableName } from '../core/names';
 import type { ProbeEntry, ProbeSpec, SourceAnchor } from '../core/probe-manager';
 import { processesOf } from '../core/processes';
 import { loadSymbolsAddon, type FunctionInfo } from '../core/symbols-addon';
@@ -45,7 +46,7 @@ async function chooseBinary(ctx: Ctx, file: string, candidates: readonly BinaryC
 async function chooseFunction(candidates: readonly FunctionInfo[]): Promise<FunctionInfo | undefined> {
   const picked = await vscode.window.showQuickPick(
     candidates.map((fn) => ({
-      label: fn.demangled,
+      label: readableName(fn.demangled),
       ...(fn.file === null ? {} : { description: `${vscode.workspace.asRelativePath(fn.file)}:${String(fn.line ?? '?')}` }),
       ...(fn.name === fn.demangled ? {} : { detail: fn.name }),
       fn,
@@ -143,7 +144,7 @@ export async function probeFunctionInBinary(ctx: Ctx, binaryArg?: string, functi
     const items = list.functions
       .filter((fn) => !fn.fragment && (fn.address !== null || fn.inlinedOnly))
       .map((fn) => ({
-        label: fn.demangled,
+        label: readableName(fn.demangled),
         description: fn.file === null ? (fn.fromSymbolTable ? 'symbol table' : '') : `${path.basename(fn.file)}:${fn.line ?? '?'}`,
         ...(fn.inlinedOnly ? { detail: 'inlined only: its inline sites are probed, entry only' } : {}),
         name: fn.name,
@@ -156,10 +157,11 @@ export async function probeFunctionInBinary(ctx: Ctx, binaryArg?: string, functi
     if (picked === undefined) throw new Cancelled();
     name = picked.name;
   }
-  const text = `${path.basename(binary)}:${name}`;
   const fnName = name;
-  const plan = (): Promise<UserProbePlan[]> => planUserFunction(text, binary, fnName);
   const found = (await symbols.lookup(binary, name).catch(() => [])).find((fn) => fn.file !== null && fn.line !== null);
+  // Labelled by its readable name, never the mangled symbol it is looked up by.
+  const text = `${path.basename(binary)}:${found === undefined ? name : readableName(found.demangled)}`;
+  const plan = (): Promise<UserProbePlan[]> => planUserFunction(text, binary, fnName);
   const anchor = found?.file != null && found.line !== null ? { file: found.file, line: found.line } : undefined;
   return attachSpecs(ctx, specsFrom({ plans: await plan(), anchor }, plan));
 }

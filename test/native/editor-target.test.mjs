@@ -41,7 +41,7 @@ async function probed(position, pick) {
       return candidates.find((fn) => fn.demangled.startsWith(pick ?? '\0'));
     },
   });
-  return { functionName: probe.plans[0].functionName, symbol: probe.plans[0].attach.symbol, line: probe.anchor.line, offered };
+  return { text: probe.plans[0].text, functionName: probe.plans[0].functionName, line: probe.anchor.line, offered };
 }
 
 test('on a definition: the method defined on that line, whatever else is called Put', async () => {
@@ -59,6 +59,9 @@ test('on a definition: the method defined on that line, whatever else is called 
   }
   const overload = await probed(cursorOn('bool kv::Store::Put(const std::string &key, long value)'));
   assert.match(overload.functionName, /long\)$/, 'the overload taking a long, not its twin');
+  // Labels read as written: no std::__cxx11::basic_string<char, std::char_traits<char>, …>.
+  assert.equal(overload.text, 'same-names:kv::Store::Put(std::string const&, long)');
+  assert.equal(overload.functionName, 'kv::Store::Put(std::string const&, long)');
 });
 
 test('on a call naming several functions: the user picks among qualified names, never a guess', async () => {

@@ -181,6 +181,12 @@ export async function findBinariesForSource(sourceFile: string, symbols: Symbols
     found.set(binary, { path: binary, foundBy: [by], sourceInBinary: match.file, mtimeMs });
   };
 
+  await discoverBinaries(source, options, consider);
+  return byTrust([...found.values()]);
+}
+
+/** Every binary the workspace names or holds, in order of trust, each handed to `consider`. */
+async function discoverBinaries(source: string, options: DiscoveryOptions, consider: (binary: string, by: BinarySource) => Promise<void>): Promise<void> {
   const base = options.workspaceRoots[0] ?? process.cwd();
   for (const binary of options.explicit ?? []) await consider(path.resolve(base, binary), 'setting');
   for (const root of options.workspaceRoots) {
@@ -194,10 +200,34 @@ export async function findBinariesForSource(sourceFile: string, symbols: Symbols
   for (const root of options.workspaceRoots) {
     for (const binary of await findElfFiles(root, options.maxEntries)) await consider(binary, 'workspace');
   }
+}
 
+function byTrust(candidates: BinaryCandidate[]): BinaryCandidate[] {
   const trust: BinarySource[] = ['setting', 'launch.json', 'compile_commands.json', 'workspace'];
   const rank = (candidate: BinaryCandidate): number => Math.min(...candidate.foundBy.map((by) => trust.indexOf(by)));
-  return [...found.values()].sort((a, b) => rank(a) - rank(b) || b.mtimeMs - a.mtimeMs);
+  return candidates.sort((a, b) => rank(a) - rank(b) || b.mtimeMs - a.mtimeMs);
+}
+
+/**
+ * The binaries that define a function of this name, for a prototype in a header: a header's
+ * declarations rarely reach a binary's file table, but the function's definition does.
+ */
+export async function findBinariesDefining(functionName: string, header: string, symbols: SymbolsAddon, options: DiscoveryOptions): Promise<BinaryCandidate[]> {
+  const found = new Map<string, BinaryCandidate>();
+  await discoverBinaries(path.resolve(options.workspaceRoots[0] ?? process.cwd(), header), options, async (binary, by) => {
+    const known = found.get(binary);
+    if (known !== undefined) {
+      if (!known.foundBy.includes(by)) known.foundBy.push(by);
+      return;
+    }
+    try {
+      const defined = (await symbols.lookup(binary, functionName)).find((fn) => fn.address !== null && !fn.fragment && fn.file !== null);
+      if (defined?.file) found.set(binary, { path: binary, foundBy: [by], sourceInBinary: defined.file, mtimeMs: (await stat(binary)).mtimeMs });
+    } catch {
+      // not readable, not ELF, corrupt: not a candidate
+    }
+  });
+  return byTrust([...found.values()]);
 }
 
 /** Exactly one binary for the source, or an error that lists the choices (or says none was found). */

@@ -5,7 +5,7 @@
 // message says what to do next. No `vscode` import: the editor glue supplies the choices.
 
 import * as path from 'node:path';
-import { findBinariesForSource, launchJsonPrograms, type BinaryCandidate } from './binaries-for-source';
+import { findBinariesDefining, findBinariesForSource, launchJsonPrograms, type BinaryCandidate } from './binaries-for-source';
 import { ProbeLensError } from './errors';
 import { readableName } from './names';
 import { loadSymbolsAddon, type FunctionInfo, type SymbolsAddon } from './symbols-addon';
@@ -97,8 +97,13 @@ async function noBinaryError(file: string, options: EditorTargetOptions, symbols
   );
 }
 
-async function binaryFor(file: string, options: EditorTargetOptions, symbols: SymbolsAddon): Promise<string> {
-  const candidates = await findBinariesForSource(file, symbols, { workspaceRoots: options.workspaceRoots, explicit: options.explicit });
+const HEADER = /\.(h|hh|hpp|hxx|inl)$/i;
+
+async function binaryFor(file: string, options: EditorTargetOptions, symbols: SymbolsAddon, word: string | undefined): Promise<string> {
+  const discovery = { workspaceRoots: options.workspaceRoots, explicit: options.explicit };
+  let candidates = await findBinariesForSource(file, symbols, discovery);
+  // A prototype in a header: the binaries that define the function it declares.
+  if (candidates.length === 0 && word !== undefined && HEADER.test(file)) candidates = await findBinariesDefining(word, file, symbols, discovery);
   const [first, ...rest] = candidates;
   if (first === undefined) throw await noBinaryError(file, options, symbols);
   if (rest.length === 0 || first.foundBy.includes('setting')) return first.path;
@@ -147,10 +152,10 @@ async function libraryFor(symbols: SymbolsAddon, name: string, cwd: string): Pro
 
 export async function resolveEditorProbe(position: EditorPosition, options: EditorTargetOptions): Promise<EditorProbe> {
   const symbols = options.symbols ?? loadSymbolsAddon();
-  const binary = await binaryFor(position.file, options, symbols);
-  const binaryName = path.basename(binary);
   const ident = identifierAt(position.lineText, position.character);
   const called = ident !== undefined && !NOT_FUNCTIONS.has(ident.word) ? ident : undefined;
+  const binary = await binaryFor(position.file, options, symbols, called?.word);
+  const binaryName = path.basename(binary);
 
   if (called !== undefined) {
     const own = await functionMeant(await programFunctions(symbols, binary, called.word), position, options);

@@ -71,3 +71,21 @@ test('on a call naming several functions: the user picks among qualified names, 
   assert.match(functionName, /^kv::Store::Put\(.*long\)$/);
   await assert.rejects(probed(cursorOn('return table->Put(')), /cancelled/, 'no choice made: nothing probed');
 });
+
+test('on a prototype in a header: the function in the workspace binary that defines it', async () => {
+  const project = mkdtempSync(path.join(tmpdir(), 'probe-lens-header-'));
+  for (const file of ['store.h', 'store.c', 'main.c']) copyFileSync(path.join(here, '..', 'fixtures', 'editor', 'header', file), path.join(project, file));
+  execFileSync('gcc', ['-g', '-O0', '-o', path.join(project, 'app'), 'main.c', 'store.c'], { cwd: project });
+  const header = path.join(project, 'store.h');
+  const headerLines = readFileSync(header, 'utf8').split('\n');
+  const at = (word) => {
+    const index = headerLines.findIndex((line) => line.includes(`${word}(`));
+    return { file: header, line: index + 1, lineText: headerLines[index], character: headerLines[index].indexOf(word) + 2 };
+  };
+  const options = { workspaceRoots: [project], explicit: [], chooseBinary: async () => assert.fail('one binary defines it'), chooseFunction: async () => assert.fail('one function') };
+  const probe = await resolveEditorProbe(at('store_put'), options);
+  assert.equal(probe.binary, path.join(project, 'app'));
+  assert.equal(probe.plans[0].functionName, 'store_put');
+  assert.equal(path.basename(probe.anchor.file), 'store.c', 'the annotation goes where the function is defined');
+  await assert.rejects(resolveEditorProbe(at('store_missing'), options), /No binary built from store\.h/);
+});

@@ -26,8 +26,9 @@ export function activate(context: vscode.ExtensionContext): ProbeLensApi | undef
     context.subscriptions.push(
       current,
       vscode.commands.registerCommand(Commands.showLog, () => current.log.show()),
+      // Probes and their counts are kept: re-attached to the new helper once it runs.
       vscode.commands.registerCommand(Commands.restartHelper, async () => {
-        await current.probes.detachAll();
+        await current.probes.holdForRestart('the helper is restarting');
         await current.helper.stop();
         await current.helper.start();
       }),

@@ -261,6 +261,20 @@ export class ProbeManager {
     await this.attach(entry);
   }
 
+  /**
+   * Before the helper is restarted on purpose: each live probe detached, its exact final counts
+   * kept, to be attached again by `sessionStarted` once the new helper runs.
+   */
+  async holdForRestart(reason: string): Promise<void> {
+    for (const entry of this.entries.values()) {
+      if (entry.state !== 'live') continue;
+      await this.release(entry);
+      entry.state = 'attaching';
+      entry.reason = reason;
+    }
+    this.onDidChangeProbes.fire();
+  }
+
   /** The helper went away: keep every count, and re-attach when `sessionStarted` comes. */
   sessionLost(reason: string): void {
     for (const entry of this.entries.values()) {

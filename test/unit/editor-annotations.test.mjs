@@ -263,6 +263,24 @@ describe('ProbeManager against a fake helper', () => {
     assert.deepEqual(manager.list(), []);
   });
 
+  it('Restart Helper keeps every probe and its exact counts, and attaches it again', async () => {
+    const helper = fakeHelper();
+    const manager = new ProbeManager(helper.access, () => 0);
+    const entry = await manager.add(spec);
+    const paused = await manager.add({ ...spec, target: 'orders:other' });
+    await manager.pause(paused.id);
+    await manager.holdForRestart('the helper is restarting');
+    assert.deepEqual(helper.detached, [2, 1], 'detached for their final counts');
+    assert.equal(entry.state, 'attaching');
+    assert.equal(entry.aggregate.snapshot().calls, 3);
+    await manager.sessionStarted();
+    assert.equal(entry.state, 'live');
+    assert.equal(entry.result.probe, 3);
+    assert.equal(paused.state, 'paused', 'a paused probe stays paused');
+    manager.handleStats({ probes: [{ probe: 3, calls: 2, returns: 2, dropped: 0, latencyHistogram: [] }] });
+    assert.equal(entry.aggregate.snapshot().calls, 5, 'counts go on from where they were');
+  });
+
   it('attaches a probe once when two re-attaches race (a restart), so no call counts twice', async () => {
     const helper = fakeHelper();
     const manager = new ProbeManager(helper.access, () => 0);

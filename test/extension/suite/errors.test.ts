@@ -67,6 +67,8 @@ tests.push([
     await config.update('helperPath', unprivileged, vscode.ConfigurationTarget.Global);
     await config.update('privilege', 'direct', vscode.ConfigurationTarget.Global);
     try {
+      // Restart Helper keeps earlier probes: start from none, to see this one alone.
+      await vscode.commands.executeCommand('probeLens.detachAll');
       await vscode.commands.executeCommand('probeLens.restartHelper');
       await openAt(path.join(sample, 'orders.c'), /^__attribute__\(\(noinline\)\) long price_order/, 'price_order');
       const message = await errorOf(api, () => vscode.commands.executeCommand('probeLens.probeFunction'));

@@ -78,19 +78,20 @@ export class CallLog {
 export interface RowFilter {
   probeId?: number | undefined;
   pid?: number | undefined;
-  /** Case-insensitive substring of comm, args or ret. */
+  /** Case-insensitive substring of the probe's name, comm, args or ret. */
   text?: string | undefined;
 }
 
 /** What the filter reads of a row: a CallRow, or the panel's copy of one (`ret` null until the return). */
 export type FilterableRow = Pick<CallRow, 'probeId' | 'pid' | 'comm' | 'args'> & { ret?: string | null | undefined };
 
-export function rowMatches(row: FilterableRow, filter: RowFilter): boolean {
+/** `probeName`: the row's probe as the user sees it (`orders:price_order`), which the text filter also matches. */
+export function rowMatches(row: FilterableRow, filter: RowFilter, probeName = ''): boolean {
   if (filter.probeId !== undefined && row.probeId !== filter.probeId) return false;
   if (filter.pid !== undefined && row.pid !== filter.pid) return false;
   if (filter.text !== undefined && filter.text !== '') {
     const needle = filter.text.toLowerCase();
-    const hay = `${row.comm}\u0000${row.args}\u0000${row.ret ?? ''}`.toLowerCase();
+    const hay = `${probeName}\u0000${row.comm}\u0000${row.args}\u0000${row.ret ?? ''}`.toLowerCase();
     if (!hay.includes(needle)) return false;
   }
   return true;

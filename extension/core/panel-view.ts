@@ -97,6 +97,8 @@ export class PanelRows {
   private readonly names = new Map<number, string>();
   private readonly pidSet = new Set<number>();
   baseNs: number | undefined;
+  /** Rows dropped, oldest first, to keep the panel's memory bounded (since the last reset). */
+  evicted = 0;
 
   constructor(private readonly capacity = PANEL_ROW_CAPACITY) {}
 
@@ -124,9 +126,12 @@ export class PanelRows {
 
   setProbes(probes: readonly PanelProbe[]): void {
     for (const probe of probes) this.names.set(probe.id, probe.target);
+    // A text filter may match a probe's name, known only now.
+    if (this.filterValue.text) this.refilter();
   }
 
   reset(rows: readonly PanelRow[]): void {
+    this.evicted = 0;
     this.rows = [];
     this.bySeq.clear();
     this.selected = [];
@@ -147,6 +152,7 @@ export class PanelRows {
     // Evict in steps of a twentieth, so a full panel does not re-filter on every batch.
     if (this.rows.length > this.capacity) {
       const drop = this.rows.length - this.capacity + Math.floor(this.capacity / 20);
+      this.evicted += drop;
       for (const row of this.rows.slice(0, drop)) this.bySeq.delete(row.seq);
       this.rows = this.rows.slice(drop);
       this.refilter();
@@ -172,7 +178,7 @@ export class PanelRows {
   }
 
   private matches(row: PanelRow): boolean {
-    return rowMatches(row, this.filterValue);
+    return rowMatches(row, this.filterValue, this.probeName(row.probeId));
   }
 
   private refilter(): void {

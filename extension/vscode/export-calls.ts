@@ -14,10 +14,11 @@ import { guarded } from './notify';
 
 export async function exportCalls(ctx: Ctx, filter: RowFilter, target?: string, format: 'jsonl' | 'csv' = 'jsonl'): Promise<{ file: string; rows: number }> {
   const names = new Map(ctx.probes.list().map((entry) => [entry.id, entry.spec.target]));
+  const nameOf = (probeId: number): string => names.get(probeId) ?? `probe ${probeId}`;
   const rows = ctx.probes.log
     .all()
-    .filter((row) => rowMatches(row, filter))
-    .map((row) => toExportRow(row, names.get(row.probeId) ?? `probe ${row.probeId}`));
+    .filter((row) => rowMatches(row, filter, nameOf(row.probeId)))
+    .map((row) => toExportRow(row, nameOf(row.probeId)));
   if (rows.length === 0) throw new ProbeLensError('usage', 'There are no calls to export yet: probe a function and run the program first.');
   let file = target;
   if (file === undefined) {

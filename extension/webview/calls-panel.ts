@@ -214,7 +214,8 @@ function render(): void {
     });
   }
   const hidden = rows.size - shown.length;
-  status.textContent = `${shown.length} call${shown.length === 1 ? '' : 's'}${hidden > 0 ? ` shown of ${rows.size}` : ''}${paused ? ' · paused' : ''}`;
+  const evicted = rows.evicted > 0 ? ` · ${rows.evicted} oldest dropped to bound memory` : '';
+  status.textContent = `${shown.length} call${shown.length === 1 ? '' : 's'}${hidden > 0 ? ` shown of ${rows.size}` : ''}${evicted}${paused ? ' · paused' : ''}`;
   empty.hidden = rows.size > 0;
 }
 

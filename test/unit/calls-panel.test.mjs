@@ -180,6 +180,9 @@ describe('PanelRows (what the webview holds)', () => {
     assert.deepEqual(rows.shown.map((r) => r.seq), [3]);
     rows.setFilter({ text: '-1' });
     assert.deepEqual(rows.shown.map((r) => r.seq), [2]);
+    rows.setFilter({ text: 'PRINTF' });
+    assert.deepEqual(rows.shown.map((r) => r.seq), [3], 'the probe\'s name matches too');
+    rows.setFilter({ text: '-1' });
     rows.add([row(4, { ret: '-1' }), row(4)]);
     assert.deepEqual(rows.shown.map((r) => r.seq), [2, 4], 'new rows join the filtered view; a repeated seq is ignored');
     assert.equal(rows.probeName(2), 'libc:printf');
@@ -199,6 +202,7 @@ describe('PanelRows (what the webview holds)', () => {
     const rows = new PanelRows(100);
     rows.add(Array.from({ length: 250 }, (_, i) => row(i + 1)));
     assert.ok(rows.size <= 100);
+    assert.equal(rows.evicted, 250 - rows.size, 'the panel can say how many it dropped');
     assert.equal(rows.shown.at(-1).seq, 250);
     assert.equal(rows.shown[0].seq, 250 - rows.size + 1);
     rows.update([row(1, { ret: 'gone' })]);

@@ -247,3 +247,17 @@ export function pickBinaryForSource(sourceFile: string, candidates: readonly Bin
     `several binaries were built from ${sourceFile}: ${[first, ...decisive].map((candidate) => candidate.path).join(', ')}; choose one with --binary`,
   );
 }
+
+/**
+ * How a binary is named in labels: its file name, or as many of its last path components as
+ * tell it apart from the others built from the same source (`O0/mdb_stat`, `O2/mdb_stat`).
+ */
+export function binaryLabel(binary: string, others: readonly string[]): string {
+  const parts = binary.split(path.sep).filter(Boolean);
+  const rivals = others.filter((other) => other !== binary).map((other) => other.split(path.sep).filter(Boolean));
+  for (let count = 1; count <= parts.length; count++) {
+    const tail = parts.slice(-count).join('/');
+    if (!rivals.some((rival) => rival.slice(-count).join('/') === tail)) return tail;
+  }
+  return binary;
+}

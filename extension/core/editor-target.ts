@@ -5,7 +5,7 @@
 // message says what to do next. No `vscode` import: the editor glue supplies the choices.
 
 import * as path from 'node:path';
-import { findBinariesDefining, findBinariesForSource, launchJsonPrograms, type BinaryCandidate } from './binaries-for-source';
+import { binaryLabel, findBinariesDefining, findBinariesForSource, launchJsonPrograms, type BinaryCandidate } from './binaries-for-source';
 import { ProbeLensError } from './errors';
 import { readableName } from './names';
 import { loadSymbolsAddon, type FunctionInfo, type SymbolsAddon } from './symbols-addon';
@@ -99,17 +99,19 @@ async function noBinaryError(file: string, options: EditorTargetOptions, symbols
 
 const HEADER = /\.(h|hh|hpp|hxx|inl)$/i;
 
-async function binaryFor(file: string, options: EditorTargetOptions, symbols: SymbolsAddon, word: string | undefined): Promise<string> {
+/** The binary to probe, and its name in labels (told apart from the others built from the file). */
+async function binaryFor(file: string, options: EditorTargetOptions, symbols: SymbolsAddon, word: string | undefined): Promise<{ binary: string; label: string }> {
   const discovery = { workspaceRoots: options.workspaceRoots, explicit: options.explicit };
   let candidates = await findBinariesForSource(file, symbols, discovery);
   // A prototype in a header: the binaries that define the function it declares.
   if (candidates.length === 0 && word !== undefined && HEADER.test(file)) candidates = await findBinariesDefining(word, file, symbols, discovery);
   const [first, ...rest] = candidates;
   if (first === undefined) throw await noBinaryError(file, options, symbols);
-  if (rest.length === 0 || first.foundBy.includes('setting')) return first.path;
+  const labelled = (binary: string): { binary: string; label: string } => ({ binary, label: binaryLabel(binary, candidates.map((candidate) => candidate.path)) });
+  if (rest.length === 0 || first.foundBy.includes('setting')) return labelled(first.path);
   const chosen = await options.chooseBinary(file, candidates);
   if (chosen === undefined) throw new Cancelled();
-  return chosen;
+  return labelled(chosen);
 }
 
 /** The functions the program itself defines under that name (with DWARF, so they have a line). */
@@ -154,8 +156,7 @@ export async function resolveEditorProbe(position: EditorPosition, options: Edit
   const symbols = options.symbols ?? loadSymbolsAddon();
   const ident = identifierAt(position.lineText, position.character);
   const called = ident !== undefined && !NOT_FUNCTIONS.has(ident.word) ? ident : undefined;
-  const binary = await binaryFor(position.file, options, symbols, called?.word);
-  const binaryName = path.basename(binary);
+  const { binary, label: binaryName } = await binaryFor(position.file, options, symbols, called?.word);
 
   if (called !== undefined) {
     const own = await functionMeant(await programFunctions(symbols, binary, called.word), position, options);

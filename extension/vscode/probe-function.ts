@@ -9,6 +9,7 @@ import type { BinaryCandidate } from '../core/binaries-for-source';
 import { findElfFiles, launchJsonPrograms } from '../core/binaries-for-source';
 import { Cancelled, resolveEditorProbe, type EditorProbe } from '../core/editor-target';
 import { ProbeLensError } from '../core/errors';
+import { functionsToPick, type FunctionGroup } from '../core/function-pick';
 import { readableName } from '../core/names';
 import type { ProbeEntry, ProbeSpec, SourceAnchor } from '../core/probe-manager';
 import { processesOf } from '../core/processes';
@@ -141,20 +142,24 @@ export async function probeFunctionInBinary(ctx: Ctx, binaryArg?: string, functi
   let name = functionArg;
   if (name === undefined) {
     const list = await symbols.functions(binary);
-    const items = list.functions
-      .filter((fn) => !fn.fragment && (fn.address !== null || fn.inlinedOnly))
-      .map((fn) => ({
+    const headings: Record<FunctionGroup, string> = { workspace: 'In this workspace', program: 'Elsewhere in the program', library: 'Standard library and compiler' };
+    const items: (vscode.QuickPickItem & { name?: string })[] = [];
+    let group: FunctionGroup | undefined;
+    for (const { fn, group: itsGroup } of functionsToPick(list.functions, workspaceRoots())) {
+      if (itsGroup !== group) items.push({ label: headings[(group = itsGroup)], kind: vscode.QuickPickItemKind.Separator });
+      items.push({
         label: readableName(fn.demangled),
         description: fn.file === null ? (fn.fromSymbolTable ? 'symbol table' : '') : `${path.basename(fn.file)}:${fn.line ?? '?'}`,
-        ...(fn.inlinedOnly ? { detail: 'inlined only: its inline sites are probed, entry only' } : {}),
+        ...(fn.inlinedOnly ? { detail: 'inlined only: its inline sites are probed, entry only' } : fn.name !== fn.demangled ? { detail: fn.name } : {}),
         name: fn.name,
-      }));
+      });
+    }
     if (items.length === 0) throw new ProbeLensError('stripped', `${binary} has no functions to list (${list.binary.stripped ? 'stripped' : 'no symbols'}).`);
     const picked = await vscode.window.showQuickPick(items, {
       title: `Probe a function of ${path.basename(binary)}${list.binary.hasDwarf ? '' : ' (no DWARF: arguments shown as raw registers)'}`,
       matchOnDescription: true,
     });
-    if (picked === undefined) throw new Cancelled();
+    if (picked?.name === undefined) throw new Cancelled();
     name = picked.name;
   }
   const fnName = name;

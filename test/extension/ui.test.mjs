@@ -461,5 +461,19 @@ describe('Probe Lens in a real VS Code, as a user', { skip: why }, () => {
     await wb.screenshot('explorer-menu');
     assert.ok(onProgram.includes('Probe Function in Binary…'), `menu on build/orders: ${onProgram.join(' | ')}`);
     assert.ok(!(await labelsOn('orders.c')).includes('Probe Function in Binary…'), 'not on a C source file');
+
+    // Its quick pick: the workspace's own functions first, under their heading.
+    await row('orders').click({ button: 'right' });
+    await wb.contextMenuLabels();
+    await wb.clickContextMenu('Probe Function in Binary…');
+    const rows = wb.page.locator('.quick-input-widget .monaco-list-row');
+    await rows.first().waitFor({ state: 'visible' });
+    await wb.page.waitForTimeout(300);
+    const separators = await wb.page.locator('.quick-input-widget .quick-input-list-separator').allTextContents();
+    const labels = await wb.page.locator('.quick-input-widget .monaco-list-row .label-name').allTextContents();
+    await wb.screenshot('binary-functions-pick');
+    await wb.escape();
+    assert.equal(separators[0]?.trim(), 'In this workspace', `headings: ${separators.join(' | ')}`);
+    assert.ok(labels.slice(0, 6).includes('price_order'), `first entries: ${labels.slice(0, 6).join(' | ')}`);
   });
 });

@@ -24,3 +24,11 @@ it('leaves C names, operators and non-default arguments alone', () => {
   assert.equal(readableName('operator<(std::vector<int, std::allocator<int> > const&, int)'), 'operator<(std::vector<int> const&, int)');
   assert.equal(readableName('std::map<int, long, Reverse>::find(int const&)'), 'std::map<int, long, Reverse>::find(int const&)');
 });
+
+it('binaries built from one source are told apart in labels by the path components that differ', async () => {
+  const { binaryLabel } = await import('../../out/test-core/binaries-for-source.mjs');
+  const builds = ['/w/lmdb/build/O0/mdb_stat', '/w/lmdb/build/O2/mdb_stat', '/w/other/mdb_load'];
+  assert.deepEqual(builds.map((binary) => binaryLabel(binary, builds)), ['O0/mdb_stat', 'O2/mdb_stat', 'mdb_load']);
+  assert.equal(binaryLabel('/w/a/app', ['/w/a/app']), 'app');
+  assert.equal(binaryLabel('/x/app', ['/x/app', '/y/x/app']), '/x/app', 'the whole path when one is a suffix of the other');
+});

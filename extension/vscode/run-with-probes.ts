@@ -6,11 +6,12 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { launchConfigurations } from '../core/binaries-for-source';
+import { findElfFiles, launchConfigurations } from '../core/binaries-for-source';
 import { Cancelled } from '../core/editor-target';
 import { ProbeLensError } from '../core/errors';
 import { describeCommandOutcome } from '../core/format';
 import { spawnHeldCommand, type HeldCommand } from '../core/held-command';
+import { probesIn, programsToOffer } from '../core/run-target';
 import { Commands } from './command-ids';
 import type { Ctx } from './ctx';
 import { guarded } from './notify';
@@ -38,7 +39,28 @@ async function programToRun(ctx: Ctx): Promise<RunRequest> {
   const fromSetting = ctx.config.runProgram;
   const root = roots[0] ?? process.cwd();
   if (fromSetting !== undefined) return { ...fromSetting, program: path.resolve(root, fromSetting.program), cwd: root, name: path.basename(fromSetting.program) };
-  throw new ProbeLensError('usage', 'No program to run: add a configuration with "program" to .vscode/launch.json, or set probeLens.run.program.');
+  return offerProgram(ctx, root);
+}
+
+/** Nothing names a program: offer the probed ones and the workspace's, and remember the choice in launch.json. */
+async function offerProgram(ctx: Ctx, root: string): Promise<RunRequest> {
+  const probed = ctx.probes.list().map((entry) => ({ binary: entry.spec.attach.binary, program: entry.spec.program }));
+  const offered = programsToOffer(probed, await findElfFiles(root, 20_000));
+  const noProgram = 'No program to run: add a configuration with "program" to .vscode/launch.json, or set probeLens.run.program.';
+  if (offered.length === 0) throw new ProbeLensError('usage', noProgram);
+  const picked = await vscode.window.showQuickPick(
+    offered.map((program) => ({ label: path.basename(program), description: vscode.workspace.asRelativePath(program), program })),
+    { title: 'Run with Probes: which program? (saved to .vscode/launch.json)' },
+  );
+  if (picked === undefined) throw new Cancelled();
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(picked.program));
+  if (folder !== undefined) {
+    const launch = vscode.workspace.getConfiguration('launch', folder.uri);
+    const relative = path.relative(folder.uri.fsPath, picked.program);
+    const configuration = { name: picked.label, type: 'cppdbg', request: 'launch', program: `\${workspaceFolder}/${relative}`, args: [], cwd: '${workspaceFolder}' };
+    await launch.update('configurations', [...(launch.get<unknown[]>('configurations') ?? []), configuration], vscode.ConfigurationTarget.WorkspaceFolder);
+  }
+  return { program: picked.program, args: [], cwd: folder?.uri.fsPath ?? root, name: picked.label };
 }
 
 function parseRequest(argument: unknown): RunRequest | undefined {
@@ -80,6 +102,11 @@ function terminalFor(request: RunRequest, command: HeldCommand): vscode.Terminal
 
 export async function runWithProbes(ctx: Ctx, request: RunRequest): Promise<{ pid: number }> {
   const userProbes = ctx.probes.list().filter((entry) => entry.spec.attach.binary !== undefined);
+  const probed = userProbes.map((entry) => ({ binary: entry.spec.attach.binary, program: entry.spec.program }));
+  if (userProbes.length > 0 && probesIn(request.program, probed).length === 0) {
+    const binaries = [...new Set(probed.map((probe) => path.basename(probe.binary ?? '')))].join(', ');
+    void vscode.window.showWarningMessage(`Probe Lens: none of the ${userProbes.length} probes is in ${request.name} (they probe ${binaries}): running it anyway.`);
+  }
   const command = await spawnHeldCommand([request.program, ...request.args], { output: 'pipe', cwd: request.cwd });
   try {
     const filter = await ctx.probes.commandFilter(command.pid);

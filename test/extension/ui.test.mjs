@@ -438,6 +438,35 @@ describe('Probe Lens in a real VS Code, as a user', { skip: why }, () => {
     await wb.escape();
   });
 
+  test('Run with Probes with no program configured offers the probed program and saves it to launch.json', async (t) => {
+    if (!state.probed) return t.skip('needs the probe attached above');
+    const launch = join(workspace, '.vscode/launch.json');
+    const saved = readFileSync(launch, 'utf8');
+    rmSync(launch);
+    try {
+      await wb.runCommand('Probe Lens: Run with Probes');
+      const rows = wb.page.locator('.quick-input-widget .monaco-list-row');
+      await rows.first().waitFor({ state: 'visible' });
+      const labels = await wb.page.locator('.quick-input-widget .monaco-list-row .label-name').allTextContents();
+      await wb.screenshot('run-with-probes-offer');
+      assert.equal(labels[0], 'orders', `offered: ${labels.join(' | ')}`);
+      await rows.first().click();
+      // VS Code writes the file through its configuration service: wait for the configuration to land.
+      let written;
+      for (let i = 0; i < 50 && written?.configurations === undefined; i++) {
+        await wb.page.waitForTimeout(200);
+        if (existsSync(launch)) written = JSON.parse(readFileSync(launch, 'utf8').replace(/^\s*\/\/.*$/gm, '') || '{}');
+      }
+      assert.deepEqual(written?.configurations?.map((c) => c.program), ['${workspaceFolder}/build/orders'], 'the choice is saved for the next run');
+      // The program ran with the probes: price_order counted more calls than before.
+      await wb.openFile('orders.c');
+      await wb.goToLine(readFileSync(join(workspace, 'orders.c'), 'utf8').split('\n').findIndex((line) => SIGNATURE.test(line)) + 1);
+      await waitForDecoration((text) => Number(text.match(/^ {2}(\d+) calls/)?.[1] ?? 0) > state.calls, { timeout: 30_000 });
+    } finally {
+      writeFileSync(launch, saved);
+    }
+  });
+
   test('Detach All Probes clears the annotation and the Probes view', async (t) => {
     if (!state.probed) return t.skip('needs the probe attached above');
     await wb.runCommand('Probe Lens: Detach All Probes');

@@ -224,3 +224,31 @@ test('P6: one user may run at most 4 helper sessions; a slot frees when its help
   assert.ok((await again.request('probe/list', {})).result, 'a slot freed by an exited helper is taken again');
   await closeAllHelpers();
 });
+
+test('the CLI for a user who is not root: through sudo, the command\'s own process, exact counts', { skip: needsRoot }, async () => {
+  // The CLI bundle and the symbol addon, where the user can read them (the checkout may not be).
+  const cliDir = mkdtempSync(path.join(work, 'cli-'));
+  chmodSync(cliDir, 0o755);
+  for (const file of ['cli.js', 'probe-lens-symbols.node']) copyFileSync(path.join(here, '..', '..', 'out', file), path.join(cliDir, file));
+  const loop = path.join(work, 'add-loop');
+  execFileSync('gcc', ['-g', '-O0', '-o', loop, path.join(here, '..', 'fixtures', 'add-loop.c')]);
+  const run = (...args) => new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(cliDir, 'cli.js'), 'probe', `${loop}:add`, ...args, '--', loop, '1000'], {
+      uid: alice.uid, gid: alice.gid, cwd: work,
+      env: { PATH: '/usr/bin:/bin', HOME: work, PROBE_LENS_HELPER: throughSudo(alice).helperPath, PROBE_LENS_PRIVILEGE: 'sudo' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+  const json = await run('--json');
+  assert.equal(json.status, 0, json.stderr);
+  const summary = JSON.parse(json.stdout.trim().split('\n').at(-1));
+  assert.equal(summary.type, 'summary');
+  assert.deepEqual([summary.probes[0].calls, summary.probes[0].returns], [1000, 1000]);
+  const human = await run('--no-events');
+  assert.equal(human.status, 0, human.stderr);
+  assert.match(human.stderr, new RegExp(`probing for uid ${alice.uid}, not root: only the command's own process is probed`));
+});

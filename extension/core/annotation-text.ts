@@ -52,6 +52,18 @@ export function decorationText(snapshot: AggregateSnapshot, format: string = DEF
   return `  ${text}${suffix}`;
 }
 
+/** After-line text this long at most: the rest would run off the editor's edge (the hover has it all). */
+export const MAX_ANNOTATION_LENGTH = 120;
+
+/**
+ * The text after a line that several probes share (a function's inline sites, two probes on
+ * one call) labels each part; one probe's text stands alone. Cut at `maxLength` with "…".
+ */
+export function lineAnnotation(parts: readonly { label: string; text: string }[], maxLength = MAX_ANNOTATION_LENGTH): string {
+  const text = parts.length === 1 ? (parts[0]?.text ?? '') : `  ${parts.map((part) => `${part.label}: ${part.text.trim()}`).join('  |  ')}`;
+  return text.length <= maxLength ? text : `${text.slice(0, maxLength - 1).trimEnd()}…`;
+}
+
 /** Markdown special characters escaped, for text that comes from the traced program. */
 export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);

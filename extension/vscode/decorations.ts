@@ -5,7 +5,7 @@
 
 import * as vscode from 'vscode';
 import { AnchorLines } from '../core/anchor-lines';
-import { decorationText, hoverMarkdown } from '../core/annotation-text';
+import { decorationText, hoverMarkdown, lineAnnotation } from '../core/annotation-text';
 import type { ProbeEntry } from '../core/probe-manager';
 import { Throttle } from '../core/throttle';
 import type { Ctx } from './ctx';
@@ -92,8 +92,7 @@ export class Decorations implements vscode.Disposable {
       if (enabled && document.uri.scheme === 'file') {
         for (const [line, entries] of this.entriesByLine(document.uri.fsPath)) {
           if (line >= document.lineCount) continue;
-          const texts = entries.map((entry) => decorationText(entry.aggregate.snapshot(), format, entry.state));
-          const text = texts.length === 1 ? (texts[0] ?? '') : `  ${texts.map((t) => t.trim()).join('  |  ')}`;
+          const text = lineAnnotation(entries.map((entry) => ({ label: entry.spec.functionName, text: decorationText(entry.aggregate.snapshot(), format, entry.state) })));
           const end = document.lineAt(line).range.end;
           options.push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: text } } });
           lines.push({ line: line + 1, text, probeIds: entries.map((entry) => entry.id) });

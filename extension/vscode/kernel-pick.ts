@@ -64,7 +64,8 @@ export async function probeKernelFunction(ctx: Ctx, name?: string): Promise<unkn
     if (picked === undefined) throw new ProbeLensError('symbol-not-found', `${name} is not in this kernel's catalog${unavailable === undefined ? '' : ` (kernel functions: ${unavailable})`}`);
   } else {
     picked = await vscode.window.showQuickPick(items, {
-      title: unavailable === undefined ? `Probe a kernel function, syscall or tracepoint (${catalog.functionsTotal} functions)` : `Kernel functions unavailable here (${unavailable}): syscalls and tracepoints`,
+      // The reason kernel functions are unavailable is in the warning beside it, and in Check System.
+      title: unavailable === undefined ? `Probe a kernel function, syscall or tracepoint (${catalog.functionsTotal} functions)` : 'Probe a syscall or tracepoint (no kernel functions on this kernel)',
       matchOnDescription: true,
     });
   }

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decorationText, formatCallLine, formatLatencyBound, hoverMarkdown } from '../../out/test-core/annotation-text.mjs';
+import { decorationText, formatCallLine, formatLatencyBound, hoverMarkdown, lineAnnotation } from '../../out/test-core/annotation-text.mjs';
 import { AnchorLines, shiftLine } from '../../out/test-core/anchor-lines.mjs';
 import { CallLog, csvField, rowMatches, toCsv, toExportRow, toJsonLines } from '../../out/test-core/call-log.mjs';
 import { identifierAt, isFollowedByParen } from '../../out/test-core/editor-target.mjs';
@@ -87,6 +87,14 @@ describe('ProbeAggregate', () => {
     assert.equal(decorationText(aggregate.snapshot(), '{calls} · {rate}', 'paused'), '  9 calls (paused)');
     const hover = hoverMarkdown({ functionName: 'f', target: 'app:f', state: 'live', snapshot: aggregate.snapshot(), notes: [] });
     assert.match(hover, /9 calls · 9 returns · 1 record not shown \(counts stay exact\)/);
+  });
+
+  it('labels the parts of a line several probes share, and stops before the editor\'s edge', () => {
+    assert.equal(lineAnnotation([{ label: 'f', text: '  3 calls' }]), '  3 calls');
+    assert.equal(lineAnnotation([{ label: 'atoi in main', text: '  3 calls' }, { label: 'atoi in parse', text: '  5 calls' }]), '  atoi in main: 3 calls  |  atoi in parse: 5 calls');
+    const long = lineAnnotation([{ label: 'f', text: `  ${'x'.repeat(300)}` }], 40);
+    assert.equal(long.length, 40);
+    assert.ok(long.endsWith('…'));
   });
 
   it('a void function\'s calls show no return value', () => {

@@ -8,6 +8,7 @@ import { Commands } from './vscode/command-ids';
 import { Ctx } from './vscode/ctx';
 import * as callsPanel from './vscode/calls-panel';
 import * as checkSystem from './vscode/check-system';
+import * as chooseBinary from './vscode/choose-binary';
 import * as decorations from './vscode/decorations';
 import * as exportCalls from './vscode/export-calls';
 import * as kernelPick from './vscode/kernel-pick';
@@ -35,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): ProbeLensApi | undef
     );
     const drawn = decorations.activate(current);
     probeFunction.activate(current);
+    chooseBinary.activate(current);
     probesView.activate(current);
     runWithProbes.activate(current);
     const report = checkSystem.activate(current);

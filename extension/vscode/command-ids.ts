@@ -16,6 +16,7 @@ export const Commands = {
   exportCalls: 'probeLens.exportCalls',
   restartHelper: 'probeLens.restartHelper',
   showLog: 'probeLens.showLog',
+  chooseBinary: 'probeLens.chooseBinary',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

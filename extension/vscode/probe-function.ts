@@ -5,7 +5,6 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { BinaryCandidate } from '../core/binaries-for-source';
 import { findElfFiles, launchJsonPrograms } from '../core/binaries-for-source';
 import { Cancelled, resolveEditorProbe, type EditorProbe } from '../core/editor-target';
 import { ProbeLensError } from '../core/errors';
@@ -15,33 +14,10 @@ import type { ProbeEntry, ProbeSpec, SourceAnchor } from '../core/probe-manager'
 import { processesOf } from '../core/processes';
 import { loadSymbolsAddon, type FunctionInfo } from '../core/symbols-addon';
 import { planUserFunction, type UserProbePlan } from '../core/user-targets';
+import { chooseBinary, workspaceRoots } from './choose-binary';
 import { Commands } from './command-ids';
 import type { Ctx } from './ctx';
 import { guarded } from './notify';
-
-const REMEMBERED_BINARY = 'probeLens.binaryForSource:';
-
-function workspaceRoots(): string[] {
-  return (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
-}
-
-async function chooseBinary(ctx: Ctx, file: string, candidates: readonly BinaryCandidate[]): Promise<string | undefined> {
-  const key = REMEMBERED_BINARY + file;
-  const remembered = ctx.extension.workspaceState.get<string>(key);
-  if (remembered !== undefined && candidates.some((candidate) => candidate.path === remembered)) return remembered;
-  const picked = await vscode.window.showQuickPick(
-    candidates.map((candidate) => ({
-      label: path.basename(candidate.path),
-      description: vscode.workspace.asRelativePath(candidate.path),
-      detail: `found by ${candidate.foundBy.join(', ')} · built ${new Date(candidate.mtimeMs).toLocaleString()}`,
-      path: candidate.path,
-    })),
-    { title: `Several binaries were built from ${path.basename(file)}: which one to probe?`, placeHolder: 'The choice is remembered for this file' },
-  );
-  if (picked === undefined) return undefined;
-  await ctx.extension.workspaceState.update(key, picked.path);
-  return picked.path;
-}
 
 /** Several functions share the name under the cursor: the user picks by qualified name, never a guess. */
 async function chooseFunction(candidates: readonly FunctionInfo[]): Promise<FunctionInfo | undefined> {

@@ -476,6 +476,20 @@ describe('Probe Lens in a real VS Code, as a user', { skip: why }, () => {
     await wb.screenshot('detached');
   });
 
+  test('Choose Binary… names the binary orders.c\'s probes go to, and the status bar shows it', async () => {
+    await wb.openFile('orders.c');
+    await wb.runCommand('Probe Lens: Choose Binary…');
+    const rows = wb.page.locator('.quick-input-widget .monaco-list-row');
+    await rows.first().waitFor({ state: 'visible' });
+    const labels = await wb.page.locator('.quick-input-widget .monaco-list-row .label-name').allTextContents();
+    // Each entry: the binary's name, and a detail line (how it was found, when built).
+    assert.deepEqual(labels.filter((label) => !label.startsWith('found by')), ['orders'], 'the binary built from orders.c');
+    await rows.first().click();
+    const item = wb.page.locator('.statusbar-item[aria-label="Probe Lens binary: orders"]');
+    await item.waitFor({ state: 'visible', timeout: 10_000 });
+    await wb.screenshot('choose-binary');
+  });
+
   test('the Explorer offers "Probe Function in Binary…" on an executable without an extension, not on a source file', async () => {
     await wb.runCommand('View: Show Explorer');
     const row = (name) => wb.page.locator('.explorer-folders-view .monaco-list-row', { has: wb.page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) }).first();

@@ -13,6 +13,11 @@ export interface ProbedBinary {
   program?: string | undefined;
 }
 
+/** What the probes probe, from the probe list's entries. */
+export function probedBinaries(entries: readonly { spec: { attach: { binary?: string | undefined }; program?: string | undefined } }[]): ProbedBinary[] {
+  return entries.map((entry) => ({ binary: entry.spec.attach.binary, program: entry.spec.program }));
+}
+
 /** Programs to offer, those with probes first, each once. */
 export function programsToOffer(probes: readonly ProbedBinary[], executables: readonly string[]): string[] {
   const probed = probes.flatMap((probe) => [probe.program, probe.binary]).filter((file): file is string => file !== undefined && !SHARED_LIBRARY.test(file));

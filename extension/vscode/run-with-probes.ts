@@ -11,7 +11,7 @@ import { Cancelled } from '../core/editor-target';
 import { ProbeLensError } from '../core/errors';
 import { describeCommandOutcome } from '../core/format';
 import { spawnHeldCommand, type HeldCommand } from '../core/held-command';
-import { probesIn, programsToOffer } from '../core/run-target';
+import { probedBinaries, probesIn, programsToOffer } from '../core/run-target';
 import { Commands } from './command-ids';
 import type { Ctx } from './ctx';
 import { guarded } from './notify';
@@ -44,8 +44,7 @@ async function programToRun(ctx: Ctx): Promise<RunRequest> {
 
 /** Nothing names a program: offer the probed ones and the workspace's, and remember the choice in launch.json. */
 async function offerProgram(ctx: Ctx, root: string): Promise<RunRequest> {
-  const probed = ctx.probes.list().map((entry) => ({ binary: entry.spec.attach.binary, program: entry.spec.program }));
-  const offered = programsToOffer(probed, await findElfFiles(root, 20_000));
+  const offered = programsToOffer(probedBinaries(ctx.probes.list()), await findElfFiles(root, 20_000));
   const noProgram = 'No program to run: add a configuration with "program" to .vscode/launch.json, or set probeLens.run.program.';
   if (offered.length === 0) throw new ProbeLensError('usage', noProgram);
   const picked = await vscode.window.showQuickPick(
@@ -102,7 +101,7 @@ function terminalFor(request: RunRequest, command: HeldCommand): vscode.Terminal
 
 export async function runWithProbes(ctx: Ctx, request: RunRequest): Promise<{ pid: number }> {
   const userProbes = ctx.probes.list().filter((entry) => entry.spec.attach.binary !== undefined);
-  const probed = userProbes.map((entry) => ({ binary: entry.spec.attach.binary, program: entry.spec.program }));
+  const probed = probedBinaries(userProbes);
   if (userProbes.length > 0 && probesIn(request.program, probed).length === 0) {
     const binaries = [...new Set(probed.map((probe) => path.basename(probe.binary ?? '')))].join(', ');
     void vscode.window.showWarningMessage(`Probe Lens: none of the ${userProbes.length} probes is in ${request.name} (they probe ${binaries}): running it anyway.`);

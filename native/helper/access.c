@@ -180,7 +180,7 @@ static bool all_equal(const unsigned int ids[3], unsigned int id)
  * kernel applies the whole rule (same ids, dumpable, LSMs). */
 static int check_ptrace_access(void *environ_path)
 {
-	int fd = open(environ_path, O_RDONLY | O_CLOEXEC);
+	int fd = open_for_reading(environ_path);
 
 	if (fd < 0)
 		return -1;

@@ -18,9 +18,9 @@ function fromHex(hex: string): DataView {
   for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return new DataView(bytes.buffer);
 }
+
 const SIZES: Record<ValueType, number> = { u8: 1, s8: 1, char: 1, bool: 1, u16: 2, s16: 2, u32: 4, s32: 4, u64: 8, s64: 8, pointer: 8, string: 8 };
 
-/** A field's value: a number (a decimal string beyond 2^53), a bool, or an address "0x…". */
 function integerAt(bytes: DataView, offset: number, size: number, signed: boolean): bigint {
   switch (size) {
     case 1: return BigInt(signed ? bytes.getInt8(offset) : bytes.getUint8(offset));
@@ -30,10 +30,12 @@ function integerAt(bytes: DataView, offset: number, size: number, signed: boolea
   }
 }
 
+/** A field's value: a number (a decimal string beyond 2^53), a bool, or an address "0x…". */
 function fieldAt(bytes: DataView, offset: number, type: ValueType): number | string | boolean | undefined {
   const size = SIZES[type];
   if (offset + size > bytes.byteLength) return undefined;
-  const raw = integerAt(bytes, offset, size, type.startsWith('s') || type === 'char');
+  // s8…s64 and char are signed; an address never is ('string' starts with an s too).
+  const raw = integerAt(bytes, offset, size, /^s\d/.test(type) || type === 'char');
   if (type === 'pointer' || type === 'string') return `0x${raw.toString(16)}`;
   if (type === 'bool') return raw !== 0n;
   return raw > SAFE || raw < -SAFE ? raw.toString() : Number(raw);

@@ -23,10 +23,10 @@ it('says when the text was longer than what was read, and when the memory was un
   assert.equal(formatArgs(shape, { key: { address: '0x10', unreadable: true }, name: null }), 'key=<unreadable 0x10>, name=NULL');
 });
 
-it('shows integers of every width and sign, bools, and pointers as addresses', () => {
+it('shows integers of every width and sign, bools, and pointers (a char * not read as text too) as addresses', () => {
   const layout = { typeName: 'struct s', textAt: null, lengthAt: null, textOnly: false, fields: [
     { name: 'c', offset: 0, type: 'char' }, { name: 'b', offset: 1, type: 'bool' }, { name: 'h', offset: 2, type: 's16' },
-    { name: 'i', offset: 4, type: 'u32' }, { name: 'big', offset: 8, type: 'u64' }, { name: 'next', offset: 16, type: 'pointer' },
+    { name: 'i', offset: 4, type: 'u32' }, { name: 'big', offset: 8, type: 'u64' }, { name: 'next', offset: 16, type: 'string' },
   ] };
   const bytes = Buffer.alloc(24);
   bytes.writeInt8(-1, 0);
@@ -34,7 +34,7 @@ it('shows integers of every width and sign, bools, and pointers as addresses', (
   bytes.writeInt16LE(-300, 2);
   bytes.writeUInt32LE(4000000000, 4);
   bytes.writeBigUInt64LE(18446744073709551615n, 8);
-  bytes.writeBigUInt64LE(0x7f00n, 16);
+  bytes.writeBigUInt64LE(0xffff800000001000n, 16); // a kernel-half address: never shown negative
   const out = formatArgs({ args: [{ name: 's', type: 'pointer' }], layouts: { s: layout } }, { s: { address: '0x1', bytes: bytes.toString('hex'), text: '' } });
-  assert.equal(out, 's={c=-1, b=true, h=-300, i=4000000000, big=18446744073709551615, next=0x7f00}');
+  assert.equal(out, 's={c=-1, b=true, h=-300, i=4000000000, big=18446744073709551615, next=0xffff800000001000}');
 });

@@ -13,6 +13,8 @@ export class CallLog {
   /** Rows that fell out of the ring, and rows never stored because of the per-second budget. */
   evicted = 0;
   overBudget = 0;
+  /** Changes whenever rows are taken out other than by age: a mirror of the log must start over. */
+  generation = 0;
   private windowStartMs = 0;
   private windowRows = 0;
 
@@ -66,11 +68,13 @@ export class CallLog {
     this.start = 0;
     this.evicted = 0;
     this.overBudget = 0;
+    this.generation++;
   }
 
   removeProbe(probeId: number): void {
     this.rows = this.all().filter((row) => row.probeId !== probeId);
     this.start = 0;
+    this.generation++;
   }
 }
 

@@ -47,7 +47,10 @@ export type HostMessage =
 export type WebviewMessage =
   | { type: 'ready' }
   | { type: 'pause'; paused: boolean }
+  /** Forget the rows; the probes' counts are kept. */
   | { type: 'clear' }
+  /** Every probe's counts from 0, and its rows forgotten. */
+  | { type: 'resetCounts' }
   | { type: 'export'; format: ExportFormat; filter: RowFilter }
   | { type: 'report'; report: PanelReport };
 
@@ -166,7 +169,8 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
     case 'ready':
       return { type: 'ready' };
     case 'clear':
-      return { type: 'clear' };
+    case 'resetCounts':
+      return { type: value['type'] };
     case 'pause':
       return typeof value['paused'] === 'boolean' ? { type: 'pause', paused: value['paused'] } : undefined;
     case 'export': {

@@ -49,14 +49,15 @@ const STATS_STALE_MS = 1_500;
 const MAX_DISTINCT_RETURNS = 1_000;
 const MAX_PENDING_PER_THREAD = 64;
 
-function addStats(a: ProbeStats, b: ProbeStats): ProbeStats {
+/** a + b, or a − b with `sign` −1 (counts since a reset). */
+function addStats(a: ProbeStats, b: ProbeStats, sign: 1 | -1 = 1): ProbeStats {
   const length = Math.max(a.latencyHistogram.length, b.latencyHistogram.length);
   return {
     probe: b.probe,
-    calls: a.calls + b.calls,
-    returns: a.returns + b.returns,
-    dropped: a.dropped + b.dropped,
-    latencyHistogram: Array.from({ length }, (_, i) => (a.latencyHistogram[i] ?? 0) + (b.latencyHistogram[i] ?? 0)),
+    calls: a.calls + sign * b.calls,
+    returns: a.returns + sign * b.returns,
+    dropped: a.dropped + sign * b.dropped,
+    latencyHistogram: Array.from({ length }, (_, i) => (a.latencyHistogram[i] ?? 0) + sign * (b.latencyHistogram[i] ?? 0)),
   };
 }
 
@@ -69,6 +70,8 @@ export class ProbeAggregate {
   /** Counters of earlier helper attachments (before a pause or a helper restart). */
   private base = emptyStats();
   private current = emptyStats();
+  /** What had been counted when the counts were last reset: subtracted from the kernel's counters. */
+  private zero = emptyStats();
   private eventCalls = 0;
   private eventReturns = 0;
   private readonly returnCounts = new Map<string, number>();
@@ -99,13 +102,24 @@ export class ProbeAggregate {
    */
   closeAttachment(finalStats: ProbeStats | undefined): void {
     const last = finalStats ?? this.current;
-    const merged = addStats(this.base, last);
-    // Event counts must not exceed what the kernel counted over the same attachments.
-    this.eventCalls = Math.min(this.eventCalls, merged.calls);
-    this.eventReturns = Math.min(this.eventReturns, merged.returns);
-    this.base = merged;
+    this.base = addStats(this.base, last);
     this.current = emptyStats();
+    // Event counts must not exceed what the kernel counted over the same attachments.
+    const counted = this.stats();
+    this.eventCalls = Math.min(this.eventCalls, counted.calls);
+    this.eventReturns = Math.min(this.eventReturns, counted.returns);
     this.pending.clear();
+  }
+
+  /** Counts start again from 0 (Reset Counts, a new Run with Probes); the kernel's counters run on. */
+  resetCounts(): void {
+    this.zero = addStats(this.base, this.current);
+    this.eventCalls = 0;
+    this.eventReturns = 0;
+    this.returnCounts.clear();
+    this.recentRows.length = 0;
+    this.pending.clear();
+    this.rateSamples.length = 0;
   }
 
   onCall(event: CallEvent): CallRow {
@@ -154,11 +168,12 @@ export class ProbeAggregate {
   }
 
   private calls(): number {
-    return Math.max(this.base.calls + this.current.calls, this.eventCalls);
+    return Math.max(this.stats().calls, this.eventCalls);
   }
 
   stats(): ProbeStats {
-    return addStats(this.base, this.current);
+    const total = addStats(this.base, this.current);
+    return { ...addStats(total, this.zero, -1), probe: total.probe };
   }
 
   /**

@@ -233,6 +233,15 @@ export class ProbeManager {
     this.onDidChangeData.fire();
   }
 
+  /** Counts of these probes (all when none is named) start again from 0, their rows gone from the log. */
+  resetCounts(ids: readonly number[] = [...this.entries.keys()]): void {
+    for (const id of ids) {
+      this.entries.get(id)?.aggregate.resetCounts();
+      this.log.removeProbe(id);
+    }
+    this.onDidChangeData.fire();
+  }
+
   async detachAll(): Promise<void> {
     for (const id of [...this.entries.keys()]) await this.detach(id);
   }

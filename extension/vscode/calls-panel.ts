@@ -44,7 +44,8 @@ class CallsPanel implements vscode.Disposable {
   private pendingAdded: CallRow[] = [];
   private readonly pendingUpdated = new Map<number, CallRow>();
   private lastProbes = '';
-  private probeIds = new Set<number>();
+  /** The call log's generation the webview mirrors. */
+  private sentGeneration = -1;
   private filterOnReady: RowFilter | undefined;
   private readonly reportWaiters: ((report: PanelReport) => void)[] = [];
   batches = 0;
@@ -61,7 +62,6 @@ class CallsPanel implements vscode.Disposable {
     panel.iconPath = vscode.Uri.joinPath(media, 'probe-lens.svg');
     panel.webview.html = this.html(panel.webview, media);
     this.throttle = new Throttle(() => this.flush(), 1000 / POSTS_PER_SECOND);
-    this.probeIds = new Set(ctx.probes.list().map((entry) => entry.id));
     this.disposables.push(
       { dispose: () => this.throttle.dispose() },
       panel.onDidDispose(() => this.dispose()),
@@ -131,6 +131,7 @@ class CallsPanel implements vscode.Disposable {
   private sendAll(): void {
     this.pendingAdded = [];
     this.pendingUpdated.clear();
+    this.sentGeneration = this.ctx.probes.log.generation;
     const rows = this.ctx.probes.log.all().map(toPanelRow);
     const probes = this.probesNow();
     this.lastProbes = JSON.stringify(probes);
@@ -145,6 +146,7 @@ class CallsPanel implements vscode.Disposable {
   /** One batch: the rows added and completed since the last, and the counters if they moved. */
   private flush(): void {
     if (!this.ready) return;
+    if (this.sentGeneration !== this.ctx.probes.log.generation) return this.sendAll();
     const added = this.pendingAdded.map(toPanelRow);
     const addedSeqs = new Set(added.map((row) => row.seq));
     const updated = [...this.pendingUpdated.values()].filter((row) => !addedSeqs.has(row.seq)).map(toPanelRow);
@@ -160,14 +162,9 @@ class CallsPanel implements vscode.Disposable {
     if (added.length > 0) this.lastBatch = added;
   }
 
-  /** A probe detached takes its rows out of the log: the webview gets the log again. */
+  /** A probe detached takes its rows out of the log: the next flush sends the log again. */
   private probesChanged(): void {
-    const ids = new Set(this.ctx.probes.list().map((entry) => entry.id));
-    const removed = [...this.probeIds].some((id) => !ids.has(id));
-    this.probeIds = ids;
-    if (!this.ready) return;
-    if (removed) this.sendAll();
-    else this.throttle.request();
+    if (this.ready) this.throttle.request();
   }
 
   private async handle(message: WebviewMessage): Promise<void> {
@@ -182,6 +179,10 @@ class CallsPanel implements vscode.Disposable {
         return;
       case 'clear':
         this.ctx.probes.log.clear();
+        this.sendAll();
+        return;
+      case 'resetCounts':
+        this.ctx.probes.resetCounts();
         this.sendAll();
         return;
       case 'export':

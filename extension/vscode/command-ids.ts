@@ -6,6 +6,7 @@ export const Commands = {
   probeKernelFunction: 'probeLens.probeKernelFunction',
   runWithProbes: 'probeLens.runWithProbes',
   detachAll: 'probeLens.detachAll',
+  resetCounts: 'probeLens.resetCounts',
   detachProbe: 'probeLens.detachProbe',
   pauseProbe: 'probeLens.pauseProbe',
   resumeProbe: 'probeLens.resumeProbe',

@@ -54,6 +54,11 @@ export class Config {
     return { program, args: Array.isArray(args) ? args.map(String) : [] };
   }
 
+  /** Whether each Run with Probes starts the probes' counts from 0. */
+  get runResetsCounts(): boolean {
+    return this.raw.get<boolean>('run.resetCounts', true);
+  }
+
   /** Fires with the setting keys (without the prefix) that changed. */
   onDidChange(listener: (changed: (key: string) => boolean) => void): vscode.Disposable {
     return vscode.workspace.onDidChangeConfiguration((event) => {

@@ -109,6 +109,7 @@ export function activate(ctx: Ctx): void {
       Commands.detachAll,
       guarded(ctx, 'Detach All', () => ctx.probes.detachAll()),
     ),
+    vscode.commands.registerCommand(Commands.resetCounts, () => ctx.probes.resetCounts()),
     registerProbeCommand(ctx, Commands.pauseProbe, 'Pause', (entry) => ctx.probes.pause(entry.id)),
     registerProbeCommand(ctx, Commands.resumeProbe, 'Resume', (entry) => ctx.probes.resume(entry.id)),
     registerProbeCommand(ctx, Commands.revealProbe, 'Reveal', revealProbe),

@@ -69,37 +69,83 @@ function parseRequest(argument: unknown): RunRequest | undefined {
   return { program: argument.program, args, cwd, name: path.basename(argument.program) };
 }
 
-/** A terminal showing the program's output; typing goes to its stdin; closing it ends the program. */
-function terminalFor(request: RunRequest, command: HeldCommand): vscode.Terminal {
-  const write = new vscode.EventEmitter<string>();
-  const close = new vscode.EventEmitter<number | void>();
-  // A terminal drops what is written before it opens: keep the program's first output until then.
-  let pending: string[] | undefined = [];
-  const show = (text: string): void => (pending === undefined ? write.fire(text) : void pending.push(text));
-  const toTerminal = (chunk: Buffer | string): void => show(chunk.toString().replace(/\r?\n/g, '\r\n'));
-  command.stdout?.on('data', toTerminal);
-  command.stderr?.on('data', toTerminal);
-  void command.exited.then((outcome) => {
-    show(`\r\n[Probe Lens] ${describeCommandOutcome(outcome)}\r\n`);
-  });
-  const pty: vscode.Pseudoterminal = {
-    onDidWrite: write.event,
-    onDidClose: close.event,
-    open: () => {
-      write.fire(`[Probe Lens] ${[request.program, ...request.args].join(' ')} (pid ${command.pid}), probes attached from its first instruction\r\n`);
-      for (const text of pending ?? []) write.fire(text);
-      pending = undefined;
-    },
-    close: () => void command.terminate(),
-    handleInput: (data) => {
-      command.stdin?.write(data.replace(/\r/g, '\n'));
-      write.fire(data.replace(/\r/g, '\r\n'));
-    },
-  };
-  return vscode.window.createTerminal({ name: `Probe Lens: ${request.name}`, pty, iconPath: new vscode.ThemeIcon('pulse') });
+/**
+ * The one terminal Run with Probes shows its program in: each run continues below the last, and
+ * a run still going when the next starts is ended first. Typing goes to the program's stdin;
+ * closing the terminal ends the program.
+ */
+export class RunTerminal implements vscode.Disposable {
+  private terminal: vscode.Terminal | undefined;
+  private readonly write = new vscode.EventEmitter<string>();
+  private readonly rename = new vscode.EventEmitter<string>();
+  /** A terminal drops what is written before it opens: the output kept until then. */
+  private pending: string[] | undefined;
+  private command: HeldCommand | undefined;
+  private readonly running = new Set<HeldCommand>();
+  private runs = 0;
+
+  /** Shows `command`'s output from now on, ending the previous run if it still goes. */
+  show(request: RunRequest, command: HeldCommand): void {
+    const previous = this.command;
+    this.command = command;
+    this.runs++;
+    this.running.add(command);
+    if (previous !== undefined && this.running.has(previous)) {
+      this.print(`[Probe Lens] ending the previous run (pid ${previous.pid})\r\n`);
+      void previous.terminate();
+    }
+    if (this.runs > 1) this.print('\r\n');
+    this.print(`[Probe Lens] ${[request.program, ...request.args].join(' ')} (pid ${command.pid}), probes attached from its first instruction\r\n`);
+    const toTerminal = (chunk: Buffer | string): void => {
+      if (this.command === command) this.print(chunk.toString().replace(/\r?\n/g, '\r\n'));
+    };
+    command.stdout?.on('data', toTerminal);
+    command.stderr?.on('data', toTerminal);
+    void command.exited.then((outcome) => {
+      this.running.delete(command);
+      if (this.command === command) this.print(`\r\n[Probe Lens] ${describeCommandOutcome(outcome)}\r\n`);
+    });
+    if (this.terminal === undefined) this.terminal = this.create(request.name);
+    else this.rename.fire(`Probe Lens: ${request.name}`);
+    this.terminal.show(true);
+  }
+
+  private print(text: string): void {
+    if (this.pending === undefined) this.write.fire(text);
+    else this.pending.push(text);
+  }
+
+  private create(name: string): vscode.Terminal {
+    this.pending = [];
+    const pty: vscode.Pseudoterminal = {
+      onDidWrite: this.write.event,
+      onDidChangeName: this.rename.event,
+      open: () => {
+        for (const text of this.pending ?? []) this.write.fire(text);
+        this.pending = undefined;
+      },
+      close: () => {
+        this.terminal = undefined;
+        this.pending = undefined;
+        void this.command?.terminate();
+      },
+      handleInput: (data) => {
+        this.command?.stdin?.write(data.replace(/\r/g, '\n'));
+        this.write.fire(data.replace(/\r/g, '\r\n'));
+      },
+    };
+    return vscode.window.createTerminal({ name: `Probe Lens: ${name}`, pty, iconPath: new vscode.ThemeIcon('pulse') });
+  }
+
+  dispose(): void {
+    void this.command?.terminate();
+    this.terminal?.dispose();
+    this.write.dispose();
+    this.rename.dispose();
+  }
 }
 
-export async function runWithProbes(ctx: Ctx, request: RunRequest): Promise<{ pid: number }> {
+export async function runWithProbes(ctx: Ctx, terminal: RunTerminal, request: RunRequest): Promise<{ pid: number }> {
   const userProbes = ctx.probes.list().filter((entry) => entry.spec.attach.binary !== undefined);
   const probed = probedBinaries(userProbes);
   if (userProbes.length > 0 && probesIn(request.program, probed).length === 0) {
@@ -112,24 +158,26 @@ export async function runWithProbes(ctx: Ctx, request: RunRequest): Promise<{ pi
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Probe Lens: attaching to ${request.name}…` }, async () => {
       for (const entry of userProbes) await ctx.probes.retarget(entry.id, filter).catch((error: unknown) => ctx.log.warn(`${entry.spec.target}: ${String(error)}`));
     });
+    // The program is still held: nothing of this run has been counted yet.
+    if (ctx.config.runResetsCounts) ctx.probes.resetCounts(userProbes.map((entry) => entry.id));
   } catch (error) {
     await command.terminate();
     throw error;
   }
-  const terminal = terminalFor(request, command);
-  terminal.show(true);
+  terminal.show(request, command);
   command.release();
   ctx.log.info(`Running ${[request.program, ...request.args].join(' ')} (pid ${command.pid}) with ${userProbes.length} probe(s)`);
   void command.exited.then((outcome) => ctx.log.info(describeCommandOutcome(outcome)));
-  ctx.pushExtension({ dispose: () => void command.terminate() });
   return { pid: command.pid };
 }
 
 export function activate(ctx: Ctx): void {
+  const terminal = new RunTerminal();
   ctx.pushExtension(
+    terminal,
     vscode.commands.registerCommand(
       Commands.runWithProbes,
-      guarded(ctx, 'Run with Probes', async (argument?: unknown) => runWithProbes(ctx, parseRequest(argument) ?? (await programToRun(ctx)))),
+      guarded(ctx, 'Run with Probes', async (argument?: unknown) => runWithProbes(ctx, terminal, parseRequest(argument) ?? (await programToRun(ctx)))),
     ),
   );
 }

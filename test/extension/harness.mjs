@@ -57,6 +57,8 @@ const QUIET_SETTINGS = {
   'editor.minimap.enabled': false,
   // The DOM renderer: the terminal's text is then in .xterm-rows for terminalText().
   'terminal.integrated.gpuAcceleration': 'off',
+  // The terminal tabs list shows even for one terminal, so tests can count terminals.
+  'terminal.integrated.tabs.hideCondition': 'never',
   'editor.hover.delay': 300,
   'files.exclude': { build: false },
   'window.restoreWindows': 'none',

@@ -64,6 +64,7 @@ describe('parseWebviewMessage (the host checks what the webview posts)', () => {
   it('accepts each message kind', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
     assert.deepEqual(parseWebviewMessage({ type: 'clear' }), { type: 'clear' });
+    assert.deepEqual(parseWebviewMessage({ type: 'resetCounts', extra: 1 }), { type: 'resetCounts' });
     assert.deepEqual(parseWebviewMessage({ type: 'pause', paused: true }), { type: 'pause', paused: true });
     assert.deepEqual(parseWebviewMessage({ type: 'export', format: 'csv', filter: { pid: 42, text: 'widget' } }), {
       type: 'export',

@@ -63,6 +63,20 @@ describe('ProbeAggregate', () => {
     assert.deepEqual(aggregate.stats(), { probe: 8, calls: 15, returns: 14, dropped: 1, latencyHistogram: [0, 10, 4] });
   });
 
+  it('resets counts to 0 while the kernel\'s counters run on, over attachments too', () => {
+    const aggregate = aggregateOf([['widget', 3, 750]]);
+    aggregate.onStats({ probe: 7, calls: 10, returns: 9, dropped: 2, latencyHistogram: [0, 9] }, 0);
+    aggregate.resetCounts();
+    assert.deepEqual(aggregate.stats(), { probe: 7, calls: 0, returns: 0, dropped: 0, latencyHistogram: [0, 0] });
+    assert.deepEqual(aggregate.snapshot().topReturns, []);
+    assert.deepEqual(aggregate.snapshot().recent, []);
+    aggregate.onStats({ probe: 7, calls: 13, returns: 13, dropped: 2, latencyHistogram: [0, 10, 3] }, 1000);
+    assert.deepEqual(aggregate.stats(), { probe: 7, calls: 3, returns: 4, dropped: 0, latencyHistogram: [0, 1, 3] });
+    aggregate.closeAttachment(undefined);
+    aggregate.onStats({ probe: 8, calls: 2, returns: 2, dropped: 0, latencyHistogram: [] }, 2000);
+    assert.equal(aggregate.snapshot().calls, 5);
+  });
+
   it('computes the rate from exact counts over time, falling to 0 when the counts stop', () => {
     let nowMs = 0;
     const aggregate = new ProbeAggregate(1, SHAPE, () => 1, () => nowMs);

@@ -3,7 +3,9 @@
 // (probeLens.maxEventsPerSecond) so that a flood of events costs the editor a fixed amount.
 // Counters stay exact whatever is left out here: they come from the kernel, not from rows.
 
+import { structuredArgs, type CallLine } from './format';
 import type { CallRow } from './probe-aggregate';
+import type { CapturedShape, CapturedValue } from './protocol';
 
 export const DEFAULT_LOG_CAPACITY = 100_000;
 
@@ -101,6 +103,7 @@ export function rowMatches(row: FilterableRow, filter: RowFilter, probeName = ''
   return true;
 }
 
+/** A call as the CSV export has it: arguments and return value as the editor shows them. */
 export interface ExportRow {
   probe: string;
   time_ns: number;
@@ -112,20 +115,24 @@ export interface ExportRow {
   latency_ns: number | null;
 }
 
-export function toExportRow(row: CallRow, probeName: string): ExportRow {
-  return {
-    probe: probeName,
-    time_ns: row.tsNs,
-    pid: row.pid,
-    tid: row.tid,
-    comm: row.comm,
-    args: row.args,
-    ret: row.ret ?? null,
-    latency_ns: row.latencyNs ?? null,
-  };
+/** A call as the JSON lines export has it: arguments by name and the return value as JSON values. */
+export interface JsonExportRow extends Omit<ExportRow, 'args' | 'ret'> {
+  /** null when the call was not seen (only its return). */
+  args: CallLine['args'] | null;
+  /** null before the return, or for a void function. */
+  ret: CapturedValue;
 }
 
-export function toJsonLines(rows: readonly ExportRow[]): string {
+export function toExportRow(row: CallRow, probeName: string): ExportRow {
+  return { probe: probeName, time_ns: row.tsNs, pid: row.pid, tid: row.tid, comm: row.comm, args: row.args, ret: row.ret ?? null, latency_ns: row.latencyNs ?? null };
+}
+
+export function toJsonExportRow(row: CallRow, probeName: string, capture?: CapturedShape): JsonExportRow {
+  const args = row.argValues === undefined ? null : structuredArgs(row.argValues, capture);
+  return { probe: probeName, time_ns: row.tsNs, pid: row.pid, tid: row.tid, comm: row.comm, args, ret: row.retValue ?? null, latency_ns: row.latencyNs ?? null };
+}
+
+export function toJsonLines(rows: readonly JsonExportRow[]): string {
   return rows.map((row) => `${JSON.stringify(row)}\n`).join('');
 }
 

@@ -213,12 +213,16 @@ export function attachedLine(target: string, result: AttachResult): AttachedLine
   return { type: 'attached', probe: result.probe, target, kind: result.kind, attach_ms: Math.round(result.attachMs * 1000) / 1000 };
 }
 
+/** Arguments as JSON: numbers as numbers (64-bit beyond 2^53 as decimal strings), what pointers point to by field. */
+export function structuredArgs(args: Readonly<Record<string, CapturedValue>>, capture?: CapturedShape): CallLine['args'] {
+  const layouts = capture?.layouts ?? {};
+  return Object.fromEntries(Object.entries(args).map(([name, value]) => [name, isPointeeValue(value) ? pointeeJson(value, layouts[name]) : value]));
+}
+
 /** A call or return as a JSON line; what pointer arguments point to decoded by `capture`'s layouts. */
 export function eventLine(event: ProbeEvent, capture?: CapturedShape): CallLine | ReturnLine {
   if (event.type === 'call') {
-    const layouts = capture?.layouts ?? {};
-    const args = Object.fromEntries(Object.entries(event.args).map(([name, value]) => [name, isPointeeValue(value) ? pointeeJson(value, layouts[name]) : value]));
-    return { type: 'call', probe: event.probe, pid: event.pid, tid: event.tid, uid: event.uid, comm: event.comm, ts_ns: event.tsNs, args };
+    return { type: 'call', probe: event.probe, pid: event.pid, tid: event.tid, uid: event.uid, comm: event.comm, ts_ns: event.tsNs, args: structuredArgs(event.args, capture) };
   }
   return {
     type: 'return',

@@ -6,7 +6,7 @@
 
 import { formatArgs, formatCapturedValue } from './format';
 import { percentilesFromLog2Histogram, type LatencyPercentiles } from './latency';
-import type { CallEvent, CapturedShape, ProbeStats, ReturnEvent } from './protocol';
+import type { CallEvent, CapturedShape, CapturedValue, ProbeStats, ReturnEvent } from './protocol';
 
 /** One call as the hover and the panel show it; `ret` stays undefined until the return is seen. */
 export interface CallRow {
@@ -19,7 +19,10 @@ export interface CallRow {
   comm: string;
   /** `name=value` pairs, already formatted (`item="widget", quantity=3`). */
   args: string;
+  /** The arguments as captured (for the structured export); undefined when the call was not seen. */
+  argValues?: Readonly<Record<string, CapturedValue>>;
   ret?: string;
+  retValue?: CapturedValue;
   latencyNs?: number | null;
 }
 
@@ -124,7 +127,7 @@ export class ProbeAggregate {
 
   onCall(event: CallEvent): CallRow {
     this.eventCalls++;
-    const row: CallRow = { ...this.newRow(event), args: formatArgs(this.capture, event.args) };
+    const row: CallRow = { ...this.newRow(event), args: formatArgs(this.capture, event.args), argValues: event.args };
     let stack = this.pending.get(event.tid);
     if (stack === undefined) this.pending.set(event.tid, (stack = []));
     stack.push(row);
@@ -148,13 +151,15 @@ export class ProbeAggregate {
     const stack = this.pending.get(event.tid);
     const open = stack?.pop();
     if (stack !== undefined && stack.length === 0) this.pending.delete(event.tid);
+    const retValue = returnsValue ? event.ret : null;
     if (open !== undefined) {
       open.ret = ret;
+      open.retValue = retValue;
       open.latencyNs = event.latencyNs;
       return { row: open, isNew: false };
     }
     // Its call was not seen (attached mid-call, or dropped): the arguments are unknown.
-    return { row: { ...this.newRow(event), args: '?', ret, latencyNs: event.latencyNs }, isNew: true };
+    return { row: { ...this.newRow(event), args: '?', ret, retValue, latencyNs: event.latencyNs }, isNew: true };
   }
 
   /** What every row has: its key, probe, time and process. */

@@ -4,7 +4,7 @@
 
 import { writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import { rowMatches, toCsv, toExportRow, toJsonLines, type RowFilter } from '../core/call-log';
+import { rowMatches, toCsv, toExportRow, toJsonExportRow, toJsonLines, type RowFilter } from '../core/call-log';
 import { Cancelled } from '../core/editor-target';
 import { ProbeLensError } from '../core/errors';
 import { parseFilter } from '../core/panel-messages';
@@ -13,12 +13,9 @@ import type { Ctx } from './ctx';
 import { guarded } from './notify';
 
 export async function exportCalls(ctx: Ctx, filter: RowFilter, target?: string, format: 'jsonl' | 'csv' = 'jsonl'): Promise<{ file: string; rows: number }> {
-  const names = new Map(ctx.probes.list().map((entry) => [entry.id, entry.spec.target]));
-  const nameOf = (probeId: number): string => names.get(probeId) ?? `probe ${probeId}`;
-  const rows = ctx.probes.log
-    .all()
-    .filter((row) => rowMatches(row, filter, nameOf(row.probeId)))
-    .map((row) => toExportRow(row, nameOf(row.probeId)));
+  const entries = new Map(ctx.probes.list().map((entry) => [entry.id, entry]));
+  const nameOf = (probeId: number): string => entries.get(probeId)?.spec.target ?? `probe ${probeId}`;
+  const rows = ctx.probes.log.all().filter((row) => rowMatches(row, filter, nameOf(row.probeId)));
   if (rows.length === 0) throw new ProbeLensError('usage', 'There are no calls to export yet: probe a function and run the program first.');
   let file = target;
   if (file === undefined) {
@@ -30,7 +27,11 @@ export async function exportCalls(ctx: Ctx, filter: RowFilter, target?: string, 
     if (uri === undefined) throw new Cancelled();
     file = uri.fsPath;
   }
-  await writeFile(file, file.toLowerCase().endsWith('.csv') ? toCsv(rows) : toJsonLines(rows));
+  const csv = file.toLowerCase().endsWith('.csv');
+  await writeFile(
+    file,
+    csv ? toCsv(rows.map((row) => toExportRow(row, nameOf(row.probeId)))) : toJsonLines(rows.map((row) => toJsonExportRow(row, nameOf(row.probeId), entries.get(row.probeId)?.spec.capture))),
+  );
   ctx.log.info(`Exported ${rows.length} calls to ${file}`);
   return { file, rows: rows.length };
 }

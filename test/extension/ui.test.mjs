@@ -356,8 +356,11 @@ describe('Probe Lens in a real VS Code, as a user', { skip: why }, () => {
     await saveThrough(file, /JSON/i, 'export-jsonl');
     const records = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
     console.log(`first exported record: ${JSON.stringify(records[0])}`);
-    const calls = records.filter((r) => JSON.stringify(r).includes('price_order'));
-    const rets = calls.map((r) => r.ret ?? r.return ?? r.retval).filter((v) => v !== undefined && v !== null).map(Number);
+    const calls = records.filter((r) => r.probe.includes('price_order'));
+    // Structured: arguments by name as JSON values, the return value a number.
+    assert.ok(calls.every((r) => typeof r.args.item === 'string' && Number.isInteger(r.args.quantity) && typeof r.ret === 'number'), JSON.stringify(calls[0]));
+    assert.deepEqual(calls.find((r) => r.args.item === 'widget')?.args, { item: 'widget', quantity: 3, unit_cents: 250 });
+    const rets = calls.map((r) => r.ret);
     const rounds = state.calls / RETURNS_PER_ROUND.length;
     const count = (v) => rets.filter((r) => r === v).length;
     assert.equal(count(750), rounds, `750 once a round in ${file}`);
@@ -375,7 +378,7 @@ describe('Probe Lens in a real VS Code, as a user', { skip: why }, () => {
       if (item === undefined || ret === undefined || ret === '') continue;
       checked += 1;
       assert.ok(
-        calls.some((r) => JSON.stringify(r).includes(item) && Number(r.ret ?? r.return ?? r.retval) === Number(ret)),
+        calls.some((r) => r.args.item === item && r.ret === Number(ret)),
         `the panel's row ${row.join(' | ')} is in ${file}`,
       );
     }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decorationText, formatCallLine, formatLatencyBound, hoverMarkdown, lineAnnotation } from '../../out/test-core/annotation-text.mjs';
 import { AnchorLines, shiftLine } from '../../out/test-core/anchor-lines.mjs';
-import { CallLog, csvField, rowMatches, toCsv, toExportRow, toJsonLines } from '../../out/test-core/call-log.mjs';
+import { CallLog, csvField, rowMatches, toCsv, toExportRow, toJsonExportRow, toJsonLines } from '../../out/test-core/call-log.mjs';
 import { identifierAt, isFollowedByParen } from '../../out/test-core/editor-target.mjs';
 import { planHelperLaunch, privilegeFixes } from '../../out/test-core/privilege.mjs';
 import { ProbeAggregate } from '../../out/test-core/probe-aggregate.mjs';
@@ -229,11 +229,30 @@ describe('call log and export', () => {
     assert.equal(rowMatches(r, { probeId: 1 }), false);
     assert.equal(rowMatches(r, { pid: 1 }), false);
   });
-  it('exports JSON lines and RFC 4180 CSV', () => {
+  it('exports JSON lines with values as JSON, and RFC 4180 CSV with the text shown', () => {
     const rows = [toExportRow(row(1, 1, 'item="a,b"', '750'), 'orders:price_order'), toExportRow({ ...row(2, 1, 'x=1'), ret: undefined }, 'orders:price_order')];
-    assert.equal(toJsonLines(rows).split('\n')[0], '{"probe":"orders:price_order","time_ns":10,"pid":101,"tid":1,"comm":"orders","args":"item=\\"a,b\\"","ret":"750","latency_ns":5}');
     assert.equal(toCsv(rows), 'probe,time_ns,pid,tid,comm,args,ret,latency_ns\r\norders:price_order,10,101,1,orders,"item=""a,b""",750,5\r\norders:price_order,20,101,1,orders,x=1,,5\r\n');
     assert.equal(csvField(null), '');
+  });
+  it('exports structured arguments and return values, 64-bit values exact, what a pointer points to by field', () => {
+    let seq = 0;
+    const capture = {
+      args: [{ name: 'key', type: 'ptr' }, { name: 'big', type: 'u64' }, { name: 'n', type: 's32' }],
+      ret: 's64',
+      layouts: { key: { typeName: 'MDB_val', textAt: null, lengthAt: null, textOnly: false, fields: [{ name: 'mv_size', offset: 0, type: 'u64' }] } },
+    };
+    const aggregate = new ProbeAggregate(1, capture, () => ++seq);
+    const bytes = '0900000000000000';
+    const called = aggregate.onCall({ ...call(1, '', 0), args: { key: { address: '0x7ffd1000', bytes, text: '' }, big: '18446744073709551615', n: -3 } });
+    aggregate.onReturn(ret(1, '-9007199254740993'));
+    const exported = toJsonExportRow(called, 'db:mdb_put', capture);
+    assert.deepEqual(exported.args.big, '18446744073709551615');
+    assert.equal(exported.args.n, -3);
+    assert.equal(exported.ret, '-9007199254740993');
+    assert.equal(exported.args.key.fields.mv_size, 9);
+    const orphan = aggregate.onReturn(ret(5, 4));
+    assert.deepEqual([toJsonExportRow(orphan.row, 'db:mdb_put').args, toJsonExportRow(orphan.row, 'db:mdb_put').ret], [null, 4]);
+    assert.match(toJsonLines([exported]), /^\{"probe":"db:mdb_put","time_ns":1,"pid":100,"tid":1,"comm":"orders","args":\{"key":\{.*"mv_size":9.*\},"big":"18446744073709551615","n":-3\},"ret":"-9007199254740993","latency_ns":20000\}\n$/);
   });
 });
 

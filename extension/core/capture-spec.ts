@@ -86,6 +86,31 @@ export function captureFromSignature(signature: Signature, maxArgs = MAX_CAPTURE
   return result;
 }
 
+/** How much of each call is read (settings probeLens.capture.*); the helper bounds them too. */
+export interface CaptureLimits {
+  /** Bytes of a `char *` string, and of the text a struct's pointer points to. */
+  stringLength: number;
+  /** Bytes read where a pointer to a struct points (1..64). */
+  structBytes: number;
+  /** Read what pointer arguments point to at all (one level); off, they show as addresses. */
+  followPointers: boolean;
+}
+
+export const DEFAULT_CAPTURE_LIMITS: CaptureLimits = { stringLength: 64, structBytes: 64, followPointers: true };
+
+/** `capture` read within `limits`: strings cut shorter, structs read in part or not at all. */
+export function withCaptureLimits<T extends CaptureSpec | { stringLength?: number }>(capture: T, limits: CaptureLimits): T {
+  const bounded = { ...capture, stringLength: limits.stringLength };
+  if (!('args' in bounded)) return bounded;
+  const args = bounded.args.map(({ deref, ...arg }): ArgSpec => {
+    if (deref === undefined || !limits.followPointers) return arg;
+    const size = Math.min(deref.size, limits.structBytes);
+    // The string pointer must lie within the bytes read.
+    return { ...arg, deref: deref.stringAt !== undefined && deref.stringAt + 8 <= size ? { size, stringAt: deref.stringAt } : { size } };
+  });
+  return { ...bounded, args };
+}
+
 /** One line for the user on what is not shown, or undefined when everything is. */
 export function describeCaptureGaps(functionName: string, capture: FunctionCapture): string | undefined {
   if (capture.raw) return `${functionName}: arguments are shown raw as arg0..arg5 (64-bit registers): ${capture.rawReason ?? 'no DWARF'}`;

@@ -53,18 +53,21 @@ function textOf(value: { text: string }, bytes: DataView, layout: PointeeLayout)
 type Decoded =
   | { kind: 'unreadable' | 'address' }
   | { kind: 'text'; text: string; cut: boolean }
-  | { kind: 'fields'; fields: { name: string; value: number | string | boolean | undefined; text?: { text: string; cut: boolean } }[] };
+  | { kind: 'fields'; fields: { name: string; value: number | string | boolean | undefined; text?: { text: string; cut: boolean } }[]; cut: boolean };
 
 function decode(value: PointeeValue, layout: PointeeLayout | undefined): Decoded {
   if ('unreadable' in value) return { kind: 'unreadable' };
   if (layout === undefined) return { kind: 'address' };
   const bytes = fromHex(value.bytes);
   if (layout.textOnly) return { kind: 'text', ...textOf(value, bytes, layout) };
+  // Fields past the bytes read (probeLens.capture.structBytes) are left out, and that is said.
+  const read = layout.fields.filter((field) => field.offset + SIZES[field.type] <= bytes.byteLength);
   return {
     kind: 'fields',
-    fields: layout.fields.map((field) =>
+    fields: read.map((field) =>
       field.offset === layout.textAt ? { name: field.name, value: undefined, text: textOf(value, bytes, layout) } : { name: field.name, value: fieldAt(bytes, field.offset, field.type) },
     ),
+    cut: read.length < layout.fields.length,
   };
 }
 
@@ -80,7 +83,7 @@ export function formatPointee(value: PointeeValue, layout: PointeeLayout | undef
     case 'text':
       return quoted(decoded);
     case 'fields':
-      return `{${decoded.fields.map((field) => `${field.name}=${field.text !== undefined ? quoted(field.text) : String(field.value ?? '?')}`).join(', ')}}`;
+      return `{${[...decoded.fields.map((field) => `${field.name}=${field.text !== undefined ? quoted(field.text) : String(field.value ?? '?')}`), ...(decoded.cut ? ['…'] : [])].join(', ')}}`;
   }
 }
 
@@ -95,6 +98,6 @@ export function pointeeJson(value: PointeeValue, layout: PointeeLayout | undefin
     case 'text':
       return { address: value.address, text: decoded.text, ...(decoded.cut ? { cut: true } : {}) };
     case 'fields':
-      return { address: value.address, fields: Object.fromEntries(decoded.fields.map((field) => [field.name, field.text?.text ?? field.value ?? null])) };
+      return { address: value.address, fields: Object.fromEntries(decoded.fields.map((field) => [field.name, field.text?.text ?? field.value ?? null])), ...(decoded.cut ? { cut: true } : {}) };
   }
 }

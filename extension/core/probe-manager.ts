@@ -5,6 +5,7 @@
 // every attachment. No `vscode` import: unit-tested against a fake helper.
 
 import * as path from 'node:path';
+import { DEFAULT_CAPTURE_LIMITS, withCaptureLimits, type CaptureLimits } from './capture-spec';
 import { CallLog } from './call-log';
 import { ProbeLensError } from './errors';
 import type { HelperClient } from './helper-connection';
@@ -96,6 +97,9 @@ export class ProbeManager {
   readonly onRows = new Emitter<RowsChange>();
   private paused = false;
 
+  /** Applied at every attach (probeLens.capture.*): a change takes effect when a probe next attaches. */
+  captureLimits: CaptureLimits = DEFAULT_CAPTURE_LIMITS;
+
   constructor(
     private readonly helper: HelperAccess,
     private readonly now: () => number = Date.now,
@@ -160,7 +164,12 @@ export class ProbeManager {
     try {
       const client = await this.helper.client();
       const filter = entry.filter ?? (await this.processFilterFor(entry.spec));
-      const params: AttachParams = { ...entry.spec.attach, ...(filter === undefined ? {} : { filter }) };
+      const { capture, ...attach } = entry.spec.attach;
+      const params: AttachParams = {
+        ...attach,
+        ...(capture === undefined ? {} : { capture: withCaptureLimits(capture, this.captureLimits) }),
+        ...(filter === undefined ? {} : { filter }),
+      };
       const result = await client.attach(params);
       if (!this.entries.has(entry.id)) {
         // Detached while attaching.

@@ -4,6 +4,7 @@
 
 import * as vscode from 'vscode';
 import { DEFAULT_DECORATION_FORMAT } from '../core/annotation-text';
+import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../core/capture-spec';
 import type { PrivilegeSetting } from '../core/privilege';
 
 const SECTION = 'probeLens';
@@ -52,6 +53,19 @@ export class Config {
     if (program === '') return undefined;
     const args = this.raw.get<unknown>('run.args', []);
     return { program, args: Array.isArray(args) ? args.map(String) : [] };
+  }
+
+  /** How much of each call the probes read; out-of-range values are clamped to what the helper allows. */
+  get captureLimits(): CaptureLimits {
+    const bounded = (key: string, fallback: number, max: number): number => {
+      const value = Math.floor(this.raw.get<number>(key, fallback));
+      return Number.isFinite(value) ? Math.min(max, Math.max(1, value)) : fallback;
+    };
+    return {
+      stringLength: bounded('capture.stringLength', DEFAULT_CAPTURE_LIMITS.stringLength, 128),
+      structBytes: bounded('capture.structBytes', DEFAULT_CAPTURE_LIMITS.structBytes, 64),
+      followPointers: this.raw.get<boolean>('capture.followPointers', DEFAULT_CAPTURE_LIMITS.followPointers),
+    };
   }
 
   /** Whether each Run with Probes starts the probes' counts from 0. */

@@ -26,10 +26,12 @@ export class Ctx implements vscode.Disposable {
     this.helper = new HelperService(this);
     this.probes = new ProbeManager(this.helper);
     this.probes.log.setMaxRowsPerSecond(this.config.maxEventsPerSecond);
+    this.probes.captureLimits = this.config.captureLimits;
     this.pushExtension(
       this.helper,
       this.config.onDidChange((changed) => {
         if (changed('maxEventsPerSecond')) this.probes.log.setMaxRowsPerSecond(this.config.maxEventsPerSecond);
+        if (changed('capture')) this.probes.captureLimits = this.config.captureLimits;
         if (this.helper.processId() !== undefined && HELPER_SETTINGS.some(changed)) void this.offerHelperRestart();
       }),
     );

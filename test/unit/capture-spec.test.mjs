@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { captureFromSignature, describeCaptureGaps, RAW_REGISTER_CAPTURE } from '../../out/test-core/capture-spec.mjs';
+import { captureFromSignature, DEFAULT_CAPTURE_LIMITS, describeCaptureGaps, RAW_REGISTER_CAPTURE, withCaptureLimits } from '../../out/test-core/capture-spec.mjs';
 
 const type = (name, kind = 'integer') => ({ name, kind, size: 8, signed: true });
 const param = (name, capture, note = null) => ({
@@ -81,5 +81,28 @@ describe('captureFromSignature', () => {
     assert.equal(result.raw, true);
     assert.deepEqual(result.capture, RAW_REGISTER_CAPTURE);
     assert.match(describeCaptureGaps('f', result), /^f: arguments are shown raw as arg0\.\.arg5 \(64-bit registers\): \/x has no DWARF debug info$/);
+  });
+});
+
+describe('withCaptureLimits (probeLens.capture.*)', () => {
+  const capture = {
+    args: [
+      { name: 'key', location: { register: 'rdi' }, type: 'pointer', deref: { size: 16, stringAt: 8 } },
+      { name: 'name', location: { register: 'rsi' }, type: 'string' },
+    ],
+    ret: 's32',
+  };
+  it('sets the string length and keeps what fits', () => {
+    assert.deepEqual(withCaptureLimits(capture, DEFAULT_CAPTURE_LIMITS), { ...capture, stringLength: 64 });
+  });
+  it('reads fewer struct bytes, dropping a text pointer that no longer fits', () => {
+    const limited = withCaptureLimits(capture, { stringLength: 16, structBytes: 8, followPointers: true });
+    assert.deepEqual(limited.args[0].deref, { size: 8 });
+    assert.equal(limited.stringLength, 16);
+  });
+  it('reads no pointee at all when pointers are not followed; kernel captures get only the string length', () => {
+    const limited = withCaptureLimits(capture, { ...DEFAULT_CAPTURE_LIMITS, followPointers: false });
+    assert.equal('deref' in limited.args[0], false);
+    assert.deepEqual(withCaptureLimits({ stringLength: 32 }, DEFAULT_CAPTURE_LIMITS), { stringLength: 64 });
   });
 });

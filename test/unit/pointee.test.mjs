@@ -38,3 +38,8 @@ it('shows integers of every width and sign, bools, and pointers (a char * not re
   const out = formatArgs({ args: [{ name: 's', type: 'pointer' }], layouts: { s: layout } }, { s: { address: '0x1', bytes: bytes.toString('hex'), text: '' } });
   assert.equal(out, 's={c=-1, b=true, h=-300, i=4000000000, big=18446744073709551615, next=0xffff800000001000}');
 });
+
+it('leaves out the fields past the bytes read (probeLens.capture.structBytes), and says so', () => {
+  const key = { address: '0x7ffd10', bytes: u64(9), text: '' };
+  assert.equal(formatArgs(shape, { key }), 'key={mv_size=9, …}');
+});

@@ -48,7 +48,7 @@ struct arg_config {
 /* One per probe slot; the slot is the attach cookie. */
 struct probe_config {
 	__u8 nargs;
-	__u8 emit_events;	/* stream records, not only counters */
+	__u8 pad0;
 	__u8 has_strings;	/* some argument reads a string or memory: records are event_with_strings */
 	__u8 filter_id;		/* 0: none; else bit (filter_id - 1) of struct traced_process */
 	__u8 active;		/* 0: count nothing (detaching: links are still being torn down) */
@@ -65,9 +65,21 @@ struct probe_config {
 struct probe_stats {
 	__u64 calls;
 	__u64 returns;
-	__u64 dropped;
+	__u64 dropped;		/* records the ring had no room for */
+	__u64 sampled_out;	/* records the sampling gate left out (probe_sampling) */
 	__u64 latency_hist[LATENCY_BUCKETS];	/* log2 of nanoseconds */
 };
+
+/* Which of a probe's records go to the ring: a call (with its return) at most every
+ * interval_ns, a few more after a quiet spell; GATE_OPEN: every one, GATE_CLOSED: none. A rate
+ * in time, so the records sent are spread evenly over the calls, however fast they come. */
+struct probe_gate {
+	__u64 interval_ns;
+	__u64 next_ns;		/* the earliest time the next call's record may go */
+};
+#define GATE_OPEN 0
+#define GATE_CLOSED (~0ULL)
+#define GATE_BURST 4		/* records that may go at once after a quiet spell */
 
 /* Processes followed for a filter: a fork inherits membership, an execve activates it. */
 struct traced_process {

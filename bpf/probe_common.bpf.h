@@ -31,6 +31,13 @@ struct {
 } probe_stats SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_PROBES);
+	__type(key, __u32);
+	__type(value, struct probe_gate);
+} probe_gates SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u32);	/* tgid */
@@ -40,7 +47,7 @@ struct {
 struct frame {
 	__u64 ts_ns;
 	__u32 slot;
-	__u32 pad;
+	__u32 sampled;		/* the call's record was sent: its return's is too */
 };
 
 struct thread_stack {
@@ -77,6 +84,26 @@ static __always_inline __u64 submit_flags(__u64 now)
 		return BPF_RB_NO_WAKEUP;
 	last_wakeup_ns = now;
 	return BPF_RB_FORCE_WAKEUP;
+}
+
+/* Whether a call's record (or an unpaired return's) goes to the ring; what does not is
+ * counted, never silent. The gate is shared by all CPUs: two may both pass at once, which only
+ * sends one record more. */
+static __always_inline bool sampled_in(__u32 slot, __u64 now, struct probe_stats *stats)
+{
+	struct probe_gate *gate = bpf_map_lookup_elem(&probe_gates, &slot);
+
+	if (gate && gate->interval_ns == GATE_OPEN)
+		return true;
+	if (gate && gate->interval_ns != GATE_CLOSED && now >= gate->next_ns) {
+		__u64 burst = GATE_BURST * gate->interval_ns;
+		__u64 earliest = now > burst ? now - burst : 0;
+
+		gate->next_ns = (gate->next_ns > earliest ? gate->next_ns : earliest) + gate->interval_ns;
+		return true;
+	}
+	__sync_fetch_and_add(&stats->sampled_out, 1);
+	return false;
 }
 
 static __always_inline __u32 log2_u64(__u64 v)
@@ -303,11 +330,13 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 	struct thread_stack *stack;
 	__u32 tid = (__u32)id;
 	__u64 now;
+	bool sampled;
 
 	if (!cfg || !stats || !cfg->active || !process_selected(cfg, id >> 32))
 		return 0;
 	now = bpf_ktime_get_ns();
 	__sync_fetch_and_add(&stats->calls, 1);
+	sampled = sampled_in(slot, now, stats);
 
 	stack = bpf_map_lookup_elem(&thread_stacks, &tid);
 	if (!stack) {
@@ -320,13 +349,14 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 		if (depth < MAX_DEPTH) {
 			stack->frames[depth].ts_ns = now;
 			stack->frames[depth].slot = slot;
+			stack->frames[depth].sampled = sampled;
 			stack->depth = depth + 1;
 		} else {
 			stack->overflow++;
 		}
 	}
 
-	if (cfg->emit_events)
+	if (sampled)
 		emit_call(ctx, kind, cfg, stats, slot, id, now, sleepable);
 	return 0;
 }
@@ -341,7 +371,7 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 	struct thread_stack *stack;
 	__u32 tid = (__u32)id;
 	__u64 now, latency = 0;
-	bool paired = false;
+	bool paired = false, sampled = false;
 	struct event *e;
 
 	if (!cfg || !stats || !cfg->active || !process_selected(cfg, id >> 32))
@@ -358,6 +388,7 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 		} else if (depth > 0 && depth <= MAX_DEPTH &&
 			   stack->frames[depth - 1].slot == slot) {
 			latency = now - stack->frames[depth - 1].ts_ns;
+			sampled = stack->frames[depth - 1].sampled;
 			stack->depth = depth - 1;
 			paired = true;
 		}
@@ -370,7 +401,12 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 		__sync_fetch_and_add(&stats->latency_hist[bucket & (LATENCY_BUCKETS - 1)], 1);
 	}
 
-	if (!cfg->emit_events)
+	/* A return goes with its call's record; one whose call was not seen decides alone. */
+	if (!paired)
+		sampled = sampled_in(slot, now, stats);	/* its call was not seen: it decides alone */
+	else if (!sampled)
+		__sync_fetch_and_add(&stats->sampled_out, 1);
+	if (!sampled)
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {

@@ -187,7 +187,7 @@ async function traceUntilStopped(
     for (const target of targets) {
       let result: AttachResult;
       try {
-        result = await client.attach({ ...target.attach, ...(filter === undefined ? {} : { filter }), events: options.events });
+        result = await client.attach({ ...target.attach, ...(filter === undefined ? {} : { filter }), ...(options.events ? {} : { maxRecordsPerSecond: 0 }) });
       } catch (error) {
         if (error instanceof ProbeLensError) throw new HelperError(error.code, `cannot probe ${target.text}: ${error.message}`);
         throw error;

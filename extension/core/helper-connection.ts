@@ -20,6 +20,9 @@ import {
   type KernelCatalogResult,
   type ListResult,
   type StatsNotification,
+  type SubscribeParams,
+  type SubscribeResult,
+  type UnsubscribeParams,
 } from './protocol';
 
 export interface Disposable {
@@ -32,6 +35,8 @@ export interface HelperRequestsWithParams {
   [Methods.attach]: { params: AttachParams; result: AttachResult };
   [Methods.detach]: { params: DetachParams; result: DetachResult };
   [Methods.kernelCatalog]: { params: KernelCatalogParams; result: KernelCatalogResult };
+  [Methods.subscribe]: { params: SubscribeParams; result: SubscribeResult };
+  [Methods.unsubscribe]: { params: UnsubscribeParams; result: SubscribeResult };
 }
 
 /**
@@ -130,6 +135,15 @@ export class HelperClient {
   /** Resolves with the probe's final exact counters, once all of its events were delivered. */
   detach(probe: number): Promise<DetachResult> {
     return this.call(() => this.connection.sendRequest(Methods.detach, { probe }));
+  }
+
+  /** Records of `probe` from now on: every one, or about `maxRecordsPerSecond` calls a second. */
+  subscribe(params: SubscribeParams): Promise<SubscribeResult> {
+    return this.call(() => this.connection.sendRequest(Methods.subscribe, params));
+  }
+
+  unsubscribe(probe: number): Promise<SubscribeResult> {
+    return this.call(() => this.connection.sendRequest(Methods.unsubscribe, { probe }));
   }
 
   list(): Promise<ListResult> {

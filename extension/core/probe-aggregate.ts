@@ -60,12 +60,14 @@ function addStats(a: ProbeStats, b: ProbeStats, sign: 1 | -1 = 1): ProbeStats {
     calls: a.calls + sign * b.calls,
     returns: a.returns + sign * b.returns,
     dropped: a.dropped + sign * b.dropped,
+    sampledOut: a.sampledOut + sign * b.sampledOut,
+    maxRecordsPerSecond: sign === 1 ? b.maxRecordsPerSecond : a.maxRecordsPerSecond,
     latencyHistogram: Array.from({ length }, (_, i) => (a.latencyHistogram[i] ?? 0) + sign * (b.latencyHistogram[i] ?? 0)),
   };
 }
 
 export function emptyStats(probe = 0): ProbeStats {
-  return { probe, calls: 0, returns: 0, dropped: 0, latencyHistogram: [] };
+  return { probe, calls: 0, returns: 0, dropped: 0, sampledOut: 0, maxRecordsPerSecond: null, latencyHistogram: [] };
 }
 
 /** Formats a call's arguments as `name=value, …`, strings quoted, by the captured shape. */

@@ -2,7 +2,7 @@
 // the helper's stdio. This file is the single TypeScript mirror of what native/helper speaks;
 // the helper's C side implements exactly these names (see native/helper/protocol.h).
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Probe kinds the helper reports on in `initialize` and uses in attach results. */
 export type ProbeKind =
@@ -155,8 +155,12 @@ export interface AttachParams {
   filter?: ProcessFilter;
   /** Also probe the return (uretprobe, kretprobe, fexit, sys_exit). Default true; tracepoints have none. */
   retprobe?: boolean;
-  /** Stream full call/return records (`probe/events`). Default true; counters are always exact. */
-  events?: boolean;
+  /**
+   * Call/return records (`probe/events`): omitted, every one; 0, none; else at most this many
+   * calls a second with their returns, sampled evenly in time in the kernel (a few more may go
+   * at once after a quiet spell). Counters are exact either way. `probe/subscribe` changes it.
+   */
+  maxRecordsPerSecond?: number;
   /** User functions: what to capture. Kernel targets: only `stringLength`. */
   capture?: CaptureSpec | { stringLength: number };
 }
@@ -191,6 +195,21 @@ export interface DetachParams {
 
 /** `probe/detach` answers with the probe's final, exact counters, after flushing its events. */
 export type DetachResult = ProbeStats;
+
+/** `probe/subscribe`: records from now on, every one (no rate) or about `maxRecordsPerSecond` calls a second. */
+export interface SubscribeParams {
+  probe: number;
+  maxRecordsPerSecond?: number;
+}
+
+/** `probe/unsubscribe`: counters only from now on. */
+export type UnsubscribeParams = DetachParams;
+
+export interface SubscribeResult {
+  probe: number;
+  /** The records sent now: null every one, 0 none, else at most this many calls a second. */
+  maxRecordsPerSecond: number | null;
+}
 
 /**
  * Integers are JSON numbers while they are exact in a double (|v| < 2^53), else decimal strings;
@@ -236,8 +255,12 @@ export interface ProbeStats {
   /** Exact, counted in the kernel whatever the event rate. */
   calls: number;
   returns: number;
-  /** Records not delivered (ring buffer full or the helper's event-rate limit); never silent. */
+  /** Records lost: the ring buffer was full, or the helper's overall event-rate limit was hit. */
   dropped: number;
+  /** Records the sampling left out on purpose (a rate was asked for, or none subscribed). */
+  sampledOut: number;
+  /** The records sent now: null every one, 0 none, else at most this many calls a second. */
+  maxRecordsPerSecond: number | null;
   /** log2 buckets: latencyHistogram[i] counts returns with latency in [2^i, 2^(i+1)) ns. */
   latencyHistogram: number[];
 }
@@ -339,6 +362,8 @@ export const Methods = {
   attach: 'probe/attach',
   detach: 'probe/detach',
   list: 'probe/list',
+  subscribe: 'probe/subscribe',
+  unsubscribe: 'probe/unsubscribe',
   kernelCatalog: 'probe/kernelCatalog',
   events: 'probe/events',
   stats: 'probe/stats',

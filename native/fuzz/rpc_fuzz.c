@@ -43,9 +43,9 @@ static void on_message(json_t *id, const char *method, json_t *params, void *ctx
 						      "stackOffset", request.cfg.args[i].offset,
 						      "string", request.cfg.args[i].string));
 	rpc_send_result(json_incref(id),
-			json_pack("{s:s, s:s?, s:I, s:b, s:b, s:i, s:o}", "binary", request.binary,
+			json_pack("{s:s, s:s?, s:I, s:b, s:I, s:i, s:o}", "binary", request.binary,
 				  "symbol", request.symbol, "offset", (json_int_t)request.offset,
-				  "retprobe", request.retprobe, "events", request.events,
+				  "retprobe", request.retprobe, "records", (json_int_t)request.records_per_second,
 				  "stringLength", (int)request.cfg.string_len, "args", args));
 }
 

@@ -3,6 +3,7 @@
 #include <linux/limits.h>
 #include "attach_request.h"
 #include "params.h"
+#include "probes.h"
 
 #define DEFAULT_STRING_LEN 64
 #define MAX_STACK_OFFSET 4096
@@ -210,20 +211,21 @@ static int parse_target(json_t *params, struct attach_request *request, struct r
 int attach_request_parse(json_t *params, struct attach_request *request, struct rpc_failure *failure)
 {
 	static const char *const fields[] = { "binary", "symbol", "offset", "kernelFunction", "mechanism",
-					      "tracepoint", "syscall", "filter", "retprobe", "events",
+					      "tracepoint", "syscall", "filter", "retprobe", "maxRecordsPerSecond",
 					      "capture", NULL };
 	json_t *filter_spec = NULL, *capture = NULL;
 
 	memset(request, 0, sizeof(*request));
 	request->offset = -1;
-	request->retprobe = request->events = true;
+	request->retprobe = true;
+	request->records_per_second = RECORDS_ALL;
 	request->cfg.filter_uid = (__u32)-1;
 	if (!json_is_object(params))
 		return rpc_fail(failure, RPC_BAD_PARAMS, "probe/attach takes an object");
 	if (params_only(params, "probe/attach", fields, failure) || parse_target(params, request, failure) ||
 	    params_object(params, "filter", &filter_spec, failure) < 0 ||
 	    params_bool(params, "retprobe", &request->retprobe, failure) < 0 ||
-	    params_bool(params, "events", &request->events, failure) < 0 ||
+	    params_integer(params, "maxRecordsPerSecond", 0, MAX_EVENTS_PER_SECOND, &request->records_per_second, failure) < 0 ||
 	    params_object(params, "capture", &capture, failure) < 0)
 		return -1;
 	/* Kernel types come from BTF and tracefs, not from the client. */
@@ -233,7 +235,6 @@ int attach_request_parse(json_t *params, struct attach_request *request, struct 
 				"tracefs: 'capture' may only set 'stringLength'");
 	if (parse_capture(capture, request, failure))
 		return -1;
-	request->cfg.emit_events = request->events;
 	if (filter_spec) {
 		if (parse_filter(filter_spec, &request->filter, failure))
 			return -1;

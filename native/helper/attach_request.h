@@ -47,6 +47,8 @@ enum kernel_mechanism {
 	MECHANISM_KPROBE,
 };
 
+#define RECORDS_ALL (-1)
+
 struct attach_request {
 	enum target_kind target;
 	/* All strings are borrowed from the request's JSON. */
@@ -58,7 +60,8 @@ struct attach_request {
 	char tracepoint_category[MAX_SYMBOL_NAME + 1];
 	const char *tracepoint_name;	/* points into the request's "CATEGORY:NAME" */
 	const char *syscall;
-	bool retprobe, events;
+	bool retprobe;
+	int64_t records_per_second;	/* RECORDS_ALL, 0 (none), or at most this many a second */
 	bool has_filter;
 	struct filter_request filter;
 	int nargs;

@@ -49,7 +49,10 @@ struct probe {
 	const struct target_ops *ops;
 	const char *kind;	/* as reported: uprobe, fentry, kprobe, tracepoint */
 	struct bpf_link *entry_link, *return_link;
-	bool retprobe, events;
+	bool retprobe;
+	/* Records: RECORDS_ALL, none (0), or at most this many calls (with their returns) a
+	 * second, sampled evenly in time in BPF (probe_gates). */
+	int64_t records_per_second;
 	int nargs;
 	struct captured_arg args[MAX_ARGS];
 	bool capture_ret;
@@ -57,7 +60,7 @@ struct probe {
 	struct process_filter *filter;	/* NULL: no process filter */
 	double attach_ms;
 	uint64_t helper_dropped;	/* over the event-rate limit */
-	uint64_t last_sent_calls, last_sent_returns, last_sent_dropped;
+	uint64_t last_sent_calls, last_sent_returns, last_sent_dropped, last_sent_sampled_out;
 
 	/* user functions */
 	int binary_fd;

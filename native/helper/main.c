@@ -26,7 +26,7 @@
 #include "sessions.h"
 
 #define HELPER_VERSION "0.1.0"
-#define PROTOCOL_VERSION 1
+#define PROTOCOL_VERSION 2
 #define TICK_MS 50
 
 enum source { SOURCE_STDIN, SOURCE_RING, SOURCE_TIMER, SOURCE_SIGNAL, SOURCE_PIDFD, SOURCE_INOTIFY };
@@ -161,6 +161,10 @@ static json_t *handle_request(struct helper *helper, const char *method, json_t 
 	if (!strcmp(method, "probe/kernelCatalog"))
 		return ready_for_probes(helper, failure) && !check_kernel_probes_allowed(&helper->who, failure)
 		       ? kernel_catalog(&helper->capabilities, params, failure) : NULL;
+	if (!strcmp(method, "probe/subscribe"))
+		return ready_for_probes(helper, failure) ? engine_subscribe(helper->engine, params, failure) : NULL;
+	if (!strcmp(method, "probe/unsubscribe"))
+		return ready_for_probes(helper, failure) ? engine_unsubscribe(helper->engine, params, failure) : NULL;
 	if (!strcmp(method, "probe/list"))
 		return ready_for_probes(helper, failure) ? engine_list(helper->engine, params, failure) : NULL;
 	rpc_fail(failure, RPC_METHOD_NOT_FOUND, "unknown method '%s'", method);

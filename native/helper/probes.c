@@ -21,7 +21,7 @@
 #define BATCH_LIMIT 4096
 #define BATCH_FULL (-E2BIG)	/* handle_record's "stop consuming": the batch is full */
 #define BATCH_KEEP_BYTES (4 << 20)	/* a batch buffer grown past this is freed once sent */
-#define STATS_EVERY_TICKS 10	/* ~500 ms */
+#define STATS_EVERY_TICKS 2	/* ~100 ms: counters at most 10 times a second */
 
 static int handle_record(void *ctx, void *data, size_t size);
 
@@ -116,10 +116,28 @@ int engine_inotify_fd(const struct engine *engine)
 	return engine->inotify_fd;
 }
 
+/* ---- sampling ---- */
+
+/* The BPF gate for the probe's records: all, none, or a call at most every 1/rate seconds. */
+static void set_records_per_second(struct engine *engine, struct probe *probe, int64_t rate)
+{
+	__u32 slot = probe - engine->probes;
+	struct probe_gate gate = { .interval_ns = rate == RECORDS_ALL ? GATE_OPEN : rate == 0 ? GATE_CLOSED
+						  : 1000000000ULL / (uint64_t)rate };
+
+	probe->records_per_second = rate;
+	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_gates), &slot, &gate, BPF_ANY);
+}
+
+static json_t *records_per_second_json(const struct probe *probe)
+{
+	return probe->records_per_second == RECORDS_ALL ? json_null() : json_integer(probe->records_per_second);
+}
+
 /* ---- counters ---- */
 
 struct totals {
-	uint64_t calls, returns, dropped;
+	uint64_t calls, returns, dropped, sampled_out;
 	uint64_t latency_hist[LATENCY_BUCKETS];
 };
 
@@ -137,6 +155,7 @@ static void read_totals(struct engine *engine, const struct probe *probe, struct
 		totals->calls += s->calls;
 		totals->returns += s->returns;
 		totals->dropped += s->dropped;
+		totals->sampled_out += s->sampled_out;
 		for (int b = 0; b < LATENCY_BUCKETS; b++)
 			totals->latency_hist[b] += s->latency_hist[b];
 	}
@@ -151,9 +170,10 @@ static json_t *stats_to_json(const struct probe *probe, const struct totals *tot
 		last--;
 	for (int b = 0; b <= last; b++)
 		json_array_append_new(hist, json_integer(totals->latency_hist[b]));
-	return json_pack("{s:I, s:I, s:I, s:I, s:o}", "probe", (json_int_t)probe->id,
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "probe", (json_int_t)probe->id,
 			 "calls", (json_int_t)totals->calls, "returns", (json_int_t)totals->returns,
-			 "dropped", (json_int_t)totals->dropped, "latencyHistogram", hist);
+			 "dropped", (json_int_t)totals->dropped, "sampledOut", (json_int_t)totals->sampled_out,
+			 "maxRecordsPerSecond", records_per_second_json(probe), "latencyHistogram", hist);
 }
 
 static json_t *probe_stats_json(struct engine *engine, struct probe *probe)
@@ -164,6 +184,7 @@ static json_t *probe_stats_json(struct engine *engine, struct probe *probe)
 	probe->last_sent_calls = totals.calls;
 	probe->last_sent_returns = totals.returns;
 	probe->last_sent_dropped = totals.dropped;
+	probe->last_sent_sampled_out = totals.sampled_out;
 	return stats_to_json(probe, &totals);
 }
 
@@ -191,7 +212,7 @@ static int handle_record(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e) || e->slot >= MAX_PROBES)
 		return 0;
 	probe = &engine->probes[e->slot];
-	if (!probe->used || probe->detached || !probe->events)
+	if (!probe->used || probe->detached)
 		return 0;	/* a straggler of a detached probe */
 	format = (struct record_format){ .id = probe->id, .nargs = probe->nargs, .args = probe->args,
 					 .capture_ret = probe->capture_ret, .ret_type = probe->ret_type };
@@ -240,6 +261,7 @@ void engine_on_ring_ready(struct engine *engine)
 	drain_ring(engine, 1);
 }
 
+/* Counters that moved since last sent. */
 static void send_changed_stats(struct engine *engine)
 {
 	json_t *changed = json_array();
@@ -252,7 +274,7 @@ static void send_changed_stats(struct engine *engine)
 			continue;
 		read_totals(engine, probe, &totals);
 		if (totals.calls == probe->last_sent_calls && totals.returns == probe->last_sent_returns &&
-		    totals.dropped == probe->last_sent_dropped)
+		    totals.dropped == probe->last_sent_dropped && totals.sampled_out == probe->last_sent_sampled_out)
 			continue;
 		json_array_append_new(changed, probe_stats_json(engine, probe));
 	}
@@ -490,7 +512,7 @@ json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure 
 	slot = free;
 	probe = &engine->probes[slot];
 	*probe = (struct probe){ .used = true, .binary_fd = -1, .binary_watch = -1, .ops = target_ops_for(request.target),
-				 .retprobe = request.retprobe, .events = request.events };
+				 .retprobe = request.retprobe };
 	cfg = request.cfg;
 	if (probe->ops->prepare(engine, probe, &request, &cfg, failure) ||
 	    (request.has_filter && !(probe->filter = acquire_filter(engine, &request.filter, failure))))
@@ -508,6 +530,7 @@ json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure 
 		bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_stats), &slot, zero, BPF_ANY);
 	}
 	cfg.active = 1;
+	set_records_per_second(engine, probe, request.records_per_second);
 	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_configs), &slot, &cfg, BPF_ANY);
 	if (probe->ops->attach(engine, probe, slot, failure))
 		goto fail;
@@ -520,9 +543,10 @@ fail:
 	return NULL;
 }
 
-static struct probe *find_probe(struct engine *engine, json_t *params, struct rpc_failure *failure)
+/* The probe a request names by its "probe" id; `fields` are all the request may have. */
+static struct probe *find_probe(struct engine *engine, json_t *params, const char *const *fields,
+				struct rpc_failure *failure)
 {
-	static const char *const fields[] = { "probe", NULL };
 	int64_t id = -1;
 
 	if (!json_is_object(params) || params_only(params, "the request", fields, failure) ||
@@ -539,9 +563,11 @@ static struct probe *find_probe(struct engine *engine, json_t *params, struct rp
 	return NULL;
 }
 
+static const char *const probe_only[] = { "probe", NULL };
+
 json_t *engine_detach(struct engine *engine, json_t *params, struct rpc_failure *failure)
 {
-	struct probe *probe = find_probe(engine, params, failure);
+	struct probe *probe = find_probe(engine, params, probe_only, failure);
 	json_t *stats;
 
 	if (!probe)
@@ -553,6 +579,30 @@ json_t *engine_detach(struct engine *engine, json_t *params, struct rpc_failure 
 	stats = probe_stats_json(engine, probe);
 	probe->detached = true;
 	return stats;
+}
+
+/* probe/subscribe: records from now on, all or at most maxRecordsPerSecond calls, sampled evenly. */
+json_t *engine_subscribe(struct engine *engine, json_t *params, struct rpc_failure *failure)
+{
+	static const char *const fields[] = { "probe", "maxRecordsPerSecond", NULL };
+	struct probe *probe = find_probe(engine, params, fields, failure);
+	int64_t rate = RECORDS_ALL;
+
+	if (!probe || params_integer(params, "maxRecordsPerSecond", 1, MAX_EVENTS_PER_SECOND, &rate, failure) < 0)
+		return NULL;
+	set_records_per_second(engine, probe, rate);
+	return json_pack("{s:I, s:o}", "probe", (json_int_t)probe->id, "maxRecordsPerSecond", records_per_second_json(probe));
+}
+
+/* probe/unsubscribe: counters only; the records already written still come. */
+json_t *engine_unsubscribe(struct engine *engine, json_t *params, struct rpc_failure *failure)
+{
+	struct probe *probe = find_probe(engine, params, probe_only, failure);
+
+	if (!probe)
+		return NULL;
+	set_records_per_second(engine, probe, 0);
+	return json_pack("{s:I, s:o}", "probe", (json_int_t)probe->id, "maxRecordsPerSecond", records_per_second_json(probe));
 }
 
 void engine_collect(struct engine *engine)

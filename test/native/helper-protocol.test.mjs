@@ -46,7 +46,7 @@ function errorCode(message) {
 test('initialize reports the version, each probe kind measured, and the requesting user', async () => {
   const { helper, init } = await started();
   const result = init.result;
-  assert.equal(result.protocolVersion, 1);
+  assert.equal(result.protocolVersion, 2);
   assert.equal(result.serverInfo.name, 'probe-lens-helper');
   assert.deepEqual(Object.keys(result.probeKinds).sort(),
     ['fentry', 'fexit', 'kprobe', 'kretprobe', 'tracepoint', 'uprobe', 'uretprobe']);

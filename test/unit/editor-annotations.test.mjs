@@ -17,6 +17,9 @@ const SHAPE = { args: [{ name: 'item', type: 'string' }, { name: 'quantity', typ
 const call = (tid, item, quantity, tsNs = 1) => ({ type: 'call', probe: 7, pid: 100, tid, uid: 0, comm: 'orders', tsNs, args: { item, quantity } });
 const ret = (tid, value, latencyNs = 20_000) => ({ type: 'return', probe: 7, pid: 100, tid, uid: 0, comm: 'orders', tsNs: 2, ret: value, latencyNs });
 
+/** A probe/stats entry: every record sent unless said otherwise. */
+const stats = (counters) => ({ sampledOut: 0, maxRecordsPerSecond: null, ...counters });
+
 /** An aggregate of these calls, its clock standing at 2 s (where the tests' counters end). */
 function aggregateOf(pairs) {
   let seq = 0;
@@ -47,7 +50,7 @@ describe('ProbeAggregate', () => {
     let snapshot = aggregate.snapshot();
     assert.deepEqual(snapshot.topReturns, [{ value: '-1', count: 3 }, { value: '750', count: 2 }]);
     assert.equal(snapshot.calls, 7);
-    aggregate.onStats({ probe: 7, calls: 40, returns: 39, dropped: 33, latencyHistogram: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 39] }, 0);
+    aggregate.onStats(stats({ probe: 7, calls: 40, returns: 39, dropped: 33, latencyHistogram: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 39] }), 0);
     snapshot = aggregate.snapshot();
     assert.equal(snapshot.calls, 40);
     assert.equal(snapshot.returns, 39);
@@ -57,33 +60,33 @@ describe('ProbeAggregate', () => {
 
   it('carries counts over a closed attachment (pause, helper restart)', () => {
     const aggregate = aggregateOf([]);
-    aggregate.onStats({ probe: 7, calls: 10, returns: 10, dropped: 0, latencyHistogram: [0, 10] }, 0);
+    aggregate.onStats(stats({ probe: 7, calls: 10, returns: 10, dropped: 0, latencyHistogram: [0, 10] }), 0);
     aggregate.closeAttachment(undefined);
-    aggregate.onStats({ probe: 8, calls: 5, returns: 4, dropped: 1, latencyHistogram: [0, 0, 4] }, 1000);
-    assert.deepEqual(aggregate.stats(), { probe: 8, calls: 15, returns: 14, dropped: 1, latencyHistogram: [0, 10, 4] });
+    aggregate.onStats(stats({ probe: 8, calls: 5, returns: 4, dropped: 1, latencyHistogram: [0, 0, 4] }), 1000);
+    assert.deepEqual(aggregate.stats(), stats({ probe: 8, calls: 15, returns: 14, dropped: 1, latencyHistogram: [0, 10, 4] }));
   });
 
   it('resets counts to 0 while the kernel\'s counters run on, over attachments too', () => {
     const aggregate = aggregateOf([['widget', 3, 750]]);
-    aggregate.onStats({ probe: 7, calls: 10, returns: 9, dropped: 2, latencyHistogram: [0, 9] }, 0);
+    aggregate.onStats(stats({ probe: 7, calls: 10, returns: 9, dropped: 2, latencyHistogram: [0, 9] }), 0);
     aggregate.resetCounts();
-    assert.deepEqual(aggregate.stats(), { probe: 7, calls: 0, returns: 0, dropped: 0, latencyHistogram: [0, 0] });
+    assert.deepEqual(aggregate.stats(), stats({ probe: 7, calls: 0, returns: 0, dropped: 0, latencyHistogram: [0, 0] }));
     assert.deepEqual(aggregate.snapshot().topReturns, []);
     assert.deepEqual(aggregate.snapshot().recent, []);
-    aggregate.onStats({ probe: 7, calls: 13, returns: 13, dropped: 2, latencyHistogram: [0, 10, 3] }, 1000);
-    assert.deepEqual(aggregate.stats(), { probe: 7, calls: 3, returns: 4, dropped: 0, latencyHistogram: [0, 1, 3] });
+    aggregate.onStats(stats({ probe: 7, calls: 13, returns: 13, dropped: 2, latencyHistogram: [0, 10, 3] }), 1000);
+    assert.deepEqual(aggregate.stats(), stats({ probe: 7, calls: 3, returns: 4, dropped: 0, latencyHistogram: [0, 1, 3] }));
     aggregate.closeAttachment(undefined);
-    aggregate.onStats({ probe: 8, calls: 2, returns: 2, dropped: 0, latencyHistogram: [] }, 2000);
+    aggregate.onStats(stats(stats({ probe: 8, calls: 2, returns: 2, dropped: 0, latencyHistogram: [] })), 2000);
     assert.equal(aggregate.snapshot().calls, 5);
   });
 
   it('computes the rate from exact counts over time, falling to 0 when the counts stop', () => {
     let nowMs = 0;
     const aggregate = new ProbeAggregate(1, SHAPE, () => 1, () => nowMs);
-    aggregate.onStats({ probe: 7, calls: 0, returns: 0, dropped: 0, latencyHistogram: [] }, 0);
+    aggregate.onStats(stats(stats({ probe: 7, calls: 0, returns: 0, dropped: 0, latencyHistogram: [] })), 0);
     assert.equal(aggregate.snapshot().ratePerSecond, undefined);
-    aggregate.onStats({ probe: 7, calls: 50, returns: 50, dropped: 0, latencyHistogram: [] }, 500);
-    aggregate.onStats({ probe: 7, calls: 100, returns: 100, dropped: 0, latencyHistogram: [] }, (nowMs = 1000));
+    aggregate.onStats(stats(stats({ probe: 7, calls: 50, returns: 50, dropped: 0, latencyHistogram: [] })), 500);
+    aggregate.onStats(stats(stats({ probe: 7, calls: 100, returns: 100, dropped: 0, latencyHistogram: [] })), (nowMs = 1000));
     assert.equal(aggregate.snapshot().ratePerSecond, 100);
     // No counters since (the process exited): the helper sends none, and the rate decays.
     nowMs = 3000;
@@ -95,8 +98,8 @@ describe('ProbeAggregate', () => {
 
   it('says records not shown (never "dropped" calls), and a paused probe shows no rate', () => {
     const aggregate = aggregateOf([['widget', 3, 750]]);
-    aggregate.onStats({ probe: 7, calls: 1, returns: 1, dropped: 0, latencyHistogram: [] }, 0);
-    aggregate.onStats({ probe: 7, calls: 9, returns: 9, dropped: 1, latencyHistogram: [] }, 1000);
+    aggregate.onStats(stats(stats({ probe: 7, calls: 1, returns: 1, dropped: 0, latencyHistogram: [] })), 0);
+    aggregate.onStats(stats({ probe: 7, calls: 9, returns: 9, dropped: 1, latencyHistogram: [] }), 1000);
     assert.equal(decorationText(aggregate.snapshot(), '{calls} · {rate} · {dropped}'), '  9 calls · 8.0/s · 1 record not shown');
     assert.equal(decorationText(aggregate.snapshot(), '{calls} · {rate}', 'paused'), '  9 calls (paused)');
     const hover = hoverMarkdown({ functionName: 'f', target: 'app:f', state: 'live', snapshot: aggregate.snapshot(), notes: [] });
@@ -122,8 +125,8 @@ describe('ProbeAggregate', () => {
 
 describe('decoration and hover text', () => {
   const aggregate = aggregateOf([['widget', 3, 750], ['flange', 0, -1], ['widget', 3, 750], ['gizmo', 7, -1], ['widget', 3, 750]]);
-  aggregate.onStats({ probe: 7, calls: 5, returns: 5, dropped: 0, latencyHistogram: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1] }, 0);
-  aggregate.onStats({ probe: 7, calls: 12, returns: 12, dropped: 0, latencyHistogram: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11, 0, 1] }, 2000);
+  aggregate.onStats(stats({ probe: 7, calls: 5, returns: 5, dropped: 0, latencyHistogram: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1] }), 0);
+  aggregate.onStats(stats({ probe: 7, calls: 12, returns: 12, dropped: 0, latencyHistogram: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11, 0, 1] }), 2000);
 
   it('reads like the contract example', () => {
     assert.equal(decorationText(aggregate.snapshot()), '  12 calls · 3.5/s · → 750 ×3, -1 ×2 · p50 ≤33 µs · p99 ≤131 µs');
@@ -263,7 +266,7 @@ describe('ProbeManager against a fake helper', () => {
     const detached = [];
     const client = {
       attach: async (params) => (attached.push(params), { probe: next++, kind: 'uprobe', retprobe: true, attachMs: 1 }),
-      detach: async (probe) => (detached.push(probe), { probe, calls: 3, returns: 3, dropped: 0, latencyHistogram: [] }),
+      detach: async (probe) => (detached.push(probe), stats({ probe, calls: 3, returns: 3, dropped: 0, latencyHistogram: [] })),
     };
     return { access: { client: async () => client, requestingUid: async () => uid }, attached, detached };
   }
@@ -275,7 +278,7 @@ describe('ProbeManager against a fake helper', () => {
     const entry = await manager.add(spec);
     assert.equal(entry.state, 'live');
     manager.handleEvents({ events: [{ ...call(1, 'w', 1), probe: 1, args: {} }, { ...ret(1, 750), probe: 1 }] });
-    manager.handleStats({ probes: [{ probe: 1, calls: 4, returns: 4, dropped: 0, latencyHistogram: [] }] });
+    manager.handleStats({ probes: [stats({ probe: 1, calls: 4, returns: 4, dropped: 0, latencyHistogram: [] })] });
     assert.equal(entry.aggregate.snapshot().calls, 4);
     assert.equal(manager.log.size, 1);
     manager.sessionLost('the helper stopped');
@@ -283,7 +286,7 @@ describe('ProbeManager against a fake helper', () => {
     await manager.sessionStarted();
     assert.equal(entry.state, 'live');
     assert.equal(entry.result.probe, 2);
-    manager.handleStats({ probes: [{ probe: 2, calls: 1, returns: 1, dropped: 0, latencyHistogram: [] }] });
+    manager.handleStats({ probes: [stats({ probe: 2, calls: 1, returns: 1, dropped: 0, latencyHistogram: [] })] });
     assert.equal(entry.aggregate.snapshot().calls, 5);
   });
 
@@ -297,7 +300,7 @@ describe('ProbeManager against a fake helper', () => {
     await manager.resume(entry.id);
     await manager.retarget(entry.id, { pid: 42, descendants: true, fromExec: true });
     assert.deepEqual(helper.attached.at(-1).filter, { pid: 42, descendants: true, fromExec: true });
-    manager.handleEnded({ probe: entry.result.probe, reason: 'process-exited', message: 'process 42 exited', stats: { probe: 3, calls: 2, returns: 2, dropped: 0, latencyHistogram: [] } });
+    manager.handleEnded({ probe: entry.result.probe, reason: 'process-exited', message: 'process 42 exited', stats: stats({ probe: 3, calls: 2, returns: 2, dropped: 0, latencyHistogram: [] }) });
     assert.equal(entry.state, 'ended');
     assert.equal(entry.aggregate.snapshot().calls, 8);
     await manager.detach(entry.id);
@@ -318,7 +321,7 @@ describe('ProbeManager against a fake helper', () => {
     assert.equal(entry.state, 'live');
     assert.equal(entry.result.probe, 3);
     assert.equal(paused.state, 'paused', 'a paused probe stays paused');
-    manager.handleStats({ probes: [{ probe: 3, calls: 2, returns: 2, dropped: 0, latencyHistogram: [] }] });
+    manager.handleStats({ probes: [stats({ probe: 3, calls: 2, returns: 2, dropped: 0, latencyHistogram: [] })] });
     assert.equal(entry.aggregate.snapshot().calls, 5, 'counts go on from where they were');
   });
 

@@ -11,6 +11,8 @@
 #define TASK_COMM_LEN 16
 #define RING_BYTES (8 << 20)	/* the records' ring buffer */
 #define MAX_DEREF 64		/* bytes read at a pointer argument (a struct it points to) */
+#define VALUES_PER_PROBE 256	/* distinct return values counted per probe */
+#define MAX_COUNTED_VALUES 16384	/* ... and in all */
 
 enum arg_location {
 	ARG_REG_RDI,
@@ -48,7 +50,7 @@ struct arg_config {
 /* One per probe slot; the slot is the attach cookie. */
 struct probe_config {
 	__u8 nargs;
-	__u8 pad0;
+	__u8 count_returns;	/* 0: no; else the return value's width in bytes: count each value */
 	__u8 has_strings;	/* some argument reads a string or memory: records are event_with_strings */
 	__u8 filter_id;		/* 0: none; else bit (filter_id - 1) of struct traced_process */
 	__u8 active;		/* 0: count nothing (detaching: links are still being torn down) */
@@ -66,7 +68,8 @@ struct probe_stats {
 	__u64 calls;
 	__u64 returns;
 	__u64 dropped;		/* records the ring had no room for */
-	__u64 sampled_out;	/* records the sampling gate left out (probe_sampling) */
+	__u64 sampled_out;	/* records the sampling gate left out (probe_gates) */
+	__u64 values_uncounted;	/* returns whose value found no room in value_counts */
 	__u64 latency_hist[LATENCY_BUCKETS];	/* log2 of nanoseconds */
 };
 
@@ -80,6 +83,14 @@ struct probe_gate {
 #define GATE_OPEN 0
 #define GATE_CLOSED (~0ULL)
 #define GATE_BURST 4		/* records that may go at once after a quiet spell */
+
+/* A value seen by a probe, counted in value_counts: the return value (field 0). */
+struct value_key {
+	__u32 slot;
+	__u32 field;
+	__u64 value;
+};
+#define VALUE_FIELD_RETURN 0
 
 /* Processes followed for a filter: a fork inherits membership, an execve activates it. */
 struct traced_process {

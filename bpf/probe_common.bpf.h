@@ -37,6 +37,21 @@ struct {
 	__type(value, struct probe_gate);
 } probe_gates SEC(".maps");
 
+/* How often each value was seen, exactly, up to VALUES_PER_PROBE values per probe. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_COUNTED_VALUES);
+	__type(key, struct value_key);
+	__type(value, __u64);
+} value_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_PROBES);
+	__type(key, __u32);
+	__type(value, __u32);	/* distinct values of the probe in value_counts */
+} values_counted SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
@@ -104,6 +119,38 @@ static __always_inline bool sampled_in(__u32 slot, __u64 now, struct probe_stats
 	}
 	__sync_fetch_and_add(&stats->sampled_out, 1);
 	return false;
+}
+
+/* Counts one more of `value`; a value new to a probe that has VALUES_PER_PROBE already (or
+ * none left in the map) is counted as uncounted instead, so the top values stay exact. */
+static __always_inline void count_value(__u32 slot, __u32 field, __u64 value, struct probe_stats *stats)
+{
+	struct value_key key = { .slot = slot, .field = field, .value = value };
+	__u64 one = 1, *count = bpf_map_lookup_elem(&value_counts, &key);
+	__u32 *distinct;
+
+	if (count) {
+		__sync_fetch_and_add(count, 1);
+		return;
+	}
+	distinct = bpf_map_lookup_elem(&values_counted, &slot);
+	if (distinct && *distinct < VALUES_PER_PROBE &&
+	    !bpf_map_update_elem(&value_counts, &key, &one, BPF_NOEXIST)) {
+		__sync_fetch_and_add(distinct, 1);
+		return;
+	}
+	/* Another CPU may have added it meanwhile. */
+	count = bpf_map_lookup_elem(&value_counts, &key);
+	if (count)
+		__sync_fetch_and_add(count, 1);
+	else
+		__sync_fetch_and_add(&stats->values_uncounted, 1);
+}
+
+/* The low `bytes` of a register: what a narrower return type leaves above is not its value. */
+static __always_inline __u64 low_bytes(__u64 value, __u8 bytes)
+{
+	return bytes >= 8 ? value : value & ((1ULL << (bytes * 8)) - 1);
 }
 
 static __always_inline __u32 log2_u64(__u64 v)
@@ -202,9 +249,21 @@ static __always_inline __u64 read_func_value(void *ctx, const struct arg_config 
 	return value;
 }
 
-static __always_inline __u64 read_tracepoint_value(void *ctx, const struct arg_config *arg)
+/* A number in a tracepoint's record. */
+static __always_inline __u64 read_tracepoint_field(void *ctx, const struct arg_config *arg)
 {
 	__u64 value = 0;
+
+	switch (arg->size) {
+	case 1: bpf_probe_read_kernel(&value, 1, ctx + (arg->offset & 0xffff)); return (__s8)value;
+	case 2: bpf_probe_read_kernel(&value, 2, ctx + (arg->offset & 0xffff)); return (__s16)value;
+	case 4: bpf_probe_read_kernel(&value, 4, ctx + (arg->offset & 0xffff)); return (__s32)value;
+	default: bpf_probe_read_kernel(&value, 8, ctx + (arg->offset & 0xffff)); return value;
+	}
+}
+
+static __always_inline __u64 read_tracepoint_value(void *ctx, const struct arg_config *arg)
+{
 	__u32 locator = 0;
 
 	if (arg->location == ARG_CTX_INLINE)
@@ -214,12 +273,7 @@ static __always_inline __u64 read_tracepoint_value(void *ctx, const struct arg_c
 		bpf_probe_read_kernel(&locator, sizeof(locator), ctx + (arg->offset & 0xffff));
 		return (__u64)ctx + (locator & 0xffff);
 	}
-	switch (arg->size) {
-	case 1: bpf_probe_read_kernel(&value, 1, ctx + (arg->offset & 0xffff)); return (__s8)value;
-	case 2: bpf_probe_read_kernel(&value, 2, ctx + (arg->offset & 0xffff)); return (__s16)value;
-	case 4: bpf_probe_read_kernel(&value, 4, ctx + (arg->offset & 0xffff)); return (__s32)value;
-	default: bpf_probe_read_kernel(&value, 8, ctx + (arg->offset & 0xffff)); return value;
-	}
+	return read_tracepoint_field(ctx, arg);
 }
 
 static __always_inline __u64 read_value(void *ctx, enum ctx_kind kind, const struct arg_config *arg)
@@ -370,7 +424,7 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 	struct probe_stats *stats = bpf_map_lookup_elem(&probe_stats, &slot);
 	struct thread_stack *stack;
 	__u32 tid = (__u32)id;
-	__u64 now, latency = 0;
+	__u64 now, latency = 0, ret = 0;
 	bool paired = false, sampled = false;
 	struct event *e;
 
@@ -402,6 +456,11 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 	}
 
 	/* A return goes with its call's record; one whose call was not seen decides alone. */
+	if (cfg->count_returns) {
+		/* A return value is a number: a tracepoint's (sys_exit's ret) is never a string. */
+		ret = kind == CTX_TRACEPOINT ? read_tracepoint_field(ctx, &cfg->ret) : read_value(ctx, kind, &cfg->ret);
+		count_value(slot, VALUE_FIELD_RETURN, low_bytes(ret, cfg->count_returns), stats);
+	}
 	if (!paired)
 		sampled = sampled_in(slot, now, stats);	/* its call was not seen: it decides alone */
 	else if (!sampled)
@@ -414,7 +473,7 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 		return 0;
 	}
 	fill_header(e, EVENT_RETURN, slot, id, now);
-	e->values[0] = read_value(ctx, kind, &cfg->ret);
+	e->values[0] = cfg->count_returns ? ret : read_value(ctx, kind, &cfg->ret);
 	if (paired) {
 		e->flags |= EVENT_LATENCY_KNOWN;
 		e->latency_ns = latency;

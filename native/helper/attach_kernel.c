@@ -72,6 +72,8 @@ static int attach_fentry(struct engine *engine, struct probe *probe, __u32 slot)
 		{ skel ? skel->maps.probe_configs : NULL, engine->skel->maps.probe_configs },
 		{ skel ? skel->maps.probe_stats : NULL, engine->skel->maps.probe_stats },
 		{ skel ? skel->maps.probe_gates : NULL, engine->skel->maps.probe_gates },
+		{ skel ? skel->maps.value_counts : NULL, engine->skel->maps.value_counts },
+		{ skel ? skel->maps.values_counted : NULL, engine->skel->maps.values_counted },
 		{ skel ? skel->maps.traced_processes : NULL, engine->skel->maps.traced_processes },
 		{ skel ? skel->maps.thread_stacks : NULL, engine->skel->maps.thread_stacks },
 		{ skel ? skel->maps.events : NULL, engine->skel->maps.events },

@@ -12,6 +12,18 @@ static const char *const value_type_names[VALUE_TYPE_COUNT] = {
 	"u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "bool", "char", "pointer", "string",
 };
 
+unsigned int value_type_bytes(enum value_type type)
+{
+	switch (type) {
+	case VALUE_U8: case VALUE_S8: case VALUE_BOOL: case VALUE_CHAR: return 1;
+	case VALUE_U16: case VALUE_S16: return 2;
+	case VALUE_U32: case VALUE_S32: return 4;
+	case VALUE_U64: case VALUE_S64: case VALUE_POINTER: return 8;
+	case VALUE_STRING: case VALUE_TYPE_COUNT: break;
+	}
+	return 0;
+}
+
 const char *value_type_name(enum value_type type)
 {
 	return type < VALUE_TYPE_COUNT ? value_type_names[type] : "unknown";

@@ -27,6 +27,12 @@ struct process_filter {
 struct engine;
 struct probe;
 
+#define TOP_RETURNS 5
+
+struct value_count {
+	uint64_t value, count;
+};
+
 /* One kind of target. prepare() validates and resolves the request and fills the BPF config's
  * capture; attach() creates the links once the config is in the map; describe() adds the
  * kind's fields to attach results; release() frees what prepare() and attach() took. */
@@ -53,6 +59,10 @@ struct probe {
 	/* Records: RECORDS_ALL, none (0), or at most this many calls (with their returns) a
 	 * second, sampled evenly in time in BPF (probe_gates). */
 	int64_t records_per_second;
+	bool counts_returns;	/* its return values are counted in value_counts */
+	/* The most frequent return values, exact, as last read from value_counts. */
+	struct value_count top_returns[TOP_RETURNS];
+	int ntop_returns;
 	int nargs;
 	struct captured_arg args[MAX_ARGS];
 	bool capture_ret;
@@ -91,6 +101,8 @@ struct engine {
 	unsigned int next_id;
 	int ncpus;
 	struct probe_stats *percpu;	/* scratch for map reads */
+	struct value_key *value_keys;	/* scratch for reading value_counts, MAX_COUNTED_VALUES each */
+	__u64 *value_counts;
 	struct record_batch batch;
 	unsigned int consumed;		/* records read in this round of drain_ring */
 	long events_per_second;

@@ -40,6 +40,8 @@ struct engine *engine_new(const struct requester *who, struct rpc_failure *failu
 	engine->events_per_second = DEFAULT_EVENTS_PER_SECOND;
 	engine->ncpus = libbpf_num_possible_cpus();
 	engine->percpu = calloc(engine->ncpus > 0 ? engine->ncpus : 1, sizeof(struct probe_stats));
+	engine->value_keys = calloc(MAX_COUNTED_VALUES, sizeof(*engine->value_keys));
+	engine->value_counts = calloc(MAX_COUNTED_VALUES, sizeof(*engine->value_counts));
 	engine->skel = probe_bpf__open();
 	if (!engine->skel) {
 		rpc_fail(failure, RPC_ATTACH_FAILED, "cannot open the embedded BPF object: %s", strerror(errno));
@@ -87,6 +89,8 @@ void engine_free(struct engine *engine)
 	probe_bpf__destroy(engine->skel);
 	record_batch_free(&engine->batch);
 	free(engine->percpu);
+	free(engine->value_keys);
+	free(engine->value_counts);
 	free(engine);
 }
 
@@ -137,7 +141,7 @@ static json_t *records_per_second_json(const struct probe *probe)
 /* ---- counters ---- */
 
 struct totals {
-	uint64_t calls, returns, dropped, sampled_out;
+	uint64_t calls, returns, dropped, sampled_out, values_uncounted;
 	uint64_t latency_hist[LATENCY_BUCKETS];
 };
 
@@ -156,9 +160,89 @@ static void read_totals(struct engine *engine, const struct probe *probe, struct
 		totals->returns += s->returns;
 		totals->dropped += s->dropped;
 		totals->sampled_out += s->sampled_out;
+		totals->values_uncounted += s->values_uncounted;
 		for (int b = 0; b < LATENCY_BUCKETS; b++)
 			totals->latency_hist[b] += s->latency_hist[b];
 	}
+}
+
+/* ---- return values ---- */
+
+/* value_counts as it is now, in batches; returns how many entries were read. */
+static size_t read_value_counts(struct engine *engine)
+{
+	int fd = bpf_map__fd(engine->skel->maps.value_counts);
+	struct value_key token_in, token_out;	/* opaque; a hash map's is smaller than a key */
+	size_t total = 0;
+
+	if (!engine->value_keys || !engine->value_counts)
+		return 0;
+	for (bool first = true; total < MAX_COUNTED_VALUES; first = false) {
+		__u32 count = MAX_COUNTED_VALUES - total;
+		int err = bpf_map_lookup_batch(fd, first ? NULL : &token_in, &token_out, engine->value_keys + total,
+					       engine->value_counts + total, &count, NULL);
+
+		total += count;
+		if (err)
+			break;	/* ENOENT: all read */
+		token_in = token_out;
+	}
+	return total;
+}
+
+/* Each counting probe's most frequent return values, most first (ties: the smaller value). */
+static void read_top_returns(struct engine *engine)
+{
+	size_t n = read_value_counts(engine);
+
+	for (int slot = 0; slot < MAX_PROBES; slot++)
+		engine->probes[slot].ntop_returns = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct value_key *key = &engine->value_keys[i];
+		struct value_count seen = { key->value, engine->value_counts[i] };
+		struct probe *probe;
+		int at;
+
+		if (key->slot >= MAX_PROBES || key->field != VALUE_FIELD_RETURN)
+			continue;
+		probe = &engine->probes[key->slot];
+		for (at = probe->ntop_returns; at > 0; at--) {
+			const struct value_count *above = &probe->top_returns[at - 1];
+
+			if (above->count > seen.count || (above->count == seen.count && above->value < seen.value))
+				break;
+		}
+		if (at >= TOP_RETURNS)
+			continue;
+		memmove(&probe->top_returns[at + 1], &probe->top_returns[at],
+			(TOP_RETURNS - at - 1) * sizeof(probe->top_returns[0]));
+		probe->top_returns[at] = seen;
+		if (probe->ntop_returns < TOP_RETURNS)
+			probe->ntop_returns++;
+	}
+}
+
+/* A released slot's values go, so that the next probe in it starts from none. */
+static void forget_values(struct engine *engine, __u32 slot)
+{
+	int fd = bpf_map__fd(engine->skel->maps.value_counts);
+	size_t n = read_value_counts(engine);
+	__u32 none = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (engine->value_keys[i].slot == slot)
+			bpf_map_delete_elem(fd, &engine->value_keys[i]);
+	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.values_counted), &slot, &none, BPF_ANY);
+}
+
+static json_t *top_returns_json(const struct probe *probe)
+{
+	json_t *top = json_array();
+
+	for (int i = 0; i < probe->ntop_returns; i++)
+		json_array_append_new(top, json_pack("{s:o, s:I}", "value", record_value_json(probe->ret_type, probe->top_returns[i].value),
+						     "count", (json_int_t)probe->top_returns[i].count));
+	return top;
 }
 
 static json_t *stats_to_json(const struct probe *probe, const struct totals *totals)
@@ -176,16 +260,36 @@ static json_t *stats_to_json(const struct probe *probe, const struct totals *tot
 			 "maxRecordsPerSecond", records_per_second_json(probe), "latencyHistogram", hist);
 }
 
+static json_t *stats_with_values_json(const struct probe *probe, const struct totals *totals)
+{
+	json_t *stats = stats_to_json(probe, totals);
+
+	if (probe->counts_returns) {
+		json_object_set_new(stats, "topReturns", top_returns_json(probe));
+		json_object_set_new(stats, "returnsUncounted", json_integer((json_int_t)totals->values_uncounted));
+	}
+	return stats;
+}
+
+/* The counters, remembered as sent, with the top values as last read. */
+static json_t *sent_stats_json(struct probe *probe, const struct totals *totals)
+{
+	probe->last_sent_calls = totals->calls;
+	probe->last_sent_returns = totals->returns;
+	probe->last_sent_dropped = totals->dropped;
+	probe->last_sent_sampled_out = totals->sampled_out;
+	return stats_with_values_json(probe, totals);
+}
+
+/* One probe's counters and top values, read now. */
 static json_t *probe_stats_json(struct engine *engine, struct probe *probe)
 {
 	struct totals totals;
 
 	read_totals(engine, probe, &totals);
-	probe->last_sent_calls = totals.calls;
-	probe->last_sent_returns = totals.returns;
-	probe->last_sent_dropped = totals.dropped;
-	probe->last_sent_sampled_out = totals.sampled_out;
-	return stats_to_json(probe, &totals);
+	if (probe->counts_returns)
+		read_top_returns(engine);
+	return sent_stats_json(probe, &totals);
 }
 
 /* ---- records ---- */
@@ -266,6 +370,19 @@ static void send_changed_stats(struct engine *engine)
 {
 	json_t *changed = json_array();
 
+	/* The value counts are one map for all probes: read once, if any probe's moved. */
+	for (int slot = 0; slot < MAX_PROBES; slot++) {
+		struct probe *probe = &engine->probes[slot];
+		struct totals totals;
+
+		if (!probe->used || !probe->live || !probe->counts_returns)
+			continue;
+		read_totals(engine, probe, &totals);
+		if (totals.returns != probe->last_sent_returns) {
+			read_top_returns(engine);
+			break;
+		}
+	}
 	for (int slot = 0; slot < MAX_PROBES; slot++) {
 		struct probe *probe = &engine->probes[slot];
 		struct totals totals;
@@ -276,7 +393,7 @@ static void send_changed_stats(struct engine *engine)
 		if (totals.calls == probe->last_sent_calls && totals.returns == probe->last_sent_returns &&
 		    totals.dropped == probe->last_sent_dropped && totals.sampled_out == probe->last_sent_sampled_out)
 			continue;
-		json_array_append_new(changed, probe_stats_json(engine, probe));
+		json_array_append_new(changed, sent_stats_json(probe, &totals));
 	}
 	if (json_array_size(changed))
 		rpc_send_notification("probe/stats", json_pack("{s:o}", "probes", changed));
@@ -487,6 +604,8 @@ static void release_probe(struct engine *engine, struct probe *probe)
 
 	unlink_probe(probe);
 	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_configs), &slot, &disabled, BPF_ANY);
+	if (probe->counts_returns)
+		forget_values(engine, slot);
 	if (probe->ops)
 		probe->ops->release(engine, probe);
 	if (probe->filter)
@@ -530,6 +649,8 @@ json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure 
 		bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_stats), &slot, zero, BPF_ANY);
 	}
 	cfg.active = 1;
+	cfg.count_returns = probe->capture_ret ? value_type_bytes(probe->ret_type) : 0;
+	probe->counts_returns = cfg.count_returns != 0;
 	set_records_per_second(engine, probe, request.records_per_second);
 	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_configs), &slot, &cfg, BPF_ANY);
 	if (probe->ops->attach(engine, probe, slot, failure))

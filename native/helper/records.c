@@ -239,3 +239,14 @@ void record_batch_free(struct record_batch *b)
 	free(b->text);
 	memset(b, 0, sizeof(*b));
 }
+
+json_t *record_value_json(enum value_type type, uint64_t raw)
+{
+	struct record_batch b = { 0 };
+	json_t *value;
+
+	put_value(&b, type, raw, NULL);
+	value = b.out_of_memory ? NULL : json_loadb(b.text, b.len, JSON_DECODE_ANY, NULL);
+	record_batch_free(&b);
+	return value ? value : json_null();
+}

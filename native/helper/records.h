@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include "attach_request.h"
 #include "probe.h"
 
@@ -32,5 +33,7 @@ bool record_batch_append(struct record_batch *batch, const struct record_format 
 /* Sends the batch as one probe/events notification and empties it. */
 void record_batch_send(struct record_batch *batch);
 void record_batch_free(struct record_batch *batch);
+/* One value as a record would carry it (a number, a decimal string beyond 2^53, "0x…"). */
+json_t *record_value_json(enum value_type type, uint64_t raw);
 
 #endif

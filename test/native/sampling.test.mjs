@@ -123,3 +123,31 @@ test('probe/subscribe and probe/unsubscribe are validated', { skip: why }, async
   assert.equal(await code('probe/attach', { binary: target, symbol: 'add', maxRecordsPerSecond: -1 }), 'bad-params');
   held.child.kill();
 });
+
+test('return values counted in the kernel, exactly, with no records at all: the top ones, and how many found no room', { skip: why }, async () => {
+  const helper = await started();
+  const held = heldTarget(1000);
+  const filter = { pid: held.child.pid };
+  const attach = async (symbol, capture) => (await helper.request('probe/attach', { binary: target, symbol, filter, capture, maxRecordsPerSecond: 0 })).result.probe;
+  const lookup = await attach('lookup', { args: [], ret: 's64' });
+  const add = await attach('add', { args: [], ret: 's64' });
+  const big = await attach('big', { args: [], ret: 'u64' });
+  const greet = await attach('greet', { args: [], ret: 's32' });
+  held.release();
+  await held.done;
+  await helper.waitFor((m) => m.method === 'probe/ended' && m.params.probe === greet);
+  const final = async (probe) => (await helper.request('probe/detach', { probe })).result;
+  // lookup() returns 9, then -1 twice.
+  const looked = await final(lookup);
+  assert.deepEqual(looked.topReturns, [{ value: -1, count: 2 }, { value: 9, count: 1 }]);
+  assert.equal(looked.returnsUncounted, 0);
+  // add(i, -2i) returns -i: 1000 distinct values, 256 of them counted (once each), the rest not.
+  const added = await final(add);
+  assert.equal(added.topReturns.length, 5);
+  assert.ok(added.topReturns.every((top) => top.count === 1));
+  assert.equal(added.returnsUncounted, 1000 - 256);
+  assert.deepEqual((await final(big)).topReturns, [{ value: '18364758544493064720', count: 1 }], 'beyond 2^53: an exact decimal string');
+  // An int return: only its low 32 bits are its value.
+  assert.deepEqual((await final(greet)).topReturns, [{ value: 4, count: 1 }]);
+  assert.equal(helper.messages.filter((m) => m.method === 'probe/events').length, 0, 'no records');
+});

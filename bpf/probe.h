@@ -6,6 +6,7 @@
 #define MAX_ARGS 6
 #define MAX_STRING 128
 #define MAX_DEPTH 32
+#define PAIR_SEARCH 4		/* frames a return looks down for its call (probes sharing a function) */
 #define MAX_FILTERS 64
 #define LATENCY_BUCKETS 64
 #define TASK_COMM_LEN 16
@@ -54,7 +55,8 @@ struct probe_config {
 	__u8 has_strings;	/* some argument reads a string or memory: records are event_with_strings */
 	__u8 filter_id;		/* 0: none; else bit (filter_id - 1) of struct traced_process */
 	__u8 active;		/* 0: count nothing (detaching: links are still being torn down) */
-	__u8 pad[3];
+	__u8 has_return;	/* a return probe pairs with its calls: only then is an entry pushed */
+	__u8 pad[2];
 	__u32 string_len;	/* 1..MAX_STRING */
 	__u32 filter_tgid;	/* 0: any process */
 	__u32 filter_uid;	/* (__u32)-1: any user; else only processes this user may trace */

@@ -392,8 +392,9 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 	__sync_fetch_and_add(&stats->calls, 1);
 	sampled = sampled_in(slot, now, stats);
 
-	stack = bpf_map_lookup_elem(&thread_stacks, &tid);
-	if (!stack) {
+	/* Only a call whose return is probed is pushed: nothing would pop the others. */
+	stack = cfg->has_return ? bpf_map_lookup_elem(&thread_stacks, &tid) : NULL;
+	if (!stack && cfg->has_return) {
 		bpf_map_update_elem(&thread_stacks, &tid, &empty_stack, BPF_NOEXIST);
 		stack = bpf_map_lookup_elem(&thread_stacks, &tid);
 	}
@@ -434,15 +435,25 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 	__sync_fetch_and_add(&stats->returns, 1);
 
 	stack = bpf_map_lookup_elem(&thread_stacks, &tid);
-	if (stack) {
+	if (stack && stack->overflow) {
+		stack->overflow--;
+	} else if (stack) {
 		__u32 depth = stack->depth;
 
-		if (stack->overflow) {
-			stack->overflow--;
-		} else if (depth > 0 && depth <= MAX_DEPTH &&
-			   stack->frames[depth - 1].slot == slot) {
-			latency = now - stack->frames[depth - 1].ts_ns;
-			sampled = stack->frames[depth - 1].sampled;
+		/* Its call is the newest frame of this probe among the top few: probes on one
+		 * function return in either order. The frames above it move down one. */
+		/* depth never exceeds MAX_DEPTH, so the masks (for the verifier) change nothing. */
+		for (int up = 1; up <= PAIR_SEARCH && !paired; up++) {
+			__u32 at = (depth - up) & (MAX_DEPTH - 1);
+
+			if (up > depth || depth > MAX_DEPTH)
+				break;
+			if (stack->frames[at].slot != slot)
+				continue;
+			latency = now - stack->frames[at].ts_ns;
+			sampled = stack->frames[at].sampled;
+			for (int above = 1; above < up; above++)
+				stack->frames[(at + above - 1) & (MAX_DEPTH - 1)] = stack->frames[(at + above) & (MAX_DEPTH - 1)];
 			stack->depth = depth - 1;
 			paired = true;
 		}

@@ -650,6 +650,7 @@ json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure 
 	}
 	cfg.active = 1;
 	cfg.count_returns = probe->capture_ret ? value_type_bytes(probe->ret_type) : 0;
+	cfg.has_return = probe->retprobe;
 	probe->counts_returns = cfg.count_returns != 0;
 	set_records_per_second(engine, probe, request.records_per_second);
 	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_configs), &slot, &cfg, BPF_ANY);

@@ -76,15 +76,16 @@ struct probe_stats {
 };
 
 /* Which of a probe's records go to the ring: a call (with its return) at most every
- * interval_ns, a few more after a quiet spell; GATE_OPEN: every one, GATE_CLOSED: none. A rate
- * in time, so the records sent are spread evenly over the calls, however fast they come. */
+ * interval_ns, and after a quiet spell up to half a second's worth at once (so a function called
+ * now and then is seen whole); GATE_OPEN: every one, GATE_CLOSED: none. A rate in time: under a
+ * steady flood the records sent are spread evenly over the calls. */
 struct probe_gate {
 	__u64 interval_ns;
 	__u64 next_ns;		/* the earliest time the next call's record may go */
 };
 #define GATE_OPEN 0
 #define GATE_CLOSED (~0ULL)
-#define GATE_BURST 4		/* records that may go at once after a quiet spell */
+#define GATE_BURST_NS 500000000ULL	/* the records that may go at once: this long's worth */
 
 /* A value seen by a probe, counted in value_counts: the return value (field 0). */
 struct value_key {

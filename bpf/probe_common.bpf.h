@@ -111,8 +111,7 @@ static __always_inline bool sampled_in(__u32 slot, __u64 now, struct probe_stats
 	if (gate && gate->interval_ns == GATE_OPEN)
 		return true;
 	if (gate && gate->interval_ns != GATE_CLOSED && now >= gate->next_ns) {
-		__u64 burst = GATE_BURST * gate->interval_ns;
-		__u64 earliest = now > burst ? now - burst : 0;
+		__u64 earliest = now > GATE_BURST_NS ? now - GATE_BURST_NS : 0;
 
 		gate->next_ns = (gate->next_ns > earliest ? gate->next_ns : earliest) + gate->interval_ns;
 		return true;

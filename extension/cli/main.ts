@@ -13,7 +13,8 @@ import { runResolve, runSymbols } from './symbols-command';
 
 const USAGE = `Usage:
   probe-lens doctor [--json]
-  probe-lens probe TARGET... [--pid PID] [--duration SECONDS] [--binary BINARY] [--json] [--no-events] [-- COMMAND ARGS...]
+  probe-lens probe TARGET... [--pid PID] [--duration SECONDS] [--binary BINARY] [--json]
+                   [--no-events | --sample-rate CALLS] [-- COMMAND ARGS...]
   probe-lens kernel-functions [--filter TEXT] [--json]
   probe-lens symbols BINARY [--json]
   probe-lens resolve FILE:LINE [--binary BINARY] [--json]
@@ -35,6 +36,9 @@ probe options:
   --json              one JSON object per line on stdout (attached, call, return, summary);
                       COMMAND's stdout then goes to stderr so stdout stays JSON
   --no-events         no per-call lines, only the summary (counts are exact either way)
+  --sample-rate CALLS at most CALLS call lines a second per probe (each with its return),
+                      sampled evenly in the kernel; the summary counts the rest as
+                      sampled out (counts are exact either way)
   -v, --verbose       show the helper's log on stderr
   -- COMMAND ARGS     start COMMAND unprivileged, held until the probes are attached; count
                       only it and its descendants; stop when it exits. Its exit status is
@@ -73,6 +77,15 @@ function parseDuration(text: string | undefined): number | undefined {
   return seconds;
 }
 
+function parseSampleRate(text: string | undefined, noEvents: boolean): number | undefined {
+  if (noEvents && text !== undefined) throw usageError('--no-events and --sample-rate do not go together');
+  if (noEvents) return 0;
+  if (text === undefined) return undefined;
+  const rate = Number(text);
+  if (!Number.isInteger(rate) || rate < 1) throw usageError(`--sample-rate takes a whole number of calls a second, at least 1, not '${text}'`);
+  return rate;
+}
+
 async function probe(args: string[], output: Output): Promise<number> {
   const dash = args.indexOf('--');
   const command = dash < 0 ? [] : args.slice(dash + 1);
@@ -86,6 +99,7 @@ async function probe(args: string[], output: Output): Promise<number> {
       binary: { type: 'string' },
       json: { type: 'boolean' },
       'no-events': { type: 'boolean' },
+      'sample-rate': { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -99,7 +113,7 @@ async function probe(args: string[], output: Output): Promise<number> {
       targets: positionals,
       pid: parsePid(values.pid),
       durationSeconds: parseDuration(values.duration),
-      events: values['no-events'] !== true,
+      callsPerSecond: parseSampleRate(values['sample-rate'], values['no-events'] === true),
       verbose: values.verbose === true,
       command,
       ...(values.binary === undefined ? {} : { binary: values.binary }),

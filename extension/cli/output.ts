@@ -14,8 +14,22 @@ export interface OutputSource {
 export class Output {
   private source: OutputSource | undefined;
   private waitingForDrain = false;
+  private isClosed = false;
+  /** Resolves when stdout's reader went away (`probe-lens … | head`): tracing should stop. */
+  readonly closed: Promise<void>;
 
-  constructor(readonly json: boolean) {}
+  constructor(readonly json: boolean) {
+    this.closed = new Promise((resolve) => {
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error;
+        this.isClosed = true;
+        // No drain will come: whatever was paused for one must not wait for it.
+        if (this.waitingForDrain) this.source?.resumeReading();
+        this.waitingForDrain = false;
+        resolve();
+      });
+    });
+  }
 
   /**
    * Backpressure: when stdout (a slow pipe, a paused terminal) cannot take more, stop reading
@@ -27,7 +41,7 @@ export class Output {
 
   /** One write per batch of events, not one per line. */
   data(text: string): void {
-    if (text === '' || process.stdout.write(text) || this.source === undefined || this.waitingForDrain) return;
+    if (text === '' || this.isClosed || process.stdout.write(text) || this.source === undefined || this.waitingForDrain) return;
     const source = this.source;
     this.waitingForDrain = true;
     source.pauseReading();

@@ -29,7 +29,8 @@ export interface ProbeOptions {
   pid: number | undefined;
   durationSeconds: number | undefined;
   /** Stream call/return records; without, only the exact counters and the summary. */
-  events: boolean;
+  /** Call lines a second per probe: undefined every one, 0 none. */
+  callsPerSecond: number | undefined;
   verbose: boolean;
   /** The program and arguments after `--`; empty when none. */
   command: string[];
@@ -48,7 +49,7 @@ interface ResolvedTarget {
   notes?: string[];
 }
 
-type StopReason = 'duration' | 'signal' | 'command-exited' | 'all-probes-ended';
+type StopReason = 'duration' | 'signal' | 'command-exited' | 'all-probes-ended' | 'output-closed';
 
 /** Parses every target first, so a typo is reported before anything starts. */
 async function resolveTargets(texts: readonly string[], options: ProbeOptions): Promise<ResolvedTarget[]> {
@@ -187,7 +188,7 @@ async function traceUntilStopped(
     for (const target of targets) {
       let result: AttachResult;
       try {
-        result = await client.attach({ ...target.attach, ...(filter === undefined ? {} : { filter }), ...(options.events ? {} : { maxRecordsPerSecond: 0 }) });
+        result = await client.attach({ ...target.attach, ...(filter === undefined ? {} : { filter }), ...(options.callsPerSecond === undefined ? {} : { maxRecordsPerSecond: options.callsPerSecond }), start: command !== undefined });
       } catch (error) {
         if (error instanceof ProbeLensError) throw new HelperError(error.code, `cannot probe ${target.text}: ${error.message}`);
         throw error;
@@ -206,14 +207,19 @@ async function traceUntilStopped(
       }
     }
 
+    // Without a held command, probes count from one moment on, all together (not each from its attach).
+    if (command === undefined) await client.start(attached.map(({ probe }) => probe));
     everyProbeAttached = true;
     endWhenEveryProbeEnded();
     command?.release();
-    output.status(command === undefined ? 'Tracing… Ctrl-C to end.' : `Running ${options.command.join(' ')}…`);
-    const stopReason = await waitForStop(options, command, allProbesEnded, session);
+    const tracing = options.durationSeconds === undefined ? 'Tracing… Ctrl-C to end.' : `Tracing for ${options.durationSeconds} s… Ctrl-C to end sooner.`;
+    output.status(command === undefined ? tracing : `Running ${options.command.join(' ')}…`);
+    const stopReason = await waitForStop(options, command, allProbesEnded, session, output.closed);
     if (stopReason === 'signal') output.status('Stopping…');
 
     const summaries: ProbeSummary[] = [];
+    // Every probe stops counting at one moment; then each is detached for its final counts.
+    await client.stop(attached.filter(({ probe }) => !ended.has(probe)).map(({ probe }) => probe));
     for (const { probe, target } of [...attached]) {
       summaries.push({ probe, target, stats: await finalStats(session, probe, ended) });
       attached.shift();
@@ -252,7 +258,7 @@ async function finishCommand(command: HeldCommand, stopReason: StopReason): Prom
   return stopReason === 'command-exited' ? command.exited : command.terminate();
 }
 
-function waitForStop(options: ProbeOptions, command: HeldCommand | undefined, allProbesEnded: Promise<void>, session: HelperSession): Promise<StopReason> {
+function waitForStop(options: ProbeOptions, command: HeldCommand | undefined, allProbesEnded: Promise<void>, session: HelperSession, outputClosed: Promise<void>): Promise<StopReason> {
   const cleanups: (() => void)[] = [];
   const stop = new Promise<StopReason>((resolve, reject) => {
     if (options.durationSeconds !== undefined) {
@@ -272,6 +278,7 @@ function waitForStop(options: ProbeOptions, command: HeldCommand | undefined, al
     });
     void command?.exited.then(() => resolve('command-exited'));
     void allProbesEnded.then(() => resolve('all-probes-ended'));
+    void outputClosed.then(() => resolve('output-closed'));
     void session.exited.then(reject);
   });
   return stop.finally(() => cleanups.forEach((cleanup) => cleanup()));

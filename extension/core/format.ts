@@ -143,6 +143,8 @@ export function formatSummaryTable(summaries: readonly ProbeSummary[], command?:
   if (summaries.some((summary) => summary.stats.dropped > 0)) {
     lines.push('DROPPED counts call/return records not shown (event rate too high); CALLS and RETURNS stay exact.');
   }
+  const sampled = summaries.filter((summary) => summary.stats.sampledOut > 0 && summary.stats.maxRecordsPerSecond !== 0);
+  if (sampled.length > 0) lines.push(`Call lines are a sample (--sample-rate): ${sampled.map((summary) => `probe ${summary.probe}: ${summary.stats.sampledOut} records left out`).join(', ')}.`);
   if (command !== undefined) lines.push(describeCommandOutcome(command));
   return `${lines.join('\n')}\n`;
 }
@@ -192,6 +194,10 @@ export interface SummaryProbeLine {
   calls: number;
   returns: number;
   dropped: number;
+  /** Call/return records left out on purpose (--sample-rate, --no-events). */
+  sampled_out: number;
+  /** The most frequent return values, counted exactly in the kernel. */
+  top_returns: { value: CapturedValue; count: number }[];
   /** Bucket upper bounds, as in the table; null when nothing returned. */
   latency_ns: { p50: number | null; p99: number | null; max: number | null };
 }
@@ -245,6 +251,8 @@ export function summaryLine(summaries: readonly ProbeSummary[], command?: Comman
       calls: summary.stats.calls,
       returns: summary.stats.returns,
       dropped: summary.stats.dropped,
+      sampled_out: summary.stats.sampledOut,
+      top_returns: summary.stats.topReturns ?? [],
       latency_ns: { p50: latency?.p50 ?? null, p99: latency?.p99 ?? null, max: latency?.max ?? null },
     };
   });

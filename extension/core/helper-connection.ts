@@ -20,6 +20,7 @@ import {
   type KernelCatalogResult,
   type ListResult,
   type StatsNotification,
+  type StartParams,
   type SubscribeParams,
   type SubscribeResult,
   type UnsubscribeParams,
@@ -35,6 +36,8 @@ export interface HelperRequestsWithParams {
   [Methods.attach]: { params: AttachParams; result: AttachResult };
   [Methods.detach]: { params: DetachParams; result: DetachResult };
   [Methods.kernelCatalog]: { params: KernelCatalogParams; result: KernelCatalogResult };
+  [Methods.start]: { params: StartParams; result: StartParams };
+  [Methods.stop]: { params: StartParams; result: StartParams };
   [Methods.subscribe]: { params: SubscribeParams; result: SubscribeResult };
   [Methods.unsubscribe]: { params: UnsubscribeParams; result: SubscribeResult };
 }
@@ -135,6 +138,16 @@ export class HelperClient {
   /** Resolves with the probe's final exact counters, once all of its events were delivered. */
   detach(probe: number): Promise<DetachResult> {
     return this.call(() => this.connection.sendRequest(Methods.detach, { probe }));
+  }
+
+  /** Probes attached with `start: false` count from now on, together. */
+  start(probes: number[]): Promise<StartParams> {
+    return this.call(() => this.connection.sendRequest(Methods.start, { probes }));
+  }
+
+  /** The probes stop counting now, together; detach then gives each its final counters. */
+  stop(probes: number[]): Promise<StartParams> {
+    return this.call(() => this.connection.sendRequest(Methods.stop, { probes }));
   }
 
   /** Records of `probe` from now on: every one, or about `maxRecordsPerSecond` calls a second. */

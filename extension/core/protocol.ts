@@ -161,6 +161,8 @@ export interface AttachParams {
    * at once after a quiet spell). Counters are exact either way. `probe/subscribe` changes it.
    */
   maxRecordsPerSecond?: number;
+  /** false: attached but counting nothing until `probe/start`, so that several probes count over the same moments. */
+  start?: boolean;
   /** User functions: what to capture. Kernel targets: only `stringLength`. */
   capture?: CaptureSpec | { stringLength: number };
 }
@@ -200,6 +202,11 @@ export type DetachResult = ProbeStats;
 export interface SubscribeParams {
   probe: number;
   maxRecordsPerSecond?: number;
+}
+
+/** `probe/start`: probes attached with `start: false` count from now on, together; `probe/stop`: they all stop now. */
+export interface StartParams {
+  probes: number[];
 }
 
 /** `probe/unsubscribe`: counters only from now on. */
@@ -261,6 +268,12 @@ export interface ProbeStats {
   sampledOut: number;
   /** The records sent now: null every one, 0 none, else at most this many calls a second. */
   maxRecordsPerSecond: number | null;
+  /**
+   * When the return value is captured: its most frequent values, counted exactly in the kernel
+   * (most first), and the returns whose value was not counted (a probe counts 256 values).
+   */
+  topReturns?: { value: CapturedValue; count: number }[];
+  returnsUncounted?: number;
   /** log2 buckets: latencyHistogram[i] counts returns with latency in [2^i, 2^(i+1)) ns. */
   latencyHistogram: number[];
 }
@@ -362,6 +375,8 @@ export const Methods = {
   attach: 'probe/attach',
   detach: 'probe/detach',
   list: 'probe/list',
+  start: 'probe/start',
+  stop: 'probe/stop',
   subscribe: 'probe/subscribe',
   unsubscribe: 'probe/unsubscribe',
   kernelCatalog: 'probe/kernelCatalog',

@@ -223,13 +223,13 @@ static int parse_target(json_t *params, struct attach_request *request, struct r
 int attach_request_parse(json_t *params, struct attach_request *request, struct rpc_failure *failure)
 {
 	static const char *const fields[] = { "binary", "symbol", "offset", "kernelFunction", "mechanism",
-					      "tracepoint", "syscall", "filter", "retprobe", "maxRecordsPerSecond",
+					      "tracepoint", "syscall", "filter", "retprobe", "maxRecordsPerSecond", "start",
 					      "capture", NULL };
 	json_t *filter_spec = NULL, *capture = NULL;
 
 	memset(request, 0, sizeof(*request));
 	request->offset = -1;
-	request->retprobe = true;
+	request->retprobe = request->start = true;
 	request->records_per_second = RECORDS_ALL;
 	request->cfg.filter_uid = (__u32)-1;
 	if (!json_is_object(params))
@@ -237,6 +237,7 @@ int attach_request_parse(json_t *params, struct attach_request *request, struct 
 	if (params_only(params, "probe/attach", fields, failure) || parse_target(params, request, failure) ||
 	    params_object(params, "filter", &filter_spec, failure) < 0 ||
 	    params_bool(params, "retprobe", &request->retprobe, failure) < 0 ||
+	    params_bool(params, "start", &request->start, failure) < 0 ||
 	    params_integer(params, "maxRecordsPerSecond", 0, MAX_EVENTS_PER_SECOND, &request->records_per_second, failure) < 0 ||
 	    params_object(params, "capture", &capture, failure) < 0)
 		return -1;

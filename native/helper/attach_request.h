@@ -61,6 +61,7 @@ struct attach_request {
 	const char *tracepoint_name;	/* points into the request's "CATEGORY:NAME" */
 	const char *syscall;
 	bool retprobe;
+	bool start;			/* count from the attach on; false: from probe/start */
 	int64_t records_per_second;	/* RECORDS_ALL, 0 (none), or at most this many a second */
 	bool has_filter;
 	struct filter_request filter;

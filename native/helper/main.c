@@ -161,6 +161,10 @@ static json_t *handle_request(struct helper *helper, const char *method, json_t 
 	if (!strcmp(method, "probe/kernelCatalog"))
 		return ready_for_probes(helper, failure) && !check_kernel_probes_allowed(&helper->who, failure)
 		       ? kernel_catalog(&helper->capabilities, params, failure) : NULL;
+	if (!strcmp(method, "probe/start"))
+		return ready_for_probes(helper, failure) ? engine_start(helper->engine, params, failure) : NULL;
+	if (!strcmp(method, "probe/stop"))
+		return ready_for_probes(helper, failure) ? engine_stop(helper->engine, params, failure) : NULL;
 	if (!strcmp(method, "probe/subscribe"))
 		return ready_for_probes(helper, failure) ? engine_subscribe(helper->engine, params, failure) : NULL;
 	if (!strcmp(method, "probe/unsubscribe"))

@@ -648,7 +648,7 @@ json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure 
 		memset(zero, 0, sizeof(zero));
 		bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_stats), &slot, zero, BPF_ANY);
 	}
-	cfg.active = 1;
+	cfg.active = request.start;
 	cfg.count_returns = probe->capture_ret ? value_type_bytes(probe->ret_type) : 0;
 	cfg.has_return = probe->retprobe;
 	probe->counts_returns = cfg.count_returns != 0;
@@ -701,6 +701,68 @@ json_t *engine_detach(struct engine *engine, json_t *params, struct rpc_failure 
 	stats = probe_stats_json(engine, probe);
 	probe->detached = true;
 	return stats;
+}
+
+/* The probes a probe/start or probe/stop names: 0 when every one was found. */
+static int probes_named(struct engine *engine, json_t *params, const char *method, struct probe **found,
+			size_t *count, struct rpc_failure *failure)
+{
+	static const char *const fields[] = { "probes", NULL };
+	json_t *ids = NULL, *id;
+	size_t index;
+
+	if (!json_is_object(params))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "%s takes {\"probes\": [ids]}", method);
+	if (params_only(params, method, fields, failure) || params_array(params, "probes", MAX_PROBES, &ids, failure) < 0)
+		return -1;
+	if (!ids)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "%s needs 'probes', a list of probe ids", method);
+	json_array_foreach(ids, index, id) {
+		json_t *one = json_pack("{s:O}", "probe", id);
+
+		found[index] = find_probe(engine, one, probe_only, failure);
+		json_decref(one);
+		if (!found[index])
+			return -1;
+	}
+	*count = json_array_size(ids);
+	return 0;
+}
+
+/* probe/start {probes}: probes attached with "start": false count from now on, all in one go
+ * (a few map writes apart), so that their counts cover the same moments. */
+json_t *engine_start(struct engine *engine, json_t *params, struct rpc_failure *failure)
+{
+	int configs = bpf_map__fd(engine->skel->maps.probe_configs);
+	struct probe *found[MAX_PROBES];
+	size_t count;
+
+	if (probes_named(engine, params, "probe/start", found, &count, failure))
+		return NULL;
+	for (size_t i = 0; i < count; i++) {
+		__u32 slot = found[i] - engine->probes;
+		struct probe_config cfg;
+
+		if (found[i]->live && !bpf_map_lookup_elem(configs, &slot, &cfg)) {
+			cfg.active = 1;
+			bpf_map_update_elem(configs, &slot, &cfg, BPF_ANY);
+		}
+	}
+	return json_pack("{s:O}", "probes", json_object_get(params, "probes"));
+}
+
+/* probe/stop {probes}: they all stop counting now; probe/detach then gives each its final
+ * counters, over the same moments. */
+json_t *engine_stop(struct engine *engine, json_t *params, struct rpc_failure *failure)
+{
+	struct probe *found[MAX_PROBES];
+	size_t count;
+
+	if (probes_named(engine, params, "probe/stop", found, &count, failure))
+		return NULL;
+	for (size_t i = 0; i < count; i++)
+		deactivate_probe(engine, found[i]);
+	return json_pack("{s:O}", "probes", json_object_get(params, "probes"));
 }
 
 /* probe/subscribe: records from now on, all or at most maxRecordsPerSecond calls, sampled evenly. */

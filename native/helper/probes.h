@@ -44,6 +44,8 @@ void engine_set_fd_watcher(struct engine *engine, watch_fd_fn watcher, void *ctx
 json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure *failure);
 json_t *engine_detach(struct engine *engine, json_t *params, struct rpc_failure *failure);
 json_t *engine_list(struct engine *engine, json_t *params, struct rpc_failure *failure);
+json_t *engine_start(struct engine *engine, json_t *params, struct rpc_failure *failure);
+json_t *engine_stop(struct engine *engine, json_t *params, struct rpc_failure *failure);
 json_t *engine_subscribe(struct engine *engine, json_t *params, struct rpc_failure *failure);
 json_t *engine_unsubscribe(struct engine *engine, json_t *params, struct rpc_failure *failure);
 

@@ -79,7 +79,8 @@ test('a rate asked for: calls at that rate with their own returns, spread evenly
   const calls = outcome.records.filter((r) => r.type === 'call');
   const returns = outcome.records.filter((r) => r.type === 'return');
   console.log(`${calls.length} of ${n} calls sent, ${outcome.final.sampledOut} records sampled out, ${outcome.final.dropped} dropped`);
-  assert.ok(calls.length > 0 && calls.length <= rate * seconds + 10, `sampled: ${calls.length} of ${n} calls sent in ${seconds} s at ${rate}/s`);
+  // At most the rate, and half a second's worth at the start (the gate's burst).
+  assert.ok(calls.length > 0 && calls.length <= rate * (seconds + 0.5) + 10, `sampled: ${calls.length} of ${n} calls sent in ${seconds} s at ${rate}/s`);
   // A sampled call's return comes with it (latency known), and no other return does.
   assert.equal(returns.filter((r) => r.latencyNs !== null).length, calls.length);
   for (const call of calls) assert.ok(returns.some((r) => r.tid === call.tid && r.ret === -call.args.a), `the return of add(${call.args.a}, …)`);
@@ -110,7 +111,7 @@ test('subscribe and unsubscribe on a live probe: records only between them, each
   assert.deepEqual(args, Array.from({ length: args.length }, (_, i) => args[0] + i));
 });
 
-test('probe/subscribe and probe/unsubscribe are validated', { skip: why }, async () => {
+test('probe/subscribe, probe/unsubscribe, probe/start and probe/stop are validated', { skip: why }, async () => {
   const helper = await started();
   const code = async (method, params) => (await helper.request(method, params)).error?.data.code;
   assert.equal(await code('probe/subscribe', { probe: 99 }), 'probe-not-found');
@@ -121,7 +122,32 @@ test('probe/subscribe and probe/unsubscribe are validated', { skip: why }, async
   assert.equal(await code('probe/subscribe', { probe: result.probe, maxRecordsPerSecond: 'all' }), 'bad-params');
   assert.equal(await code('probe/subscribe', { probe: result.probe, every: 2 }), 'bad-params');
   assert.equal(await code('probe/attach', { binary: target, symbol: 'add', maxRecordsPerSecond: -1 }), 'bad-params');
+  for (const method of ['probe/start', 'probe/stop']) {
+    assert.equal(await code(method, { probes: [result.probe, 99] }), 'probe-not-found');
+    assert.equal(await code(method, { probes: 'all' }), 'bad-params');
+    assert.equal(await code(method, {}), 'bad-params');
+    assert.equal(await code(method, [result.probe]), 'bad-params');
+  }
   held.child.kill();
+});
+
+test('start: false counts nothing until probe/start; probe/stop ends counting for all at once', { skip: why }, async () => {
+  const helper = await started();
+  const held = heldTarget(2000);
+  const attach = async () => (await helper.request('probe/attach', { binary: target, symbol: 'add', filter: { pid: held.child.pid }, capture: ADD, maxRecordsPerSecond: 0, start: false })).result.probe;
+  const probes = [await attach(), await attach()];
+  held.release();
+  await held.done;
+  assert.deepEqual((await helper.request('probe/start', { probes })).result, { probes });
+  for (const probe of probes) assert.equal((await helper.request('probe/detach', { probe })).result.calls, 0, 'not started while the calls were made');
+  const again = heldTarget(3000);
+  const counting = [];
+  for (let i = 0; i < 2; i++) counting.push((await helper.request('probe/attach', { binary: target, symbol: 'add', filter: { pid: again.child.pid }, capture: ADD, maxRecordsPerSecond: 0, start: false })).result.probe);
+  await helper.request('probe/start', { probes: counting });
+  again.release();
+  await again.done;
+  await helper.request('probe/stop', { probes: counting });
+  for (const probe of counting) assert.equal((await helper.request('probe/detach', { probe })).result.calls, 3000);
 });
 
 test('return values counted in the kernel, exactly, with no records at all: the top ones, and how many found no room', { skip: why }, async () => {

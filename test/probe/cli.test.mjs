@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -147,6 +148,39 @@ describe('probe-lens probe (real helper, real uprobes)', { skip: notRoot, timeou
     assert.ok(peakKb < 120 * 1024, `the CLI grew to ${peakKb} kB while its reader was away`);
   });
 
+  it('a reader that goes away (| head -3): the CLI stops, detaches and ends the command at once', async () => {
+    const child = spawn(process.execPath, [CLI, 'probe', `${bin('add-loop')}:add`, '--json', '--', bin('add-loop'), '100000000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    // Three lines read, then the pipe closed, as `head -3` does.
+    let stdout = '';
+    await new Promise((resolve) => child.stdout.on('data', (chunk) => (stdout += chunk).split('\n').length > 3 && resolve()));
+    child.stdout.destroy();
+    const [status, signal] = await withTimeout(once(child, 'exit'), 20_000, 'the CLI to end after its reader went away');
+    assert.equal(signal, null, stderr);
+    assert.equal(status, 0, stderr);
+    assertNoStackTrace(stderr);
+    // The command it started was ended too (pgrep finds none: exit status 1).
+    assert.throws(() => execFileSync('pgrep', ['-f', `${bin('add-loop')} 100000000`]), (error) => error.status === 1);
+  });
+
+  it('--sample-rate: call lines a sample at that rate, each with its return; counts exact, the rest counted as sampled out', async () => {
+    const target = `${bin('add-loop')}:add`;
+    const started = Date.now();
+    const { summary, byType } = successfulJsonRun(await runCli('probe', target, '--json', '--sample-rate', '100', '--', bin('add-loop'), '300000'));
+    const seconds = (Date.now() - started) / 1000;
+    const stats = probeSummary(summary, target);
+    assert.equal(stats.calls, 300000);
+    const calls = byType('call').length;
+    assert.equal(byType('return').length, calls, 'each sampled call with its return');
+    assert.equal(2 * calls + stats.sampled_out + stats.dropped, 600000, 'every record shown, sampled out or dropped');
+    assert.ok(calls > 0 && calls <= 100 * (seconds + 0.5) + 10, `${calls} call lines in ${seconds} s at 100/s`);
+    const none = probeSummary(successfulJsonRun(await runCli('probe', target, '--json', '--no-events', '--', bin('add-loop'), '1000')).summary, target);
+    assert.deepEqual([none.calls, none.sampled_out], [1000, 2000]);
+    // add(total, 1) returns 1..1000: each value once, 256 of them counted by value.
+    assert.equal(none.top_returns.length, 5);
+  });
+
   it('reads negative and 64-bit arguments and return values, beyond 2^53 as decimal strings', async () => {
     const identity = `${bin('values')}:identity`;
     const sum6 = `${bin('values')}:sum6`;
@@ -283,6 +317,22 @@ describe('probe-lens probe (real helper, real uprobes)', { skip: notRoot, timeou
       const stats = probeSummary(summary, target);
       assert.ok(stats.calls > 0);
       assert.ok(stats.returns === stats.calls || stats.returns === stats.calls - 1, 'at most the call in flight has not returned');
+    } finally {
+      ticker.child.kill();
+    }
+  });
+
+  it('--pid with several probes: they all count over the same moments (started and stopped together)', async () => {
+    const ticker = await startWaitingTicker('forever');
+    try {
+      ticker.go();
+      const target = `${bin('wait-then-tick')}:tick`;
+      const { summary } = successfulJsonRun(await runCli('probe', target, target, target, '--pid', String(ticker.child.pid), '--duration', '1', '--json'));
+      const counts = summary.probes.map((probe) => probe.calls);
+      console.log(`calls counted by three probes on tick(): ${counts.join(', ')}`);
+      // Attached one after another (~100 ms each), they used to count over different windows.
+      assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, `same window: ${counts.join(', ')}`);
+      assert.ok(counts[0] > 100);
     } finally {
       ticker.child.kill();
     }

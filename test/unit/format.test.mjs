@@ -41,7 +41,7 @@ const CALL = { type: 'call', probe: 1, pid: 4242, tid: 4243, uid: 1000, comm: 'a
 const RETURN = { type: 'return', probe: 1, pid: 4242, tid: 4243, uid: 1000, comm: 'app', tsNs: 5_000_001_230, ret: -1, latencyNs: 1230 };
 
 function stats(overrides = {}) {
-  return { probe: 1, calls: 0, returns: 0, dropped: 0, latencyHistogram: [], ...overrides };
+  return { probe: 1, calls: 0, returns: 0, dropped: 0, sampledOut: 0, maxRecordsPerSecond: null, latencyHistogram: [], ...overrides };
 }
 
 describe('formatDuration', () => {
@@ -128,14 +128,14 @@ describe('--json lines (DESIGN.md §5)', () => {
 
   it('summary, with null latencies when nothing returned, and the command when there was one', () => {
     const summaries = [
-      { probe: 1, target: './app:add', stats: stats({ calls: 4, returns: 4, latencyHistogram: [0, 0, 4] }) },
-      { probe: 2, target: './app:loop', stats: stats({ probe: 2, calls: 1 }) },
+      { probe: 1, target: './app:add', stats: stats({ calls: 4, returns: 4, topReturns: [{ value: 7, count: 4 }], latencyHistogram: [0, 0, 4] }) },
+      { probe: 2, target: './app:loop', stats: stats({ probe: 2, calls: 1, sampledOut: 1, maxRecordsPerSecond: 0 }) },
     ];
     assert.deepEqual(summaryLine(summaries), {
       type: 'summary',
       probes: [
-        { probe: 1, target: './app:add', calls: 4, returns: 4, dropped: 0, latency_ns: { p50: 8, p99: 8, max: 8 } },
-        { probe: 2, target: './app:loop', calls: 1, returns: 0, dropped: 0, latency_ns: { p50: null, p99: null, max: null } },
+        { probe: 1, target: './app:add', calls: 4, returns: 4, dropped: 0, sampled_out: 0, top_returns: [{ value: 7, count: 4 }], latency_ns: { p50: 8, p99: 8, max: 8 } },
+        { probe: 2, target: './app:loop', calls: 1, returns: 0, dropped: 0, sampled_out: 1, top_returns: [], latency_ns: { p50: null, p99: null, max: null } },
       ],
     });
     assert.deepEqual(summaryLine(summaries.slice(0, 1), { argv: ['./app'], exitCode: 0, signal: null }).command, { argv: ['./app'], exit_code: 0, signal: null });

@@ -88,13 +88,22 @@ async function planForFunction(symbols: SymbolsAddon, text: string, binary: stri
   // By symbol when the user typed the symbol (the helper then checks it); else by file offset.
   const byName = fn.fromSymbolTable && fn.name === asTyped;
   const gaps = describeCaptureGaps(fn.demangled, capture);
+  const notes = gaps === undefined ? [] : [gaps];
+  // Copies the compiler inlined into callers never reach the function's entry.
+  if (fn.inlineSites.length > 0) {
+    const sites = fn.inlineSites.map((site) => `${site.caller ?? '?'}${site.line === null ? '' : `:${site.line}`}`);
+    notes.push(
+      `${readableName(fn.demangled)} is also inlined at ${fn.inlineSites.length} site(s) (${sites.slice(0, 5).join(', ')}${sites.length > 5 ? ', …' : ''}): ` +
+        'calls there are not counted by this probe; build with -fno-inline (or mark it noinline) to count every call',
+    );
+  }
   return [
     {
       text,
       functionName: readableName(fn.demangled),
       attach: { binary, ...(byName ? { symbol: fn.name } : { offset: fn.fileOffset }), capture: capture.capture },
       shape: capture.shape,
-      notes: gaps === undefined ? [] : [gaps],
+      notes,
     },
   ];
 }

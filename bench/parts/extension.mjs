@@ -1,10 +1,13 @@
 // The editor under load: a real VS Code (code-server + headless chromium, test/extension/harness.mjs)
 // with a workspace holding bench/fixtures/paced-calls.c built with -g; the extension host runs
 // out/test/extension/bench-load.js, which probes work() with Probe This Function and runs the
-// fixture at ≥ 100,000 calls/s, first with the annotation only, then with the Calls panel open.
-// Reported per phase: the call rate reached, the extension host's CPU (its own process), the
-// helper's, decoration updates and panel batches per second, and whether the counts are exact.
-// Goals (≤ 10 % of one core, ≤ 10 updates/s) are printed, not asserted; inexact counts fail.
+// fixture at ≥ 100,000 calls/s, first with the annotation only, then with the Calls panel open,
+// and a phase as long with no calls: what the extension host costs here without our load.
+// Reported per phase: the call rate reached, the extension host's CPU (its own process) and that
+// above the idle phase, the helper's, decoration updates and panel batches per second, the rows
+// the editor received and the records sampled out, and whether the counts are exact. Goals
+// (issue 10: above idle, ≤ 3 % of a core with the annotation only, ≤ 10 % with the Calls panel;
+// ≤ 10 updates/s) are printed, not asserted; inexact counts fail.
 
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -16,7 +19,7 @@ export const name = 'extension';
 
 const RATE = Number(process.env.BENCH_EXTENSION_RATE ?? 200_000);
 const SECONDS = Number(process.env.BENCH_EXTENSION_SECONDS ?? 6);
-const GOAL_CPU_PERCENT = 10;
+const GOAL_CPU_PERCENT = { editor: 3, 'editor + Calls panel': 10 };
 const GOAL_UPDATES_PER_SECOND = 10;
 const TIMEOUT_MS = 5 * 60_000;
 
@@ -82,20 +85,23 @@ export async function run({ tmpDir }) {
 
 export function report(results) {
   if (results.skipped) return `Extension under load: skipped (${results.skipped})`;
-  const verdict = (value, goal) => (value === null ? null : `${value} (goal ≤ ${goal}: ${value <= goal ? 'met' : 'missed'})`);
+  const verdict = (value, goal) => (value === null || goal === undefined ? value : `${value} (goal ≤ ${goal}: ${value <= goal ? 'met' : 'missed'})`);
+  const idle = results.phases.find((phase) => phase.calls === 0)?.extHostCpuPercentOfCore ?? 0;
   const rows = results.phases.map((phase) => [
     phase.name,
     phase.callsPerSecond.toLocaleString('en-US'),
-    verdict(phase.extHostCpuPercentOfCore, GOAL_CPU_PERCENT),
+    phase.extHostCpuPercentOfCore,
+    phase.calls === 0 ? '' : verdict(round(phase.extHostCpuPercentOfCore - idle, 1), GOAL_CPU_PERCENT[phase.name]),
     phase.helperCpuPercentOfCore,
     verdict(phase.decorationUpdatesPerSecond, GOAL_UPDATES_PER_SECOND),
     phase.panelBatchesPerSecond,
-    `${phase.countedCalls}/${phase.calls}${phase.dropped > 0 ? ` (${phase.dropped} events dropped)` : ''}`,
+    `${phase.rowsReceived ?? ''}${phase.sampledOut > 0 ? ` (${phase.sampledOut.toLocaleString('en-US')} sampled out)` : ''}`,
+    `${phase.countedCalls}/${phase.calls}${phase.dropped > 0 ? ` (${phase.dropped} records dropped)` : ''}`,
   ]);
   const panel = results.panel ? `Calls panel after the load: ${results.panel.rows} rows held, ${results.panel.renderedRows} drawn (call log: ${results.panel.logRows}).` : '';
   return [
     `Extension under load: work() probed by Probe This Function, ${results.secondsPerPhase} s per phase at ${results.rateAsked.toLocaleString('en-US')} calls/s asked`,
-    table(['phase', 'calls/s reached', 'ext host CPU % of a core', 'helper CPU %', 'decoration updates/s', 'panel posts/s', 'counted/made'], rows),
+    table(['phase', 'calls/s reached', 'ext host CPU % of a core', 'above idle', 'helper CPU %', 'decoration updates/s', 'panel posts/s', 'rows received', 'counted/made'], rows),
     panel,
     results.screenshot ? `Screenshot: ${path.relative(process.cwd(), results.screenshot)}` : '',
     `Per phase raw figures: out/bench/results.json (${round(results.durationSeconds ?? 0, 1)} s)`,

@@ -95,9 +95,14 @@ export function hoverMarkdown(input: HoverInput): string {
   if (snapshot.dropped > 0) counts.push(`${plural(snapshot.dropped, 'record', 'records')} not shown (counts stay exact)`);
   if (snapshot.latency !== undefined) counts.push(`p50 ${formatLatencyBound(snapshot.latency.p50)}`, `p99 ${formatLatencyBound(snapshot.latency.p99)}`, `max ${formatLatencyBound(snapshot.latency.max)}`);
   lines.push(counts.join(' · '));
+  if (snapshot.topReturns.length > 0) {
+    const uncounted = snapshot.returnsUncounted > 0 ? ` (and ${plural(snapshot.returnsUncounted, 'return', 'returns')} of values not counted)` : '';
+    lines.push('', `Most returned: ${snapshot.topReturns.map(({ value, count }) => `${value} ×${count}`).join(', ')}${uncounted}`);
+  }
   const calls = snapshot.recent.slice(-(input.maxCalls ?? 10)).reverse();
   if (calls.length > 0) {
-    lines.push('', 'Last calls:', '', '```');
+    // Calls past the probe's record rate are counted, not sent: the list is then a sample.
+    lines.push('', snapshot.sampledOut > 0 ? 'Last calls (a sample, evenly spread):' : 'Last calls:', '', '```');
     // A fence inside a value cannot close the block: backticks are replaced.
     for (const row of calls) lines.push(formatCallLine(input.functionName, row).replaceAll('`', 'ʼ'));
     lines.push('```');

@@ -74,9 +74,10 @@ export class CallLog {
   }
 
   removeProbe(probeId: number): void {
-    this.rows = this.all().filter((row) => row.probeId !== probeId);
+    const kept = this.all().filter((row) => row.probeId !== probeId);
+    if (kept.length !== this.size) this.generation++;
+    this.rows = kept;
     this.start = 0;
-    this.generation++;
   }
 }
 

@@ -17,6 +17,8 @@ export interface PanelProbe {
   calls: number;
   returns: number;
   dropped: number;
+  /** Records the probe left out on purpose: the rows are a sample of its calls. */
+  sampledOut: number;
   /** log2 latency buckets: bucket i counts returns in [2^i, 2^(i+1)) ns. */
   histogram: number[];
 }
@@ -108,6 +110,7 @@ export function isPanelProbe(value: unknown): value is PanelProbe {
     isCount(value['calls']) &&
     isCount(value['returns']) &&
     isCount(value['dropped']) &&
+    isCount(value['sampledOut']) &&
     isArrayOf(value['histogram'], MAX_HISTOGRAM_BUCKETS, isCount)
   );
 }

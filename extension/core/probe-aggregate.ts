@@ -1,7 +1,7 @@
-// What the editor shows about one probe, folded from the helper's notifications: exact counters
-// and the latency histogram from `probe/stats` (carried over helper restarts and pauses), the
-// most frequent return values, the last calls paired with their returns (per thread, so
-// recursion pairs right), and the call rate. No `vscode` import: the decorations, the hover, the
+// What the editor shows about one probe, folded from the helper's notifications: exact counters,
+// the latency histogram and the most frequent return values from `probe/stats` (counted in the
+// kernel; carried over helper restarts and pauses), the last calls paired with their returns
+// (per thread, so recursion pairs right) from the records the probe sends, and the call rate. No `vscode` import: the decorations, the hover, the
 // Probes view and the test API all read these numbers.
 
 import { formatArgs, formatCapturedValue } from './format';
@@ -36,9 +36,13 @@ export interface AggregateSnapshot {
   calls: number;
   returns: number;
   dropped: number;
+  /** Records left out on purpose: the rows are then a sample of the calls. */
+  sampledOut: number;
   /** Calls per second over the last few seconds; undefined until two samples are apart. */
   ratePerSecond: number | undefined;
+  /** Exact, from the kernel; `returnsUncounted` returns had values beyond the ones counted. */
   topReturns: ReturnValueCount[];
+  returnsUncounted: number;
   latency: LatencyPercentiles | undefined;
   histogram: number[];
   recent: CallRow[];
@@ -48,8 +52,6 @@ const RECENT_CALLS = 20;
 const RATE_WINDOW_MS = 5_000;
 /** The helper sends changed counters every ~500 ms: none for this long means none changed. */
 const STATS_STALE_MS = 1_500;
-/** Distinct return values tracked; past it, new values are not counted (the top ones are known). */
-const MAX_DISTINCT_RETURNS = 1_000;
 const MAX_PENDING_PER_THREAD = 64;
 
 /** a + b, or a − b with `sign` −1 (counts since a reset). */
@@ -61,6 +63,7 @@ function addStats(a: ProbeStats, b: ProbeStats, sign: 1 | -1 = 1): ProbeStats {
     returns: a.returns + sign * b.returns,
     dropped: a.dropped + sign * b.dropped,
     sampledOut: a.sampledOut + sign * b.sampledOut,
+    returnsUncounted: (a.returnsUncounted ?? 0) + sign * (b.returnsUncounted ?? 0),
     maxRecordsPerSecond: sign === 1 ? b.maxRecordsPerSecond : a.maxRecordsPerSecond,
     latencyHistogram: Array.from({ length }, (_, i) => (a.latencyHistogram[i] ?? 0) + sign * (b.latencyHistogram[i] ?? 0)),
   };
@@ -79,7 +82,10 @@ export class ProbeAggregate {
   private zero = emptyStats();
   private eventCalls = 0;
   private eventReturns = 0;
-  private readonly returnCounts = new Map<string, number>();
+  /** Return values by count: of closed attachments, of the current one (the kernel's top), at the last reset. */
+  private baseReturns = new Map<string, number>();
+  private currentReturns: ReturnValueCount[] = [];
+  private zeroReturns = new Map<string, number>();
   private readonly recentRows: CallRow[] = [];
   private readonly pending = new Map<number, CallRow[]>();
   private readonly rateSamples: { atMs: number; calls: number }[] = [];
@@ -98,7 +104,22 @@ export class ProbeAggregate {
   /** The helper's exact counters for the current attachment. */
   onStats(stats: ProbeStats, nowMs: number): void {
     this.current = stats;
+    if (stats.topReturns !== undefined) this.currentReturns = stats.topReturns.map(({ value, count }) => ({ value: formatCapturedValue(value, this.capture.ret), count }));
     this.sampleRate(nowMs);
+  }
+
+  /** Return values by count over every attachment. */
+  private returnTotals(): Map<string, number> {
+    const counts = new Map(this.baseReturns);
+    for (const { value, count } of this.currentReturns) counts.set(value, (counts.get(value) ?? 0) + count);
+    return counts;
+  }
+
+  /** ... since the last reset. */
+  private returnValues(): Map<string, number> {
+    const counts = this.returnTotals();
+    for (const [value, count] of this.zeroReturns) counts.set(value, (counts.get(value) ?? 0) - count);
+    return counts;
   }
 
   /**
@@ -108,6 +129,9 @@ export class ProbeAggregate {
   closeAttachment(finalStats: ProbeStats | undefined): void {
     const last = finalStats ?? this.current;
     this.base = addStats(this.base, last);
+    if (finalStats?.topReturns !== undefined) this.onStats(finalStats, this.now());
+    for (const { value, count } of this.currentReturns) this.baseReturns.set(value, (this.baseReturns.get(value) ?? 0) + count);
+    this.currentReturns = [];
     this.current = emptyStats();
     // Event counts must not exceed what the kernel counted over the same attachments.
     const counted = this.stats();
@@ -119,9 +143,9 @@ export class ProbeAggregate {
   /** Counts start again from 0 (Reset Counts, a new Run with Probes); the kernel's counters run on. */
   resetCounts(): void {
     this.zero = addStats(this.base, this.current);
+    this.zeroReturns = this.returnTotals();
     this.eventCalls = 0;
     this.eventReturns = 0;
-    this.returnCounts.clear();
     this.recentRows.length = 0;
     this.pending.clear();
     this.rateSamples.length = 0;
@@ -145,11 +169,6 @@ export class ProbeAggregate {
     const returnsValue = this.capture.ret !== null && this.capture.ret !== undefined;
     // A void function returns nothing to show ('' — undefined is "not returned yet").
     const ret = returnsValue ? formatCapturedValue(event.ret, this.capture.ret) : '';
-    if (returnsValue) {
-      const known = this.returnCounts.get(ret);
-      if (known !== undefined) this.returnCounts.set(ret, known + 1);
-      else if (this.returnCounts.size < MAX_DISTINCT_RETURNS) this.returnCounts.set(ret, 1);
-    }
     const stack = this.pending.get(event.tid);
     const open = stack?.pop();
     if (stack !== undefined && stack.length === 0) this.pending.delete(event.tid);
@@ -200,7 +219,8 @@ export class ProbeAggregate {
     const exact = this.stats();
     const ratePerSecond = this.rate();
     // Most frequent first; ties in the order the values were first seen (Map order).
-    const topReturns = [...this.returnCounts.entries()]
+    const topReturns = [...this.returnValues().entries()]
+      .filter(([, count]) => count > 0)
       .map(([value, count], order) => ({ value, count, order }))
       .sort((a, b) => b.count - a.count || a.order - b.order)
       .slice(0, topN)
@@ -209,8 +229,10 @@ export class ProbeAggregate {
       calls: Math.max(exact.calls, this.eventCalls),
       returns: Math.max(exact.returns, this.eventReturns),
       dropped: exact.dropped,
+      sampledOut: exact.sampledOut,
       ratePerSecond,
       topReturns,
+      returnsUncounted: exact.returnsUncounted ?? 0,
       latency: percentilesFromLog2Histogram(exact.latencyHistogram),
       histogram: exact.latencyHistogram,
       recent: [...this.recentRows],

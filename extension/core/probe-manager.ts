@@ -82,6 +82,12 @@ export interface RowsChange {
   updated: CallRow[];
 }
 
+/**
+ * Calls a second (with their returns) each probe sends when no Calls panel shows them: enough
+ * for the hover's recent calls, sampled evenly in the kernel; every count stays exact.
+ */
+export const HOVER_RECORDS_PER_SECOND = 50;
+
 export class ProbeManager {
   private readonly entries = new Map<number, ProbeEntry>();
   /** Helper probe id (current session) → our entry. */
@@ -96,6 +102,8 @@ export class ProbeManager {
   readonly onDidChangeData = new Emitter<void>();
   readonly onRows = new Emitter<RowsChange>();
   private paused = false;
+  /** Calls a second each probe sends while a Calls panel shows them; undefined: no panel. */
+  private panelRate: number | undefined;
 
   /** Applied at every attach (probeLens.capture.*): a change takes effect when a probe next attaches. */
   captureLimits: CaptureLimits = DEFAULT_CAPTURE_LIMITS;
@@ -167,6 +175,7 @@ export class ProbeManager {
       const { capture, ...attach } = entry.spec.attach;
       const params: AttachParams = {
         ...attach,
+        maxRecordsPerSecond: this.recordRate(),
         ...(capture === undefined ? {} : { capture: withCaptureLimits(capture, this.captureLimits) }),
         ...(filter === undefined ? {} : { filter }),
       };
@@ -311,6 +320,24 @@ export class ProbeManager {
   async sessionStarted(): Promise<void> {
     const waiting = this.list().filter((entry) => entry.state === 'attaching' && entry.result === undefined && entry.reason !== undefined);
     for (const entry of waiting) await this.attach(entry).catch(() => undefined);
+  }
+
+  private recordRate(): number {
+    return this.panelRate ?? HOVER_RECORDS_PER_SECOND;
+  }
+
+  /**
+   * A Calls panel shows the calls (at `rate` a second per probe) or no longer does (undefined):
+   * every live probe's records are asked for at that rate.
+   */
+  async setPanelRate(rate: number | undefined): Promise<void> {
+    if (rate === this.panelRate) return;
+    this.panelRate = rate;
+    if (this.byHelperId.size === 0) return;
+    const client = await this.helper.client();
+    await Promise.all(
+      [...this.byHelperId.keys()].map((probe) => client.subscribe({ probe, maxRecordsPerSecond: this.recordRate() }).catch(() => undefined)),
+    );
   }
 
   handleEvents({ events }: EventsNotification): void {

@@ -67,7 +67,7 @@ class CallsPanel implements vscode.Disposable {
       panel.onDidDispose(() => this.dispose()),
       panel.onDidChangeViewState(() => {
         // Hidden, the webview is gone (no retainContextWhenHidden); it says 'ready' when rebuilt.
-        if (!panel.visible) this.ready = false;
+        if (!panel.visible) this.showingCalls(false);
       }),
       panel.webview.onDidReceiveMessage((raw: unknown) => {
         const message = parseWebviewMessage(raw);
@@ -108,6 +108,12 @@ class CallsPanel implements vscode.Disposable {
 </html>`;
   }
 
+  /** While the panel shows calls, probes send them at its rate; else at the hover's. */
+  private showingCalls(showing: boolean): void {
+    this.ready = showing;
+    void this.ctx.probes.setPanelRate(showing ? this.ctx.config.panelCallsPerSecond : undefined);
+  }
+
   private post(message: HostMessage): void {
     void this.panel.webview.postMessage(message);
   }
@@ -122,6 +128,7 @@ class CallsPanel implements vscode.Disposable {
         calls: stats.calls,
         returns: stats.returns,
         dropped: stats.dropped,
+        sampledOut: stats.sampledOut,
         histogram: [...stats.histogram],
       };
     });
@@ -170,7 +177,7 @@ class CallsPanel implements vscode.Disposable {
   private async handle(message: WebviewMessage): Promise<void> {
     switch (message.type) {
       case 'ready':
-        this.ready = true;
+        this.showingCalls(true);
         this.sendAll();
         return;
       case 'pause':
@@ -218,7 +225,7 @@ class CallsPanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.ready = false;
+    this.showingCalls(false);
     // Rows stop only while someone looks at a paused table.
     this.ctx.probes.setRowsPaused(false);
     for (const disposable of this.disposables.splice(0)) disposable.dispose();

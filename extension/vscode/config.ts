@@ -32,6 +32,12 @@ export class Config {
     return value === '' ? undefined : value;
   }
 
+  /** Calls a second each probe sends while the Calls panel is open. */
+  get panelCallsPerSecond(): number {
+    const value = this.raw.get<number>('callsPanel.callsPerSecond', 1000);
+    return Number.isFinite(value) && value >= 1 ? Math.floor(value) : 1000;
+  }
+
   /** Rows per second the panel records; counters stay exact beyond it. */
   get maxEventsPerSecond(): number {
     const value = this.raw.get<number>('maxEventsPerSecond', 20_000);

@@ -10,7 +10,7 @@ import type { ProbeEntry } from '../core/probe-manager';
 import { Throttle } from '../core/throttle';
 import type { Ctx } from './ctx';
 
-const UPDATES_PER_SECOND = 10;
+const UPDATES_PER_SECOND = 5;
 
 export interface RenderedLine {
   /** 1-based, as shown in the editor now. */
@@ -26,6 +26,8 @@ export class Decorations implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** What each visible document shows, by URI string (the test API reads it). */
   readonly rendered = new Map<string, RenderedLine[]>();
+  /** What was last set on each editor; an editor shown again starts with none. */
+  private drawn = new WeakMap<vscode.TextEditor, string>();
 
   constructor(private readonly ctx: Ctx) {
     this.type = vscode.window.createTextEditorDecorationType({
@@ -41,7 +43,10 @@ export class Decorations implements vscode.Disposable {
       { dispose: () => this.throttle.dispose() },
       ctx.probes.onDidChangeData.event(request),
       ctx.probes.onDidChangeProbes.event(request),
-      vscode.window.onDidChangeVisibleTextEditors(request),
+      vscode.window.onDidChangeVisibleTextEditors(() => {
+        this.drawn = new WeakMap();
+        request();
+      }),
       ctx.config.onDidChange((changed) => {
         if (changed('decoration')) request();
       }),
@@ -98,7 +103,12 @@ export class Decorations implements vscode.Disposable {
           lines.push({ line: line + 1, text, probeIds: entries.map((entry) => entry.id) });
         }
       }
-      editor.setDecorations(this.type, options);
+      // Unchanged text is not sent again: each update crosses to the renderer.
+      const drawn = JSON.stringify(lines);
+      if (this.drawn.get(editor) !== drawn) {
+        editor.setDecorations(this.type, options);
+        this.drawn.set(editor, drawn);
+      }
       if (lines.length > 0) this.rendered.set(document.uri.toString(), lines.sort((a, b) => a.line - b.line));
     }
   }
@@ -122,7 +132,7 @@ export class Decorations implements vscode.Disposable {
           target: entry.spec.target,
           state: entry.state,
           reason: entry.reason,
-          snapshot: entry.aggregate.snapshot(),
+          snapshot: entry.aggregate.snapshot(5),
           notes: entry.spec.notes,
         }),
       );

@@ -20,6 +20,7 @@ export interface ProbeSnapshot {
   calls: number;
   returns: number;
   dropped: number;
+  sampledOut: number;
   topReturns: { value: string; count: number }[];
   recent: { args: string; ret: string | undefined }[];
   source: { file: string; line: number } | undefined;
@@ -62,6 +63,7 @@ export function createTestApi(ctx: Ctx, decorations: Decorations, panelRows: () 
           calls: snapshot.calls,
           returns: snapshot.returns,
           dropped: snapshot.dropped,
+          sampledOut: snapshot.sampledOut,
           topReturns: snapshot.topReturns,
           recent: snapshot.recent.map((row) => ({ args: row.args, ret: row.ret })),
           source: entry.spec.source,

@@ -216,7 +216,11 @@ function render(): void {
   }
   const hidden = rows.size - shown.length;
   const evicted = rows.evicted > 0 ? ` · ${rows.evicted} oldest dropped to bound memory` : '';
-  status.textContent = `${shown.length} call${shown.length === 1 ? '' : 's'}${hidden > 0 ? ` shown of ${rows.size}` : ''}${evicted}${paused ? ' · paused' : ''}`;
+  // Probes that left records out send a sample: say of how many calls.
+  const selected = probes.filter((probe) => rows.filter.probeId === undefined || probe.id === rows.filter.probeId);
+  const counted = selected.reduce((sum, probe) => sum + probe.calls, 0);
+  const sample = selected.some((probe) => probe.sampledOut > 0) ? ` of ${counted.toLocaleString('en-US')} calls, sampled evenly` : '';
+  status.textContent = `${shown.length} call${shown.length === 1 ? '' : 's'}${hidden > 0 ? ` shown of ${rows.size}` : ''}${sample}${evicted}${paused ? ' · paused' : ''}`;
   empty.hidden = rows.size > 0;
 }
 

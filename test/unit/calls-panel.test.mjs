@@ -18,7 +18,7 @@ const row = (seq, extra = {}) => ({
   latencyNs: 1500,
   ...extra,
 });
-const probe = { id: 1, target: 'orders:price_order', state: 'live', calls: 3, returns: 3, dropped: 0, histogram: [0, 0, 1, 2] };
+const probe = { id: 1, target: 'orders:price_order', state: 'live', calls: 3, returns: 3, dropped: 0, sampledOut: 0, histogram: [0, 0, 1, 2] };
 
 describe('parseHostMessage (the webview checks what the host posts)', () => {
   it('accepts each message kind as sent', () => {

@@ -18,7 +18,7 @@ const call = (tid, item, quantity, tsNs = 1) => ({ type: 'call', probe: 7, pid: 
 const ret = (tid, value, latencyNs = 20_000) => ({ type: 'return', probe: 7, pid: 100, tid, uid: 0, comm: 'orders', tsNs: 2, ret: value, latencyNs });
 
 /** A probe/stats entry: every record sent unless said otherwise. */
-const stats = (counters) => ({ sampledOut: 0, maxRecordsPerSecond: null, ...counters });
+const stats = (counters) => ({ sampledOut: 0, maxRecordsPerSecond: null, returnsUncounted: 0, ...counters });
 
 /** An aggregate of these calls, its clock standing at 2 s (where the tests' counters end). */
 function aggregateOf(pairs) {
@@ -45,17 +45,28 @@ describe('ProbeAggregate', () => {
     assert.equal(orphan.row.args, '?');
   });
 
-  it('counts the most frequent returns, ties in first-seen order, and takes exact counts from stats', () => {
-    const aggregate = aggregateOf([['widget', 3, 750], ['gadget', 1, 1999], ['flange', 0, -1], ['gizmo', 7, -1], ['widget', 3, 750], ['gadget', 1, 1999], ['flange', 0, -1]]);
+  it('takes exact counts and the most frequent returns from stats (the kernel\'s), not from the records it was sent', () => {
+    const aggregate = aggregateOf([['widget', 3, 750], ['gadget', 1, 1999], ['flange', 0, -1]]);
     let snapshot = aggregate.snapshot();
-    assert.deepEqual(snapshot.topReturns, [{ value: '-1', count: 3 }, { value: '750', count: 2 }]);
-    assert.equal(snapshot.calls, 7);
-    aggregate.onStats(stats({ probe: 7, calls: 40, returns: 39, dropped: 33, latencyHistogram: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 39] }), 0);
+    assert.deepEqual(snapshot.topReturns, [], 'the records are a sample: no top values from them');
+    assert.equal(snapshot.calls, 3);
+    const topReturns = [{ value: -1, count: 20 }, { value: 750, count: 10 }, { value: 1999, count: 9 }];
+    aggregate.onStats(stats({ probe: 7, calls: 40, returns: 39, dropped: 3, sampledOut: 30, topReturns, latencyHistogram: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 39] }), 0);
     snapshot = aggregate.snapshot();
     assert.equal(snapshot.calls, 40);
     assert.equal(snapshot.returns, 39);
-    assert.equal(snapshot.dropped, 33);
+    assert.equal(snapshot.dropped, 3);
+    assert.equal(snapshot.sampledOut, 30);
     assert.equal(snapshot.latency.p50, 32768);
+    assert.deepEqual(snapshot.topReturns, [{ value: '-1', count: 20 }, { value: '750', count: 10 }]);
+    // Over a pause (a closed attachment) the values add up; a reset starts them from 0.
+    aggregate.closeAttachment(undefined);
+    aggregate.onStats(stats({ probe: 8, calls: 30, returns: 30, dropped: 0, topReturns: [{ value: 1999, count: 25 }, { value: -1, count: 5 }], latencyHistogram: [] }), 1000);
+    assert.deepEqual(aggregate.snapshot(3).topReturns, [{ value: '1999', count: 34 }, { value: '-1', count: 25 }, { value: '750', count: 10 }]);
+    aggregate.resetCounts();
+    aggregate.onStats(stats({ probe: 8, calls: 31, returns: 31, dropped: 0, returnsUncounted: 1, topReturns: [{ value: 1999, count: 26 }, { value: -1, count: 5 }], latencyHistogram: [] }), 1500);
+    assert.deepEqual(aggregate.snapshot().topReturns, [{ value: '1999', count: 1 }]);
+    assert.equal(aggregate.snapshot().returnsUncounted, 1);
   });
 
   it('carries counts over a closed attachment (pause, helper restart)', () => {
@@ -125,8 +136,8 @@ describe('ProbeAggregate', () => {
 
 describe('decoration and hover text', () => {
   const aggregate = aggregateOf([['widget', 3, 750], ['flange', 0, -1], ['widget', 3, 750], ['gizmo', 7, -1], ['widget', 3, 750]]);
-  aggregate.onStats(stats({ probe: 7, calls: 5, returns: 5, dropped: 0, latencyHistogram: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1] }), 0);
-  aggregate.onStats(stats({ probe: 7, calls: 12, returns: 12, dropped: 0, latencyHistogram: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11, 0, 1] }), 2000);
+  aggregate.onStats(stats({ probe: 7, calls: 5, returns: 5, dropped: 0, topReturns: [{ value: 750, count: 3 }, { value: -1, count: 2 }], latencyHistogram: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1] }), 0);
+  aggregate.onStats(stats({ probe: 7, calls: 12, returns: 12, dropped: 0, topReturns: [{ value: 750, count: 3 }, { value: -1, count: 2 }], latencyHistogram: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11, 0, 1] }), 2000);
 
   it('reads like the contract example', () => {
     assert.equal(decorationText(aggregate.snapshot()), '  12 calls · 3.5/s · → 750 ×3, -1 ×2 · p50 ≤33 µs · p99 ≤131 µs');
@@ -149,8 +160,10 @@ describe('decoration and hover text', () => {
     const lines = markdown.split('\n');
     assert.match(lines[0], /\*\*Probe Lens\*\* · `orders:price_order` · live/);
     assert.equal(lines[2], '12 calls · 12 returns · p50 ≤33 µs · p99 ≤131 µs · max ≤131 µs');
-    assert.equal(lines[7], 'price_order(item="widget", quantity=3) → 750');
-    assert.equal(lines[8], 'price_order(item="gizmo", quantity=7) → -1');
+    assert.equal(lines[4], 'Most returned: 750 ×3, -1 ×2');
+    assert.equal(lines[6], 'Last calls:');
+    assert.equal(lines[9], 'price_order(item="widget", quantity=3) → 750');
+    assert.equal(lines[10], 'price_order(item="gizmo", quantity=7) → -1');
   });
 });
 

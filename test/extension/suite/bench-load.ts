@@ -1,7 +1,8 @@
 // The extension benchmark's load, run inside the real extension host (bench/parts/extension.mjs
 // loads out/test/extension/bench-load.js through the payload route): Probe This Function on a
-// fixture's work(), which then runs at a steady high call rate, once with only the editor showing
-// the annotation and once with the Calls panel open too. For each phase it measures the extension
+// fixture's work(), then a phase with no calls (what VS Code itself costs here), then work() at a
+// steady high call rate, once with only the editor showing the annotation and once with the
+// Calls panel open too. For each phase it measures the extension
 // host's own CPU time (process.cpuUsage: this process), the helper's (/proc), the decoration
 // updates and panel batches per second, and checks the counts are exact; one `BENCH {json}`
 // line reports it all. Settings come in PROBE_LENS_BENCH (JSON).
@@ -53,7 +54,13 @@ function runFixture(binary: string, rate: number, seconds: number): Promise<Fixt
   });
 }
 
-async function phase(api: ProbeLensApi, settings: BenchSettings, name: string) {
+/** Nothing called for as long as a loaded phase takes: the extension host's own baseline. */
+async function idle(seconds: number): Promise<FixtureResult> {
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  return { calls: 0, elapsed_ns: seconds * 1e9, calls_per_second: 0 };
+}
+
+async function phase(api: ProbeLensApi, settings: BenchSettings, name: string, load: () => Promise<FixtureResult>) {
   const before = api.probes()[0];
   if (before === undefined) throw new Error('the probe is gone');
   const helperPid = api.helperPid();
@@ -61,8 +68,9 @@ async function phase(api: ProbeLensApi, settings: BenchSettings, name: string) {
   const helper0 = processCpuSeconds(helperPid);
   const updates0 = api.decorationUpdates();
   const batches0 = api.panel().batches;
+  const rows0 = api.panelRows();
   const started = performance.now();
-  const fixture = await runFixture(settings.binary, settings.rate, settings.seconds);
+  const fixture = await load();
   const wallSeconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const helper1 = processCpuSeconds(helperPid);
@@ -94,6 +102,8 @@ async function phase(api: ProbeLensApi, settings: BenchSettings, name: string) {
     countedCalls: (settled?.calls ?? 0) - before.calls,
     countedReturns: (settled?.returns ?? 0) - before.returns,
     dropped: (settled?.dropped ?? 0) - before.dropped,
+    sampledOut: (settled?.sampledOut ?? 0) - before.sampledOut,
+    rowsReceived: api.panelRows() - rows0,
     countsExact: settled?.calls === expected && settled.returns === before.returns + fixture.calls,
     decoration: api.decorations(settings.source)[0]?.text ?? null,
   };
@@ -113,10 +123,12 @@ export async function run(): Promise<void> {
   const warmUp = await runFixture(settings.binary, 10_000, 0.5);
   await waitFor('the warm-up counted', () => (api.probes()[0]?.calls === warmUp.calls && api.probes()[0]?.returns === warmUp.calls ? true : undefined));
 
-  const phases = [await phase(api, settings, 'editor')];
+  const loaded = () => runFixture(settings.binary, settings.rate, settings.seconds);
+  const editor = await phase(api, settings, 'editor', loaded);
+  const phases = [await phase(api, settings, 'idle (no calls)', () => idle(editor.wallSeconds)), editor];
   await vscode.commands.executeCommand('probeLens.showPanel');
   await waitFor('the Calls panel', () => api.panel().ready || undefined);
-  phases.push(await phase(api, settings, 'editor + Calls panel'));
+  phases.push(await phase(api, settings, 'editor + Calls panel', loaded));
   const report = await api.panelReport();
   console.log(
     `BENCH ${JSON.stringify({

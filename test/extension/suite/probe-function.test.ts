@@ -2,6 +2,7 @@
 // arguments as the decoration, the hover and the Probes view show them.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -87,6 +88,41 @@ export const tests: TestCase[] = [
       assert.equal(ended.returns, 9);
       assert.ok(ended.recent.some((call) => call.args.startsWith('format="round %d: rejected %s\\n"')), JSON.stringify(ended.recent[0]));
       assert.match(api.decorations(source)[0]?.text ?? '', /^ {2}9 calls/);
+    },
+  ],
+  [
+    'a hot function with no Calls panel: counts and top returns exact (from the kernel), its calls a sample at the hover\'s rate',
+    async ({ api, sample }) => {
+      const source = path.join(sample, 'orders.c');
+      const { line } = await openAt(source, /^__attribute__.*long price_order\(/, 'price_order');
+      await vscode.commands.executeCommand('probeLens.probeFunction');
+      assert.equal(api.probes()[0]?.state, 'live', api.shownErrors().join(' | '));
+      const rowsBefore = api.panelRows();
+      // 20,000 calls as fast as the program goes (no pause between rounds).
+      const rounds = 4000;
+      const started = Date.now();
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn(path.join(sample, 'build', 'orders'), [String(rounds), '0'], { stdio: 'ignore' });
+        child.once('error', reject);
+        child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`orders exited with ${code}`))));
+      });
+      const seconds = (Date.now() - started) / 1000;
+      const counted = await waitFor('every call counted', () => {
+        const current = api.probes()[0];
+        return current?.calls === 5 * rounds && current.returns === 5 * rounds ? current : undefined;
+      });
+      assert.deepEqual(counted.topReturns, [
+        { value: '-1', count: 2 * rounds },
+        { value: '750', count: rounds },
+      ]);
+      // A sample: at most 50 calls a second, and half a second's worth at once (rows: a call and its return share one).
+      const rows = api.panelRows() - rowsBefore;
+      assert.ok(rows > 0 && rows <= 50 * (seconds + 0.5) + 20, `${rows} rows in ${seconds} s of ${5 * rounds} calls`);
+      const hover = await api.hover(source, line);
+      assert.match(hover ?? '', /20000 calls · 20000 returns/);
+      assert.match(hover ?? '', /Last calls \(a sample, evenly spread\):/);
+      assert.match(hover ?? '', /Most returned: -1 ×8000, 750 ×4000, 810 ×4000, 1999 ×4000/);
+      await vscode.commands.executeCommand('probeLens.detachAll');
     },
   ],
   [

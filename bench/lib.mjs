@@ -51,11 +51,12 @@ export function round(value, digits = 3) {
 }
 
 /** Compiles bench/fixtures/NAME.c with gcc -O2 into DIR/NAME and returns the binary's path. */
-export async function compileFixture(name, dir) {
+/** Builds bench/fixtures/NAME.c (gcc -O2 -g, or `compiler` with `flags` added) into `dir`, as `output`. */
+export async function compileFixture(name, dir, { compiler = 'gcc', flags = [], output = name } = {}) {
   const source = path.join(repoRoot, 'bench', 'fixtures', `${name}.c`);
-  const binary = path.join(dir, name);
+  const binary = path.join(dir, output);
   try {
-    await execFileAsync('gcc', ['-O2', '-g', '-Wall', '-Wextra', '-Werror', '-o', binary, source]);
+    await execFileAsync(compiler, ['-O2', '-g', '-Wall', '-Wextra', '-Werror', ...flags, '-o', binary, source]);
   } catch (error) {
     throw new BenchError(`cannot compile ${source}: ${error.stderr || error.message}`);
   }

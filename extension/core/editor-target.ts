@@ -130,11 +130,17 @@ export function sameSourceFile(dwarfFile: string, file: string): boolean {
 /**
  * Which of the functions named like the word under the cursor it means — never another one
  * that merely shares the short name (kv::Store::Put is not leveldb::DB::Put): the one defined
- * on this very line, else the only one, else the user's choice among their qualified names.
+ * on this very line, else the one called on this line (DWARF call sites), else the only one,
+ * else the user's choice among their qualified names.
  */
-async function functionMeant(candidates: readonly FunctionInfo[], position: EditorPosition, options: EditorTargetOptions): Promise<FunctionInfo | undefined> {
+async function functionMeant(candidates: readonly FunctionInfo[], position: EditorPosition, options: EditorTargetOptions, calledHere: () => Promise<string[]>): Promise<FunctionInfo | undefined> {
   const definedHere = candidates.filter((fn) => fn.file !== null && fn.line === position.line && sameSourceFile(fn.file, position.file));
-  const meant = [...new Map((definedHere.length > 0 ? definedHere : candidates).map((fn) => [fn.name, fn])).values()];
+  let narrowed = definedHere;
+  if (narrowed.length === 0 && candidates.length > 1) {
+    const callees = new Set(await calledHere());
+    narrowed = candidates.filter((fn) => callees.has(fn.name));
+  }
+  const meant = [...new Map((narrowed.length > 0 ? narrowed : candidates).map((fn) => [fn.name, fn])).values()];
   if (meant.length <= 1) return meant[0];
   const chosen = await options.chooseFunction(meant);
   if (chosen === undefined) throw new Cancelled();
@@ -159,7 +165,8 @@ export async function resolveEditorProbe(position: EditorPosition, options: Edit
   const { binary, label: binaryName } = await binaryFor(position.file, options, symbols, called?.word);
 
   if (called !== undefined) {
-    const own = await functionMeant(await programFunctions(symbols, binary, called.word), position, options);
+    const calledHere = (): Promise<string[]> => symbols.calleesAt(position.file, position.line, binary).catch(() => []);
+    const own = await functionMeant(await programFunctions(symbols, binary, called.word), position, options, calledHere);
     if (own !== undefined) {
       const text = `${binaryName}:${readableName(own.demangled)}`;
       const plan = (): Promise<UserProbePlan[]> => planUserFunction(text, binary, own.name);

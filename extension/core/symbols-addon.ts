@@ -155,6 +155,8 @@ export interface SymbolsAddon {
   /** `address` picks one of several functions of that name (static functions in two files). */
   signature(binary: string, name: string, address?: number): Promise<Signature>;
   lineAddresses(sourceFile: string, line: number, binary: string): Promise<LineAddresses>;
+  /** The functions called directly on a line (DWARF call sites, -O1 and up): symbols, else DWARF names. */
+  calleesAt(sourceFile: string, line: number, binary: string): Promise<string[]>;
   /** The source files the binary's DWARF names (absolute paths). */
   sourceFiles(binary: string): Promise<string[]>;
   /** The binary's name for a source file, or null when its DWARF does not name it (or it has none). */
@@ -195,6 +197,7 @@ function wrap(raw: SymbolsAddon): SymbolsAddon {
     functionAt: (sourceFile, line, binary) => raw.functionAt(sourceFile, line, binary).catch(rethrow),
     signature: (binary, name, address) => raw.signature(binary, name, address).catch(rethrow),
     lineAddresses: (sourceFile, line, binary) => raw.lineAddresses(sourceFile, line, binary).catch(rethrow),
+    calleesAt: (sourceFile, line, binary) => raw.calleesAt(sourceFile, line, binary).catch(rethrow),
     sourceFiles: (binary) => raw.sourceFiles(binary).catch(rethrow),
     matchSourceFile: (binary, sourceFile) => raw.matchSourceFile(binary, sourceFile).catch(rethrow),
     cacheStats: () => raw.cacheStats(),

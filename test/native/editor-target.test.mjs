@@ -30,11 +30,11 @@ function cursorOn(text, word = 'Put') {
   return { file: source, line: index + 1, lineText, character: lineText.indexOf(word, lineText.indexOf(text)) + 1 };
 }
 
-async function probed(position, pick) {
+async function probed(position, pick, inBinary = binary) {
   const offered = [];
   const probe = await resolveEditorProbe(position, {
     workspaceRoots: [work],
-    explicit: [binary],
+    explicit: [inBinary],
     chooseBinary: async () => assert.fail('one binary only'),
     chooseFunction: async (candidates) => {
       offered.push(...candidates.map((fn) => fn.demangled));
@@ -70,6 +70,24 @@ test('on a call naming several functions: the user picks among qualified names, 
   for (const name of ['db::Table::Put', 'db::LoggedTable::Put', 'kv::Store::Put']) assert.ok(offered.some((o) => o.startsWith(`${name}(`)), `${name} offered`);
   assert.match(functionName, /^kv::Store::Put\(.*long\)$/);
   await assert.rejects(probed(cursorOn('return table->Put(')), /cancelled/, 'no choice made: nothing probed');
+});
+
+test('on a call in an optimized build: the callee the compiler recorded there (DWARF call sites), nothing asked', async () => {
+  for (const [compiler, name] of [['g++', 'same-names-gcc-O2'], ['clang++', 'same-names-clang-O2']]) {
+    const optimized = path.join(work, name);
+    execFileSync(compiler, ['-g', '-O2', '-o', optimized, source], { cwd: work });
+    for (const [call, word, expected] of [
+      ['yes += store.Put("key", "value")', 'Put', /^kv::Store::Put\(std::string const&, std::string const&\)$/],
+      ['yes += store.Put("n", 42L)', 'Put', /^kv::Store::Put\(std::string const&, long\)$/],
+      ['return Table::Put(key, value)', 'Put', /^db::Table::Put\(std::string const&, std::string const&\)$/],
+    ]) {
+      const { functionName, offered } = await probed(cursorOn(call, word), undefined, optimized);
+      assert.deepEqual(offered, [], `${compiler}: ${call} asked among ${offered.join(' | ')}`);
+      assert.match(functionName, expected, `${compiler}: ${call}`);
+    }
+    // A virtual call names no callee: the user is asked, and no choice probes nothing.
+    await assert.rejects(probed(cursorOn('return table->Put('), undefined, optimized), /cancelled/);
+  }
 });
 
 test('on a prototype in a header: the function in the workspace binary that defines it', async () => {

@@ -342,6 +342,7 @@ public:
 					     InstanceMethod("functionAt", &SymbolsAddon::FunctionAt),
 					     InstanceMethod("signature", &SymbolsAddon::SignatureOf),
 					     InstanceMethod("lineAddresses", &SymbolsAddon::LineAddresses),
+					     InstanceMethod("calleesAt", &SymbolsAddon::CalleesAt),
 					     InstanceMethod("sourceFiles", &SymbolsAddon::SourceFiles),
 					     InstanceMethod("matchSourceFile", &SymbolsAddon::MatchSourceFile),
 					     InstanceMethod("cacheStats", &SymbolsAddon::CacheStatsOf),
@@ -427,6 +428,22 @@ private:
 					all.Set(uint32_t(i), function_object(env, index, result->functions[i]));
 				o.Set("functions", all);
 				return o;
+			});
+	}
+
+	Napi::Value CalleesAt(const Napi::CallbackInfo &info)
+	{
+		std::string source = string_arg(info, 0, "source file");
+		uint32_t line = line_arg(info, 1);
+		std::string binary = string_arg(info, 2, "binary");
+		auto result = std::make_shared<std::vector<std::string>>();
+		return queue(
+			info.Env(), binary, [source, line, result](const BinaryIndex &index) { *result = callees_at(index, source, line); },
+			[result](Napi::Env env, const BinaryIndex &) -> Napi::Value {
+				Napi::Array list = Napi::Array::New(env, result->size());
+				for (size_t i = 0; i < result->size(); i++)
+					list.Set(uint32_t(i), (*result)[i]);
+				return list;
 			});
 	}
 

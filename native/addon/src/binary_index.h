@@ -95,6 +95,13 @@ struct InlineSite {
 	int32_t caller = -1; // index of the Function it sits in
 };
 
+/** A direct call the compiler described (DW_TAG_call_site, at -O1 and up): its line, its callee. */
+struct CallSite {
+	uint32_t file = UINT32_MAX;
+	uint32_t line = 0;
+	std::string callee; // the callee's linkage name (a C++ symbol), else its DWARF name
+};
+
 enum class Binding { Global, Local, Weak, Unknown };
 
 struct Function {
@@ -149,6 +156,7 @@ struct BinaryIndex {
 	std::vector<Function> functions; // by address, inlined-only ones last
 	/** is_stmt rows sorted by (file, line, address). */
 	std::vector<LineRow> lines;
+	std::vector<CallSite> call_sites;
 
 	std::unordered_map<std::string, uint32_t> file_ids;
 

@@ -200,6 +200,8 @@ private:
 	std::unordered_map<const char *, uint32_t> file_by_name_;
 	std::vector<Scope> scopes_;
 	std::vector<Row> rows_;
+	/** Call sites by an address in their call instruction, placed on a line once every line row is read. */
+	std::vector<std::pair<uint64_t, CallSite>> pending_calls_;
 
 	uint32_t file_id(const char *name)
 	{
@@ -277,6 +279,8 @@ private:
 			switch (dwarf_tag(&child)) {
 			case DW_TAG_subprogram: subprogram(&child, nesting); break;
 			case DW_TAG_inlined_subroutine: inlined(&child, enclosing, depth, nesting); break;
+			case DW_TAG_call_site:
+			case DW_TAG_GNU_call_site: call_site(&child); break;
 			case DW_TAG_namespace:
 			case DW_TAG_lexical_block:
 			case DW_TAG_try_block:
@@ -390,6 +394,38 @@ private:
 			facts_.inlined.push_back(site);
 		}
 		walk(die, enclosing, depth + 1, nesting + 1);
+	}
+
+	/**
+	 * A direct call's callee and where its instruction is: DW_AT_call_pc (clang's tail calls) is
+	 * the instruction; DW_AT_call_return_pc (DWARF 5) or GNU's low_pc follows it.
+	 */
+	void call_site(Dwarf_Die *die)
+	{
+		Dwarf_Die callee;
+		// An indirect call (a function pointer, a virtual call) names no callee.
+		if (!attr_ref(die, DW_AT_call_origin, callee) && !attr_ref(die, DW_AT_abstract_origin, callee))
+			return;
+		const char *name = attr_string(&callee, DW_AT_linkage_name);
+		if (!name)
+			name = attr_string(&callee, DW_AT_MIPS_linkage_name);
+		if (!name)
+			name = attr_string(&callee, DW_AT_name);
+		Dwarf_Attribute attr;
+		Dwarf_Addr pc;
+		uint64_t instruction;
+		if (!name)
+			return;
+		if (dwarf_attr(die, DW_AT_call_pc, &attr) && dwarf_formaddr(&attr, &pc) == 0)
+			instruction = pc;
+		else if ((dwarf_attr(die, DW_AT_call_return_pc, &attr) || dwarf_attr(die, DW_AT_low_pc, &attr)) &&
+			 dwarf_formaddr(&attr, &pc) == 0 && pc > 0)
+			instruction = pc - 1;
+		else
+			return;
+		CallSite site;
+		site.callee = name;
+		pending_calls_.emplace_back(instruction, std::move(site));
 	}
 
 	/** Frame base at entry: DW_OP_call_frame_cfa means CFA = sp + 8 before the prologue. */
@@ -972,6 +1008,17 @@ private:
 			if (row.file == fn.file && row.line >= fn.line && row.line > fn.last_line)
 				fn.last_line = row.line;
 		}
+		// A call's line is the line of its call instruction (of rows at one address, the last).
+		for (auto &[instruction, site] : pending_calls_) {
+			auto after = std::upper_bound(rows_.begin(), rows_.end(), instruction,
+						      [](uint64_t address, const Row &row) { return address < row.address; });
+			if (after == rows_.begin() || std::prev(after)->file == UINT32_MAX)
+				continue;
+			site.file = std::prev(after)->file;
+			site.line = std::prev(after)->line;
+			index_.call_sites.push_back(std::move(site));
+		}
+		pending_calls_.clear();
 		for (const Row &row : rows_) {
 			if (row.is_stmt && row.file != UINT32_MAX)
 				index_.lines.push_back(LineRow{ row.address, row.file, row.line });

@@ -269,6 +269,17 @@ LineAddressesResult line_addresses(const BinaryIndex &index, const std::string &
 	return result;
 }
 
+std::vector<std::string> callees_at(const BinaryIndex &index, const std::string &source_file, uint32_t line)
+{
+	uint32_t file = match_source_file(index, source_file);
+	std::vector<std::string> callees;
+	for (const CallSite &site : index.call_sites) {
+		if (site.file == file && site.line == line && std::find(callees.begin(), callees.end(), site.callee) == callees.end())
+			callees.push_back(site.callee);
+	}
+	return callees;
+}
+
 int32_t function_containing(const BinaryIndex &index, uint64_t address)
 {
 	int32_t best = -1;

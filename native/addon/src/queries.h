@@ -35,6 +35,9 @@ struct LineAddressesResult {
 
 LineAddressesResult line_addresses(const BinaryIndex &index, const std::string &source_file, uint32_t line);
 
+/** The functions called directly on a line, by linkage name (else DWARF name), from DW_TAG_call_site. */
+std::vector<std::string> callees_at(const BinaryIndex &index, const std::string &source_file, uint32_t line);
+
 /** The entry whose code holds `address` (the innermost by address range), or -1. */
 int32_t function_containing(const BinaryIndex &index, uint64_t address);
 

@@ -133,17 +133,19 @@ static __always_inline void count_value(__u32 slot, __u32 field, __u64 value, st
 		return;
 	}
 	distinct = bpf_map_lookup_elem(&values_counted, &slot);
-	if (distinct && *distinct < VALUES_PER_PROBE &&
-	    !bpf_map_update_elem(&value_counts, &key, &one, BPF_NOEXIST)) {
-		__sync_fetch_and_add(distinct, 1);
-		return;
+	if (distinct && *distinct < VALUES_PER_PROBE) {
+		if (!bpf_map_update_elem(&value_counts, &key, &one, BPF_NOEXIST)) {
+			__sync_fetch_and_add(distinct, 1);
+			return;
+		}
+		/* Another CPU added it meanwhile (or the map is full). */
+		count = bpf_map_lookup_elem(&value_counts, &key);
+		if (count) {
+			__sync_fetch_and_add(count, 1);
+			return;
+		}
 	}
-	/* Another CPU may have added it meanwhile. */
-	count = bpf_map_lookup_elem(&value_counts, &key);
-	if (count)
-		__sync_fetch_and_add(count, 1);
-	else
-		__sync_fetch_and_add(&stats->values_uncounted, 1);
+	__sync_fetch_and_add(&stats->values_uncounted, 1);
 }
 
 /* The low `bytes` of a register: what a narrower return type leaves above is not its value. */

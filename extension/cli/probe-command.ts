@@ -17,6 +17,7 @@ import {
 import { HelperError } from '../core/helper-connection';
 import { noPrivilegeMessage, type HelperSession } from '../core/helper-process';
 import { spawnHeldCommand, type HeldCommand } from '../core/held-command';
+import { processMapsFile, processName } from '../core/processes';
 import { type AttachParams, type AttachResult, type CapturedShape, type EndedNotification, type ProcessFilter } from '../core/protocol';
 import { BinaryResolver } from '../core/target-resolution';
 import { parseTarget } from '../core/targets';
@@ -116,10 +117,21 @@ export async function runProbe(options: ProbeOptions, output: Output): Promise<v
     if (session.status === 'rejected') throw session.reason;
     if (command.status === 'rejected') throw command.reason;
     requirePrivilege(session.value, targets.value);
+    if (options.pid !== undefined) requireMapped(options.pid, targets.value);
     await traceUntilStopped(session.value, targets.value, options, output, command.value);
   } finally {
     if (command.status === 'fulfilled') await command.value?.terminate();
     if (session.status === 'fulfilled') await session.value.close();
+  }
+}
+
+/** A user-space target the --pid process does not have mapped would count nothing: say so instead. */
+function requireMapped(pid: number, targets: readonly ResolvedTarget[]): void {
+  for (const target of targets) {
+    const binary = target.attach.binary;
+    if (binary !== undefined && processMapsFile(pid, binary) === false) {
+      throw new ProbeLensError('usage', `process ${pid} does not have ${binary} mapped (it is ${processName(pid)}): ${target.text} would count nothing there`);
+    }
   }
 }
 
@@ -185,6 +197,8 @@ async function traceUntilStopped(
     if (command !== undefined && !requesterIsRoot) {
       output.status(`probing for uid ${String(session.initializeResult.requestingUser.uid)}, not root: only the command's own process is probed, not processes it starts`);
     }
+    /** Said once the probes count: with a command, as each attaches (it is held); else after probe/start. */
+    const announcements: (() => void)[] = [];
     for (const target of targets) {
       let result: AttachResult;
       try {
@@ -197,18 +211,24 @@ async function traceUntilStopped(
       const description = { probe: result.probe, target: target.text, functionName: result.symbol ?? target.functionName, capture };
       attached.push(description);
       descriptions.set(result.probe, description);
-      if (output.json) {
-        output.jsonLines([attachedLine(target.text, result)]);
-      } else {
-        output.status(`Attached probe ${result.probe}: ${describeAttachment(target.text, result)}`);
-        if (result.notCaptured !== undefined) output.status(`  ${result.notCaptured}`);
-        for (const note of target.notes ?? []) output.status(`  ${note}`);
-        if (result.fallback !== undefined) output.status(`  using kprobes: ${result.fallback}`);
-      }
+      const announce = (): void => {
+        if (output.json) {
+          output.jsonLines([attachedLine(target.text, result)]);
+        } else {
+          output.status(`Attached probe ${result.probe}: ${describeAttachment(target.text, result)}`);
+          if (result.notCaptured !== undefined) output.status(`  ${result.notCaptured}`);
+          for (const note of target.notes ?? []) output.status(`  ${note}`);
+          if (result.fallback !== undefined) output.status(`  using kprobes: ${result.fallback}`);
+        }
+      };
+      if (command === undefined) announcements.push(announce);
+      else announce();
     }
 
-    // Without a held command, probes count from one moment on, all together (not each from its attach).
+    // Without a held command, probes count from one moment on, all together (not each from its
+    // attach); "attached" is said once they do.
     if (command === undefined) await client.start(attached.map(({ probe }) => probe));
+    for (const announce of announcements) announce();
     everyProbeAttached = true;
     endWhenEveryProbeEnded();
     command?.release();

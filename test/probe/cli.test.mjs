@@ -338,6 +338,18 @@ describe('probe-lens probe (real helper, real uprobes)', { skip: notRoot, timeou
     }
   });
 
+  it('--pid of a process that does not have the binary mapped: a clear error, not a silent 0', async () => {
+    const ticker = await startWaitingTicker('forever');
+    try {
+      const result = await runCli('probe', `${bin('add-loop')}:add`, '--pid', String(ticker.child.pid), '--duration', '1');
+      assert.equal(result.status, 2, result.stderr);
+      assert.match(result.stderr, new RegExp(`process ${ticker.child.pid} does not have .*add-loop mapped \\(it is wait-then-tick\\)`));
+      assertNoStackTrace(result.stderr);
+    } finally {
+      ticker.child.kill();
+    }
+  });
+
   it('Ctrl-C (SIGINT) detaches, prints the summary and exits 0', async () => {
     const ticker = await startWaitingTicker('forever');
     try {

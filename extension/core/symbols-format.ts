@@ -3,6 +3,7 @@
 // each one is at entry and how it is captured. The --json shapes use snake_case, as DESIGN.md §5.
 
 import * as path from 'node:path';
+import { readableName } from './names';
 import type { BinaryInfo, FunctionAtResult, FunctionInfo, FunctionList, InlineSite, Signature } from './symbols-addon';
 
 const hex = (value: number | null): string => (value === null ? '-' : `0x${value.toString(16)}`);
@@ -21,24 +22,49 @@ export function describeBinary(binary: BinaryInfo): string {
   return `${binary.path}: ${binary.kind}, ${binary.machine}, ${id}, ${debug}, ${binary.functionCount} functions`;
 }
 
+/** Each site once (the units that share a header describe its sites alike), callers by readable name. */
 function sitesText(sites: readonly InlineSite[]): string {
-  return sites.map((site) => `${site.caller ?? '?'}${site.line === null ? '' : ` line ${site.line}`} at ${hex(site.address)}`).join(', ');
+  return [...new Set(sites.map((site) => `${site.caller === null ? '?' : readableName(site.caller)}${site.line === null ? '' : ` line ${site.line}`} at ${hex(site.address)}`))].join(', ');
 }
 
-/** The human table: address-ordered functions, then those that exist only inlined. */
-export function formatSymbolsTable(list: FunctionList): string {
+/**
+ * Each function once: an inline function of a header (C++ templates, COMDAT) is described by the
+ * DWARF of every unit that used it, at the one address the linker kept.
+ */
+export function distinctFunctions(list: FunctionList): FunctionList {
+  const seen = new Set<string>();
+  const functions = list.functions.filter((fn) => {
+    const key = `${fn.address ?? `inlined ${fn.file}:${fn.line}`}|${fn.name}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { ...list, functions, binary: { ...list.binary, functionCount: functions.length } };
+}
+
+/**
+ * The human table: address-ordered functions, then those that exist only inlined. The function,
+ * by its readable name, comes last: a C++ name can be long, and the columns before it stay narrow.
+ */
+export function formatSymbolsTable(all: FunctionList): string {
+  const list = distinctFunctions(all);
   const lines = [describeBinary(list.binary)];
   if (list.binary.noDwarfReason !== null) lines.push(`  ${list.binary.noDwarfReason}`);
   for (const warning of list.binary.warnings) lines.push(`  warning: ${warning}`);
   const withCode = list.functions.filter((fn) => !fn.inlinedOnly);
-  const header = ['ADDRESS', 'OFFSET', 'SIZE', 'BIND', 'FUNCTION', 'SOURCE'];
+  const header = ['ADDRESS', 'OFFSET', 'SIZE', 'BIND', 'FUNCTION (SOURCE)'];
   const rows = withCode.map((fn) => [
     hex(fn.address),
     hex(fn.fileOffset),
     String(fn.size),
     fn.binding,
-    fn.demangled + (fn.fragment ? ' (part)' : ''),
-    source(fn.file, fn.line) + (fn.inlineSites.length > 0 ? `  (also inlined ${fn.inlineSites.length}×)` : ''),
+    [
+      readableName(fn.demangled) + (fn.fragment ? ' (part)' : ''),
+      fn.file === null ? '' : `(${source(fn.file, fn.line)})`,
+      fn.inlineSites.length > 0 ? `(also inlined ${fn.inlineSites.length}×)` : '',
+    ]
+      .filter(Boolean)
+      .join('  '),
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
   const render = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
@@ -46,7 +72,7 @@ export function formatSymbolsTable(list: FunctionList): string {
   const inlinedOnly = list.functions.filter((fn) => fn.inlinedOnly);
   if (inlinedOnly.length > 0) {
     lines.push('', 'Inlined only (no code of their own; their inline sites can be probed, entry only):');
-    for (const fn of inlinedOnly) lines.push(`  ${fn.demangled}  ${source(fn.file, fn.line)}  ${fn.inlineSites.length} site(s): ${sitesText(fn.inlineSites)}`);
+    for (const fn of inlinedOnly) lines.push(`  ${readableName(fn.demangled)}  ${source(fn.file, fn.line)}  ${new Set(fn.inlineSites.map((site) => site.address)).size} site(s): ${sitesText(fn.inlineSites)}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -86,7 +112,8 @@ export function functionJson(fn: FunctionInfo): Record<string, unknown> {
 }
 
 /** `symbols --json`: the binary first, then one line per function. */
-export function symbolsJsonLines(list: FunctionList): string {
+export function symbolsJsonLines(all: FunctionList): string {
+  const list = distinctFunctions(all);
   const lines = [binaryJson(list.binary), ...list.functions.map((fn) => ({ type: 'function', ...functionJson(fn) }))];
   return lines.map((line) => `${JSON.stringify(line)}\n`).join('');
 }

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -69,8 +69,8 @@ describe('probe-lens symbols and resolve (no privilege needed)', () => {
     const human = await runCli(['symbols', bin('statics')]);
     assert.equal(human.status, 0, human.stderr);
     assert.match(human.stdout, /^.*statics: pie-executable, x86-64, build-id [0-9a-f]+, DWARF, \d+ functions\n/);
-    assert.match(human.stdout, /^0x[0-9a-f]+\s+0x[0-9a-f]+\s+\d+\s+local\s+helper\s+.*static-a\.c:4$/m);
-    assert.match(human.stdout, /^0x[0-9a-f]+\s+0x[0-9a-f]+\s+\d+\s+local\s+helper\s+.*static-b\.c:2$/m);
+    assert.match(human.stdout, /^0x[0-9a-f]+\s+0x[0-9a-f]+\s+\d+\s+local\s+helper\s+\(.*static-a\.c:4\)$/m);
+    assert.match(human.stdout, /^0x[0-9a-f]+\s+0x[0-9a-f]+\s+\d+\s+local\s+helper\s+\(.*static-b\.c:2\)$/m);
     const json = await runCli(['symbols', bin('inlined'), '--json']);
     const lines = json.stdout.trim().split('\n').map((line) => JSON.parse(line));
     assert.equal(lines[0].type, 'binary');
@@ -78,6 +78,23 @@ describe('probe-lens symbols and resolve (no privilege needed)', () => {
     const square = lines.find((line) => line.type === 'function' && line.name === 'square');
     assert.equal(square.inlined_only, true);
     assert.equal(square.inline_sites.length, 2);
+  });
+
+  it('symbols on C++: each function once (a header\'s inline function is in every unit\'s DWARF), by its readable name', async () => {
+    // Two units that both use an inline function of a header, and std::string.
+    writeFileSync(path.join(work, 'shared.h'), '#include <string>\ninline std::string twice(const std::string &s) { return s + s; }\nint first(); int second();\n');
+    writeFileSync(path.join(work, 'first.cpp'), '#include "shared.h"\nint first() { return int(twice("a").size()); }\nint main() { return first() + second(); }\n');
+    writeFileSync(path.join(work, 'second.cpp'), '#include "shared.h"\nint second() { return int(twice("bb").size()); }\n');
+    execFileSync('g++', ['-g', '-O0', '-o', bin('two-units'), path.join(work, 'first.cpp'), path.join(work, 'second.cpp')]);
+    const json = await runCli(['symbols', bin('two-units'), '--json']);
+    assert.equal(json.status, 0, json.stderr);
+    const [binary, ...functions] = json.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const keys = functions.map((fn) => `${fn.address}|${fn.name}`);
+    assert.equal(new Set(keys).size, keys.length, 'no function twice');
+    assert.equal(binary.function_count, functions.length);
+    assert.equal(functions.filter((fn) => fn.demangled.startsWith('twice(')).length, 1, 'twice() once');
+    const human = await runCli(['symbols', bin('two-units')]);
+    assert.doesNotMatch(human.stdout, /std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >/, 'std::string, not its template');
   });
 
   it('symbols on a binary without DWARF says so and how to get it', async () => {

@@ -185,6 +185,9 @@ describe('functions(): names and addresses', () => {
       assert.equal(area.line, lineOf('cxx.cpp', 'int area(int w, int h)'));
       const overloads = await symbols.lookup(bin(`cxx-${compiler}`), 'geo::area');
       assert.equal(overloads.length, 2);
+      // The tail of a qualified name, at a "::": Point::dot means geo::Point::dot; oint::dot nothing.
+      assert.deepEqual((await symbols.lookup(bin(`cxx-${compiler}`), 'Point::dot')).map((f) => f.demangled), ['geo::Point::dot(geo::Point const&) const']);
+      assert.deepEqual(await symbols.lookup(bin(`cxx-${compiler}`), 'oint::dot'), []);
       const byType = await symbols.signature(bin(`cxx-${compiler}`), 'geo::area(int, int)');
       assert.deepEqual(paramSummary(byType).map((p) => [p.name, p.capture]), [
         ['w', { location: { register: 'rdi' }, type: 's32' }],

@@ -196,9 +196,16 @@ FunctionAtResult function_at(const BinaryIndex &index, const std::string &source
 	return result;
 }
 
+static bool ends_with(const std::string &text, const std::string &end)
+{
+	return text.size() > end.size() && text.compare(text.size() - end.size(), end.size(), end) == 0;
+}
+
 std::vector<int32_t> lookup_function(const BinaryIndex &index, const std::string &name)
 {
-	std::vector<int32_t> exact, by_demangled, by_short, by_dwarf_name, clones;
+	std::vector<int32_t> exact, by_demangled, by_short, by_tail, by_dwarf_name, clones;
+	// Store::Put: the tail of a qualified name (kv::Store::Put), at a "::".
+	const std::string tail = name.find("::") != std::string::npos ? "::" + name : "";
 	for (size_t i = 0; i < index.functions.size(); i++) {
 		const Function &f = index.functions[i];
 		if (f.name == name)
@@ -207,12 +214,14 @@ std::vector<int32_t> lookup_function(const BinaryIndex &index, const std::string
 			by_demangled.push_back(int32_t(i));
 		else if (f.demangled != f.name && without_parameters(f.demangled) == name && !f.is_fragment)
 			by_short.push_back(int32_t(i));
+		else if (!tail.empty() && !f.is_fragment && ends_with(without_parameters(f.demangled), tail))
+			by_tail.push_back(int32_t(i));
 		else if (f.source >= 0 && !f.is_fragment && index.source_functions[size_t(f.source)].name == name)
 			(f.name.find('.') == std::string::npos ? by_dwarf_name : clones).push_back(int32_t(i));
 	}
 	// The compiler's specialized copies (scale.constprop.0) stand for a function only when it
 	// has no copy of its own name left.
-	for (auto *list : { &exact, &by_demangled, &by_short, &by_dwarf_name, &clones }) {
+	for (auto *list : { &exact, &by_demangled, &by_short, &by_tail, &by_dwarf_name, &clones }) {
 		if (!list->empty())
 			return *list;
 	}

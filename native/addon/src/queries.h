@@ -21,7 +21,10 @@ struct FunctionAtResult {
 
 FunctionAtResult function_at(const BinaryIndex &index, const std::string &source_file, uint32_t line);
 
-/** Entries a name means: symbol, demangled name, demangled without parameters, or DWARF name. */
+/**
+ * Entries a name means: symbol, demangled name, demangled without parameters, the tail of a
+ * qualified name at a "::" (Store::Put for kv::Store::Put), or DWARF name.
+ */
 std::vector<int32_t> lookup_function(const BinaryIndex &index, const std::string &name);
 
 /** One entry: by address when given (>= 0), else the name must mean exactly one function. */

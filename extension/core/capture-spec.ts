@@ -64,6 +64,7 @@ export function captureFromSignature(signature: Signature, maxArgs = MAX_CAPTURE
   const names = argumentNames(signature);
   const args: ArgSpec[] = [];
   const layouts: Record<string, PointeeLayout> = {};
+  const enums: Record<string, Record<string, string>> = {};
   const notCaptured: NotCaptured[] = [];
   signature.params.forEach((param, index) => {
     const name = names[index] ?? `arg${index}`;
@@ -73,6 +74,7 @@ export function captureFromSignature(signature: Signature, maxArgs = MAX_CAPTURE
       notCaptured.push({ name, reason: `the helper reads at most ${maxArgs} arguments per call` });
     } else if (param.pointee === null || param.capture.type !== 'pointer') {
       args.push({ name, location: param.capture.location, type: param.capture.type });
+      if (param.type.kind === 'enum' && param.type.enumerators !== undefined) enums[name] = param.type.enumerators;
     } else {
       const { size, textAt, ...layout } = param.pointee;
       args.push({ name, location: param.capture.location, type: 'pointer', deref: { size, ...(textAt === null ? {} : { stringAt: textAt }) } });
@@ -80,7 +82,9 @@ export function captureFromSignature(signature: Signature, maxArgs = MAX_CAPTURE
     }
   });
   const capture: CaptureSpec = { args, ret: signature.returnCapture };
-  const result: FunctionCapture = { capture, shape: { ...capture, layouts }, raw: false, notCaptured, notes: signature.notes };
+  const returnEnum = signature.returnType?.kind === 'enum' ? signature.returnType.enumerators : undefined;
+  const shape: CapturedShape = { ...capture, layouts, enums, ...(returnEnum === undefined ? {} : { returnEnum }) };
+  const result: FunctionCapture = { capture, shape, raw: false, notCaptured, notes: signature.notes };
   const void_ = signature.returnType?.kind === 'void';
   if (signature.returnCapture === null && !void_ && signature.returnNote !== null) result.returnNote = signature.returnNote.replace(/^not captured: /, '');
   return result;

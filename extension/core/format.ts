@@ -49,8 +49,11 @@ function formatChar(code: number): string {
   return `${code} '\\x${byte.toString(16).padStart(2, '0')}'`;
 }
 
-export function formatCapturedValue(value: CapturedValue, type: ValueType | null | undefined): string {
+/** A value as its type says; an enum's by its enumerator's name when it has one (MDB_SET, not 15). */
+export function formatCapturedValue(value: CapturedValue, type: ValueType | null | undefined, enumerators?: Readonly<Record<string, string>>): string {
   if (value === null) return type === 'string' || type === 'pointer' ? 'NULL' : '?';
+  const enumerator = enumerators !== undefined && (typeof value === 'number' || typeof value === 'string') ? enumerators[String(value)] : undefined;
+  if (enumerator !== undefined) return enumerator;
   if (isPointeeValue(value)) return formatPointee(value, undefined);
   if (type === 'string' && typeof value === 'string') return JSON.stringify(value);
   if (type === 'char' && typeof value === 'number') return formatChar(value);
@@ -63,7 +66,7 @@ export function formatArgs(capture: CapturedShape, args: Readonly<Record<string,
   return Object.entries(args)
     .map(([name, value]) => {
       const layout = capture.layouts?.[name];
-      return `${name}=${layout !== undefined && isPointeeValue(value) ? formatPointee(value, layout) : formatCapturedValue(value, typeOf.get(name))}`;
+      return `${name}=${layout !== undefined && isPointeeValue(value) ? formatPointee(value, layout) : formatCapturedValue(value, typeOf.get(name), capture.enums?.[name])}`;
     })
     .join(', ');
 }
@@ -74,7 +77,7 @@ export function formatCallText(description: ProbeDescription, event: CallEvent):
 
 export function formatReturnText(description: ProbeDescription, event: ReturnEvent): string {
   const latency = event.latencyNs === null ? 'entry not seen' : formatDuration(event.latencyNs);
-  const returned = description.capture.ret === null || description.capture.ret === undefined ? 'returned' : `→ ${formatCapturedValue(event.ret, description.capture.ret)}`;
+  const returned = description.capture.ret === null || description.capture.ret === undefined ? 'returned' : `→ ${formatCapturedValue(event.ret, description.capture.ret, description.capture.returnEnum)}`;
   return `${description.functionName} ${returned}  (${latency})`;
 }
 

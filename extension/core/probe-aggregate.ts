@@ -104,7 +104,7 @@ export class ProbeAggregate {
   /** The helper's exact counters for the current attachment. */
   onStats(stats: ProbeStats, nowMs: number): void {
     this.current = stats;
-    if (stats.topReturns !== undefined) this.currentReturns = stats.topReturns.map(({ value, count }) => ({ value: formatCapturedValue(value, this.capture.ret), count }));
+    if (stats.topReturns !== undefined) this.currentReturns = stats.topReturns.map(({ value, count }) => ({ value: formatCapturedValue(value, this.capture.ret, this.capture.returnEnum), count }));
     this.sampleRate(nowMs);
   }
 
@@ -168,7 +168,7 @@ export class ProbeAggregate {
     this.eventReturns++;
     const returnsValue = this.capture.ret !== null && this.capture.ret !== undefined;
     // A void function returns nothing to show ('' — undefined is "not returned yet").
-    const ret = returnsValue ? formatCapturedValue(event.ret, this.capture.ret) : '';
+    const ret = returnsValue ? formatCapturedValue(event.ret, this.capture.ret, this.capture.returnEnum) : '';
     const stack = this.pending.get(event.tid);
     const open = stack?.pop();
     if (stack !== undefined && stack.length === 0) this.pending.delete(event.tid);

@@ -81,6 +81,9 @@ export interface CapturedShape {
   ret?: ValueType | null;
   /** Client side, by argument name: how to show what a pointer argument points to. */
   layouts?: Record<string, PointeeLayout>;
+  /** Client side: enumerator names by value (decimal string), for enum arguments by name and the return value. */
+  enums?: Record<string, Record<string, string>>;
+  returnEnum?: Record<string, string>;
 }
 
 export interface ArgSpec {

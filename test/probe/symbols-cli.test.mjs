@@ -143,8 +143,10 @@ describe('probe-lens probe with DWARF (real uprobes)', { skip: notRoot, timeout:
       const [text] = run.calls(t('text'));
       assert.equal(text.args.s, 'hello');
       assert.match(text.args.p, /^0x[0-9a-f]+$/);
-      assert.equal(text.args.c, -1);
+      assert.equal(text.args.c, -1, 'JSON keeps the number');
       assert.deepEqual(run.returns(t('text')).map((ret) => ret.ret), [5]);
+      const human = await runCli(['probe', t('text'), '--', bin(variant)]);
+      assert.match(human.stdout, /text\(s="hello", p=0x[0-9a-f]+, c=RED\)/, `the enum by its name:\n${human.stdout}`);
       assert.deepEqual(run.calls(t('by_value')).map((call) => call.args), [{ n: 42, last: -1 }]);
       assert.deepEqual(run.returns(t('by_value')).map((ret) => ret.ret), [10 + 20 + 30 + 42 + 3 + 4 + 0 + 6 - 1]);
       // The hidden result pointer takes rdi: a and b come from rsi and rdx.

@@ -44,6 +44,14 @@ describe('captureFromSignature', () => {
     assert.equal(describeCaptureGaps('f', result), undefined);
   });
 
+  it('keeps the enumerators of enum arguments and of an enum return value, to show them by name', () => {
+    const color = { ...type('enum color', 'enum'), size: 4, enumerators: { '-1': 'RED', 1: 'GREEN' } };
+    const result = captureFromSignature(signature([{ ...param('c', reg('rdi', 's32')), type: color }, param('n', reg('rsi'))], { returnType: color, returnCapture: 's32' }));
+    assert.deepEqual(result.shape.enums, { c: { '-1': 'RED', 1: 'GREEN' } });
+    assert.deepEqual(result.shape.returnEnum, { '-1': 'RED', 1: 'GREEN' });
+    assert.equal('enums' in result.capture, false, 'never sent to the helper');
+  });
+
   it('lists what is not captured, with the reason, and keeps the rest', () => {
     const result = captureFromSignature(
       signature([param('x', null, 'not captured: floating point is passed in xmm0, which BPF cannot read'), param('a', reg('rdi'))], {

@@ -60,6 +60,10 @@ describe('human lines', () => {
   it('shows values: quoted strings, big integers and pointers as given, missing as ?', () => {
     assert.equal(formatCapturedValue('hi "you"', 'string'), '"hi \\"you\\""');
     assert.equal(formatCapturedValue('18446744073709551615', 'u64'), '18446744073709551615');
+    // An enum by its enumerator's name; a value no enumerator has (flags ORed) as its number.
+    const color = { '-1': 'RED', 1: 'GREEN', 2: 'BLUE' };
+    assert.equal(formatCapturedValue(-1, 's32', color), 'RED');
+    assert.equal(formatCapturedValue(3, 's32', color), '3');
     assert.equal(formatCapturedValue('0x7ffd1234', 'pointer'), '0x7ffd1234');
     assert.equal(formatCapturedValue(true, 'bool'), 'true');
     assert.equal(formatCapturedValue(null, 's64'), '?');

@@ -45,7 +45,9 @@ struct arg_config {
 	__s32 offset;
 	__u8 deref_string;	/* with deref: 1 + the 8-byte slot of those bytes holding a pointer
 				 * whose NUL-terminated string is read too; 0: none */
-	__u8 pad[3];
+	__u8 deref_length;	/* with deref_string: 1 + the slot holding its length in bytes: then
+				 * exactly that many bytes are read (up to string_len), NULs and all */
+	__u8 pad[2];
 };
 
 /* One per probe slot; the slot is the attach cookie. */
@@ -127,7 +129,8 @@ struct event_with_strings {
 	char strings[MAX_ARGS][MAX_STRING];
 	__u8 memory[MAX_ARGS][MAX_DEREF];	/* what deref'd arguments point to */
 	__u8 unreadable;	/* bit i: argument i's memory could not be read */
-	__u8 pad[7];
+	__u8 data_len[MAX_ARGS];	/* deref_length: the bytes read into strings[i] */
+	__u8 pad;
 };
 
 #endif

@@ -322,8 +322,23 @@ static __always_inline void read_memory(struct event_with_strings *big, int i, c
 	if (!arg->deref_string)
 		return;
 	inner = *(__u64 *)&big->memory[i][((arg->deref_string - 1) * 8) & (MAX_DEREF - 8)];
-	if (inner)
-		read_string(big->strings[i], string_len, inner, STRING_USER, sleepable);
+	if (!inner)
+		return;
+	if (arg->deref_length) {
+		/* Bytes with a length beside them ({size, data}): exactly that many, NULs and all. */
+		__u64 length = *(__u64 *)&big->memory[i][((arg->deref_length - 1) * 8) & (MAX_DEREF - 8)];
+		__u32 n = length < string_len ? length : string_len;
+
+		if (n == 0)
+			return;
+		/* string_len ≤ MAX_STRING: the mask changes nothing, but bounds the length read with. */
+		n = ((n - 1) & (MAX_STRING - 1)) + 1;
+		if (!(sleepable ? bpf_copy_from_user(big->strings[i], n, (void *)inner)
+				: bpf_probe_read_user(big->strings[i], n, (void *)inner)))
+			big->data_len[i] = n;
+		return;
+	}
+	read_string(big->strings[i], string_len, inner, STRING_USER, sleepable);
 }
 
 static __always_inline void fill_header(struct event *e, __u8 type, __u32 slot, __u64 id, __u64 now)
@@ -357,8 +372,10 @@ static __always_inline void emit_call(void *ctx, enum ctx_kind kind, const struc
 		return;
 	}
 	fill_header(e, EVENT_CALL, slot, id, now);
-	if (big)
+	if (big) {
 		big->unreadable = 0;
+		__builtin_memset(big->data_len, 0, sizeof(big->data_len));
+	}
 	for (int i = 0; i < MAX_ARGS; i++) {
 		if (i >= cfg->nargs)
 			break;

@@ -77,7 +77,8 @@ export function captureFromSignature(signature: Signature, maxArgs = MAX_CAPTURE
       if (param.type.kind === 'enum' && param.type.enumerators !== undefined) enums[name] = param.type.enumerators;
     } else {
       const { size, textAt, ...layout } = param.pointee;
-      args.push({ name, location: param.capture.location, type: 'pointer', deref: { size, ...(textAt === null ? {} : { stringAt: textAt }) } });
+      const text = textAt === null ? {} : { stringAt: textAt, ...(layout.lengthAt === null ? {} : { lengthAt: layout.lengthAt }) };
+      args.push({ name, location: param.capture.location, type: 'pointer', deref: { size, ...text } });
       layouts[name] = { ...layout, textAt };
     }
   });
@@ -109,8 +110,10 @@ export function withCaptureLimits<T extends CaptureSpec | { stringLength?: numbe
   const args = bounded.args.map(({ deref, ...arg }): ArgSpec => {
     if (deref === undefined || !limits.followPointers) return arg;
     const size = Math.min(deref.size, limits.structBytes);
-    // The string pointer must lie within the bytes read.
-    return { ...arg, deref: deref.stringAt !== undefined && deref.stringAt + 8 <= size ? { size, stringAt: deref.stringAt } : { size } };
+    // The string pointer, and the length beside it, must lie within the bytes read.
+    const within = (offset: number | undefined): offset is number => offset !== undefined && offset + 8 <= size;
+    if (!within(deref.stringAt)) return { ...arg, deref: { size } };
+    return { ...arg, deref: { size, stringAt: deref.stringAt, ...(within(deref.lengthAt) ? { lengthAt: deref.lengthAt } : {}) } };
   });
   return { ...bounded, args };
 }

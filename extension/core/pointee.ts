@@ -41,13 +41,17 @@ function fieldAt(bytes: DataView, offset: number, type: ValueType): number | str
   return raw > SAFE || raw < -SAFE ? raw.toString() : Number(raw);
 }
 
-/** The text, cut to the length field when the layout has one; `cut` when more was not read. */
-function textOf(value: { text: string }, bytes: DataView, layout: PointeeLayout): { text: string; cut: boolean } {
-  if (layout.lengthAt === null || layout.lengthAt + 8 > bytes.byteLength) return { text: value.text, cut: false };
-  const utf8 = new TextEncoder().encode(value.text);
+/**
+ * The text, cut to the length field when the layout has one; `cut` when more was not read. Bytes
+ * read by length (`data`) are all there, NULs included; as UTF-8, the rest escaped when shown.
+ */
+function textOf(value: { text: string } | { data: string }, bytes: DataView, layout: PointeeLayout): { text: string; cut: boolean } {
+  const utf8 = 'data' in value ? new Uint8Array(fromHex(value.data).buffer) : new TextEncoder().encode(value.text);
+  const whole = (): string => new TextDecoder().decode(utf8);
+  if (layout.lengthAt === null || layout.lengthAt + 8 > bytes.byteLength) return { text: whole(), cut: false };
   const length = bytes.getBigUint64(layout.lengthAt, true);
   if (length <= BigInt(utf8.length)) return { text: new TextDecoder().decode(utf8.subarray(0, Number(length))), cut: false };
-  return { text: value.text, cut: true };
+  return { text: whole(), cut: true };
 }
 
 type Decoded =

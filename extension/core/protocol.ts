@@ -92,10 +92,11 @@ export interface ArgSpec {
   type: ValueType;
   /**
    * For a `pointer`: read `size` bytes (1..64) where it points, at entry, and the NUL-terminated
-   * string the pointer at byte `stringAt` (a multiple of 8) among them points to. The call's
-   * record then carries a PointeeValue for it.
+   * string the pointer at byte `stringAt` (a multiple of 8) among them points to — or, with
+   * `lengthAt`, exactly as many bytes as the 8-byte length there says (binary data, NULs and all).
+   * The call's record then carries a PointeeValue for it.
    */
-  deref?: { size: number; stringAt?: number };
+  deref?: { size: number; stringAt?: number; lengthAt?: number };
 }
 
 /**
@@ -226,7 +227,11 @@ export interface SubscribeResult {
  * pointers are "0x…" strings; strings are strings; bools are booleans; chars are numbers.
  */
 /** A deref'd pointer argument: the bytes it points to (hex) and the text read, or unreadable. */
-export type PointeeValue = { address: string; bytes: string; text: string } | { address: string; unreadable: true };
+export type PointeeValue =
+  | { address: string; bytes: string; text: string }
+  /** With deref.lengthAt: `data` is exactly the bytes the length said (hex, up to stringLength). */
+  | { address: string; bytes: string; data: string }
+  | { address: string; unreadable: true };
 
 export type CapturedValue = number | string | boolean | null | PointeeValue;
 

@@ -73,26 +73,32 @@ static int parse_location(json_t *location, struct arg_config *arg, struct rpc_f
 	return rpc_fail(failure, RPC_BAD_PARAMS, "register must be one of rdi, rsi, rdx, rcx, r8, r9, not '%s'", reg);
 }
 
-/* "deref": {"size": N, "stringAt": OFFSET}: read N bytes where a pointer argument points, and
- * the string a pointer at OFFSET among them points to. */
+/* "deref": {"size": N, "stringAt": OFFSET, "lengthAt": OFFSET}: read N bytes where a pointer
+ * argument points, and the string a pointer at stringAt among them points to — or, with
+ * lengthAt, exactly as many bytes as the 8-byte length there says (NULs and all). */
 static int parse_deref(json_t *deref, struct arg_config *arg, struct rpc_failure *failure)
 {
-	static const char *const fields[] = { "size", "stringAt", NULL };
-	int64_t size = 0, string_at = -1;
+	static const char *const fields[] = { "size", "stringAt", "lengthAt", NULL };
+	int64_t size = 0, string_at = -1, length_at = -1;
 
 	if (!json_is_object(deref))
 		return rpc_fail(failure, RPC_BAD_PARAMS, "an argument's 'deref' must be an object");
 	if (params_only(deref, "deref", fields, failure) ||
 	    params_integer(deref, "size", 1, MAX_DEREF, &size, failure) < 0 ||
-	    params_integer(deref, "stringAt", 0, MAX_DEREF - 8, &string_at, failure) < 0)
+	    params_integer(deref, "stringAt", 0, MAX_DEREF - 8, &string_at, failure) < 0 ||
+	    params_integer(deref, "lengthAt", 0, MAX_DEREF - 8, &length_at, failure) < 0)
 		return -1;
 	if (!size)
 		return rpc_fail(failure, RPC_BAD_PARAMS, "'deref' needs a 'size' of 1 to %d bytes", MAX_DEREF);
 	if (string_at >= 0 && (string_at % 8 || string_at + 8 > size))
 		return rpc_fail(failure, RPC_BAD_PARAMS, "deref.stringAt must be a multiple of 8 with the "
 				"pointer inside the %lld bytes read", (long long)size);
+	if (length_at >= 0 && (string_at < 0 || length_at % 8 || length_at + 8 > size || length_at == string_at))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "deref.lengthAt goes with a stringAt: a multiple of 8, another "
+				"slot, inside the %lld bytes read", (long long)size);
 	arg->deref = size;
 	arg->deref_string = string_at >= 0 ? string_at / 8 + 1 : 0;
+	arg->deref_length = length_at >= 0 ? length_at / 8 + 1 : 0;
 	return 0;
 }
 

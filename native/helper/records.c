@@ -157,8 +157,9 @@ static void put_hex(struct record_batch *b, const __u8 *bytes, size_t n)
 	PUT_LITERAL(b, "\"");
 }
 
-/* A pointer argument with the memory it points to: {"address", "bytes" (hex), "text"} or
- * {"address", "unreadable": true}; null for NULL. */
+/* A pointer argument with the memory it points to: {"address", "bytes" (hex), "text"} — with
+ * "data" (hex) instead of "text" when exactly so many bytes were read — or {"address",
+ * "unreadable": true}; null for NULL. */
 static void put_pointee(struct record_batch *b, const struct captured_arg *arg, int i, uint64_t address,
 			const struct event_with_strings *big)
 {
@@ -173,8 +174,13 @@ static void put_pointee(struct record_batch *b, const struct captured_arg *arg, 
 	}
 	PUT_LITERAL(b, ",\"bytes\":");
 	put_hex(b, big->memory[i], arg->deref < MAX_DEREF ? arg->deref : MAX_DEREF);
-	PUT_LITERAL(b, ",\"text\":");
-	put_string(b, big->strings[i], strnlen(big->strings[i], MAX_STRING));
+	if (big->data_len[i]) {
+		PUT_LITERAL(b, ",\"data\":");
+		put_hex(b, (const __u8 *)big->strings[i], big->data_len[i] < MAX_STRING ? big->data_len[i] : MAX_STRING);
+	} else {
+		PUT_LITERAL(b, ",\"text\":");
+		put_string(b, big->strings[i], strnlen(big->strings[i], MAX_STRING));
+	}
 	PUT_LITERAL(b, "}");
 }
 

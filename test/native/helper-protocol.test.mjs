@@ -122,6 +122,7 @@ test('calls, arguments and return values arrive exactly, 64-bit values and strin
 test('a pointer argument\'s struct is read at entry: its bytes, the string a field points to, NULL, unreadable', { skip: !isRoot && 'needs root' }, async () => {
   const { helper } = await started();
   const run = heldTarget(1);
+  let run2;
   const lookup = await helper.request('probe/attach', {
     binary: target, symbol: 'lookup', filter: { pid: run.child.pid },
     capture: { args: [{ name: 'key', location: { register: 'rdi' }, type: 'pointer', deref: { size: 16, stringAt: 8 } }], ret: 's64' },
@@ -139,7 +140,20 @@ test('a pointer argument\'s struct is read at entry: its bytes, the string a fie
   assert.equal(none, null);
   assert.deepEqual(nowhere, { address: '0x10', unreadable: true });
 
-  for (const [deref, message] of [[{ size: 65 }, /between 1 and 64/], [{ size: 16, stringAt: 12 }, /multiple of 8/], [{ size: 8, stringAt: 8 }, /inside the 8 bytes/]]) {
+  // With lengthAt: exactly as many bytes as the size field says (9), not the text up to a NUL.
+  const byLength = await helper.request('probe/attach', {
+    binary: target, symbol: 'lookup', filter: { pid: (run2 = heldTarget(1)).child.pid },
+    capture: { args: [{ name: 'key', location: { register: 'rdi' }, type: 'pointer', deref: { size: 16, stringAt: 8, lengthAt: 0 } }], ret: 's64' },
+  });
+  run2.release();
+  await run2.done;
+  await helper.waitFor((m) => m.method === 'probe/ended' && m.params.probe === byLength.result.probe);
+  await helper.request('probe/detach', { probe: byLength.result.probe });
+  const [exact] = helper.messages.filter((m) => m.method === 'probe/events').flatMap((m) => m.params.events).filter((e) => e.probe === byLength.result.probe && e.type === 'call').map((call) => call.args.key);
+  assert.equal(exact.data, Buffer.from('key-00042').toString('hex'));
+  assert.equal('text' in exact, false);
+
+  for (const [deref, message] of [[{ size: 65 }, /between 1 and 64/], [{ size: 16, stringAt: 12 }, /multiple of 8/], [{ size: 8, stringAt: 8 }, /inside the 8 bytes/], [{ size: 16, lengthAt: 0 }, /goes with a stringAt/], [{ size: 16, stringAt: 8, lengthAt: 8 }, /another slot/]]) {
     const answer = await helper.request('probe/attach', { binary: target, symbol: 'lookup', capture: { args: [{ name: 'key', location: { register: 'rdi' }, type: 'pointer', deref }] } });
     assert.equal(errorCode(answer), 'bad-params', JSON.stringify(deref));
     assert.match(answer.error.message, message);

@@ -40,7 +40,7 @@ test('a pointer to a C struct with a size and a data pointer: both fields, the t
       typeName: 'struct val', size: 16, textAt: 8, lengthAt: 0, textOnly: false,
       fields: [{ name: 'size', offset: 0, type: 'u64' }, { name: 'data', offset: 8, type: 'string' }],
     }, build.name);
-    assert.deepEqual(capture.capture.args[0], { name: 'key', location: { register: 'rdi' }, type: 'pointer', deref: { size: 16, stringAt: 8 } });
+    assert.deepEqual(capture.capture.args[0], { name: 'key', location: { register: 'rdi' }, type: 'pointer', deref: { size: 16, stringAt: 8, lengthAt: 0 } }, 'the data read by its length');
     assert.deepEqual(capture.shape.layouts.key.fields.map((f) => f.name), ['size', 'data']);
   }
 });

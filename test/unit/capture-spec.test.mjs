@@ -108,6 +108,12 @@ describe('withCaptureLimits (probeLens.capture.*)', () => {
     assert.deepEqual(limited.args[0].deref, { size: 8 });
     assert.equal(limited.stringLength, 16);
   });
+  it('keeps a length beside the text pointer only while both lie within the bytes read', () => {
+    const sized = { args: [{ name: 'key', location: { register: 'rdi' }, type: 'pointer', deref: { size: 16, stringAt: 8, lengthAt: 0 } }] };
+    assert.deepEqual(withCaptureLimits(sized, DEFAULT_CAPTURE_LIMITS).args[0].deref, { size: 16, stringAt: 8, lengthAt: 0 });
+    assert.deepEqual(withCaptureLimits(sized, { ...DEFAULT_CAPTURE_LIMITS, structBytes: 8 }).args[0].deref, { size: 8 });
+  });
+
   it('reads no pointee at all when pointers are not followed; kernel captures get only the string length', () => {
     const limited = withCaptureLimits(capture, { ...DEFAULT_CAPTURE_LIMITS, followPointers: false });
     assert.equal('deref' in limited.args[0], false);

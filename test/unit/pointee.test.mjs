@@ -43,3 +43,10 @@ it('leaves out the fields past the bytes read (probeLens.capture.structBytes), a
   const key = { address: '0x7ffd10', bytes: u64(9), text: '' };
   assert.equal(formatArgs(shape, { key }), 'key={mv_size=9, …}');
 });
+
+it('bytes read by their length (binary data): every byte shown, NULs and all, escaped', () => {
+  const key = { address: '0x7ffd10', bytes: u64(8) + u64(0x5555), data: '0100000000000000' };
+  assert.equal(formatArgs(shape, { key }), 'key={mv_size=8, mv_data="\\u0001\\u0000\\u0000\\u0000\\u0000\\u0000\\u0000\\u0000"}');
+  const longer = { address: '0x7ffd10', bytes: u64(300) + u64(0x5555), data: '6869' };
+  assert.equal(formatArgs(shape, { key: longer }), 'key={mv_size=300, mv_data="hi"…}');
+});

@@ -17,6 +17,7 @@ import {
 import { HelperError } from '../core/helper-connection';
 import { noPrivilegeMessage, type HelperSession } from '../core/helper-process';
 import { spawnHeldCommand, type HeldCommand } from '../core/held-command';
+import { entryCostText } from '../core/annotation-text';
 import { processMapsFile, processName } from '../core/processes';
 import { type AttachParams, type AttachResult, type CapturedShape, type EndedNotification, type ProcessFilter } from '../core/protocol';
 import { BinaryResolver } from '../core/target-resolution';
@@ -58,7 +59,13 @@ async function resolveTargets(texts: readonly string[], options: ProbeOptions): 
   const resolver = new BinaryResolver(process.cwd());
   const resolved: ResolvedTarget[] = [];
   const fromPlans = (plans: UserProbePlan[]): ResolvedTarget[] =>
-    plans.map((plan) => ({ text: plan.text, functionName: plan.functionName, attach: plan.attach, capture: plan.shape, notes: plan.notes }));
+    plans.map((plan) => ({
+      text: plan.text,
+      functionName: plan.functionName,
+      attach: plan.attach,
+      capture: plan.shape,
+      notes: plan.entryCost === undefined ? plan.notes : [...plan.notes, entryCostText(plan.entryCost)],
+    }));
   for (const target of parsed) {
     switch (target.kind) {
       case 'user-function':
@@ -258,7 +265,7 @@ const RETURN_KIND: Record<AttachResult['kind'], string> = { uprobe: 'uretprobe',
 
 function describeAttachment(text: string, result: AttachResult): string {
   const kinds = `${result.kind}${result.retprobe ? ` + ${RETURN_KIND[result.kind]}` : ''}, ${result.attachMs.toFixed(1)} ms`;
-  if (result.binary !== undefined) return `${text} → ${result.binary} offset 0x${(result.offset ?? 0).toString(16)} (${kinds})`;
+  if (result.binary !== undefined) return `${text} → ${result.binary} offset 0x${(result.offset ?? 0).toString(16)}${result.pastEndbr64 === true ? ' (past its endbr64)' : ''} (${kinds})`;
   return `${text}: ${result.signature ?? text} (${kinds})`;
 }
 

@@ -4,6 +4,7 @@
 // text is unit-tested and the extension's test API reports what the editor draws.
 
 import type { AggregateSnapshot, CallRow } from './probe-aggregate';
+import type { EntryCost } from './symbols-addon';
 
 export const DEFAULT_DECORATION_FORMAT = '{calls} · {rate} · {returns} · {p50} · {p99}';
 export const DECORATION_PLACEHOLDERS = ['calls', 'rate', 'returns', 'p50', 'p99', 'dropped', 'state'] as const;
@@ -83,6 +84,22 @@ export interface HoverInput {
   notes: readonly string[];
   /** At most this many calls, newest first. */
   maxCalls?: number;
+  entryCost?: EntryCost | undefined;
+}
+
+/**
+ * What a hit costs, by what the kernel does with the instruction the probe replaces (figures
+ * measured on Linux 6.18, ../shared/KERNEL.md), and how to make it cheap when it is not.
+ */
+export function entryCostText(cost: EntryCost): string {
+  switch (cost) {
+    case 'optimized':
+      return 'Each call costs ~1.5 µs: the function starts with a 5-byte nop, which Linux 6.18+ turns into a call (older kernels emulate it, ~5 µs).';
+    case 'emulated':
+      return 'Each call costs ~5 µs: the kernel emulates the first instruction (a nop or push). A 5-byte nop at entry costs ~1.5 µs: build with clang -fpatchable-function-entry=5.';
+    case 'single-stepped':
+      return 'Each call costs ~20–30 µs: the kernel single-steps the first instruction. A 5-byte nop at entry costs ~1.5 µs: build with clang -fpatchable-function-entry=5 (or gcc -pg -mfentry -mnop-mcount, without PIE).';
+  }
 }
 
 /** The hover: a heading with the exact counts, then the last calls in a code block, newest first. */
@@ -107,6 +124,7 @@ export function hoverMarkdown(input: HoverInput): string {
     for (const row of calls) lines.push(formatCallLine(input.functionName, row).replaceAll('`', 'ʼ'));
     lines.push('```');
   }
+  if (input.entryCost !== undefined) lines.push('', `_${escapeMarkdown(entryCostText(input.entryCost))}_`);
   for (const note of input.notes) lines.push('', `_${escapeMarkdown(note)}_`);
   return lines.join('\n');
 }

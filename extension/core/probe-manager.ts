@@ -6,6 +6,7 @@
 
 import * as path from 'node:path';
 import { DEFAULT_CAPTURE_LIMITS, withCaptureLimits, type CaptureLimits } from './capture-spec';
+import type { EntryCost } from './symbols-addon';
 import { CallLog } from './call-log';
 import { ProbeLensError } from './errors';
 import type { HelperClient } from './helper-connection';
@@ -41,6 +42,8 @@ export interface ProbeSpec {
   source?: SourceAnchor;
   /** Arguments not captured and why, raw registers, inline sites. */
   notes: string[];
+  /** What each hit costs, by the instruction the probe replaces (user functions). */
+  entryCost?: EntryCost;
   /** A library function probed for one program: counted only in that program's processes. */
   program?: string;
   /** Re-resolves the attach request after the binary was rebuilt (new offsets). */

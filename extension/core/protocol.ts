@@ -181,6 +181,8 @@ export interface AttachResult {
   symbol?: string | null;
   /** File offset the probe sits at. */
   offset?: number;
+  /** The function starts with endbr64, which the kernel single-steps: the probe sits on the next instruction. */
+  pastEndbr64?: boolean;
   /** Virtual address of the symbol in the ELF file (st_value), when attached by symbol. */
   address?: number | null;
   /** Kernel targets: which one, its C signature, and what is captured. */

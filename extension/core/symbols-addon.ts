@@ -58,6 +58,13 @@ export interface FunctionInfo {
   /** A split-off part (foo.cold), not an entry point. */
   fragment: boolean;
   fromSymbolTable: boolean;
+  /** CET's endbr64 first: a probe lands 4 bytes in, on the next instruction (arguments unchanged). */
+  startsWithEndbr64: boolean;
+  /**
+   * What the kernel does with the instruction a probe replaces: rewrites a 5-byte nop into a call
+   * (Linux 6.18+), emulates a nop or push, or single-steps anything else; null without code.
+   */
+  entryCost: EntryCost | null;
   hasDwarf: boolean;
   /** DWARF's DW_AT_name (without namespace or parameters). */
   sourceName: string | null;
@@ -72,6 +79,8 @@ export interface FunctionList {
   binary: BinaryInfo;
   functions: FunctionInfo[];
 }
+
+export type EntryCost = 'optimized' | 'emulated' | 'single-stepped';
 
 export interface TypeInfo {
   name: string;

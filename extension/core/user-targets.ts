@@ -10,7 +10,7 @@ import { ProbeLensError } from './errors';
 import { readableName } from './names';
 import type { AttachParams, CapturedShape, CaptureSpec } from './protocol';
 import { findProgramInPath } from './target-resolution';
-import { loadSymbolsAddon, type FunctionInfo, type SymbolsAddon } from './symbols-addon';
+import { loadSymbolsAddon, type EntryCost, type FunctionInfo, type SymbolsAddon } from './symbols-addon';
 
 /** One attach request for a user-space target, and what to tell the user about it. */
 export interface UserProbePlan {
@@ -22,6 +22,8 @@ export interface UserProbePlan {
   shape: CapturedShape;
   /** Notes for the user: arguments not captured and why, raw registers, inline sites. */
   notes: string[];
+  /** What each hit costs, by the instruction the probe replaces; absent when not known. */
+  entryCost?: EntryCost;
 }
 
 function hex(value: number): string {
@@ -104,6 +106,7 @@ async function planForFunction(symbols: SymbolsAddon, text: string, binary: stri
       attach: { binary, ...(byName ? { symbol: fn.name } : { offset: fn.fileOffset }), capture: capture.capture },
       shape: capture.shape,
       notes,
+      ...(fn.entryCost === null ? {} : { entryCost: fn.entryCost }),
     },
   ];
 }

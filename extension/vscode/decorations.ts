@@ -134,6 +134,7 @@ export class Decorations implements vscode.Disposable {
           reason: entry.reason,
           snapshot: entry.aggregate.snapshot(5),
           notes: entry.spec.notes,
+          entryCost: entry.spec.entryCost,
         }),
       );
       markdown.isTrusted = false;

@@ -41,6 +41,7 @@ function specsFrom(probe: Pick<EditorProbe, 'plans' | 'program'> & { anchor: Sou
     capture: plan.shape,
     ...(probe.anchor === undefined ? {} : { source: probe.anchor }),
     notes: plan.notes,
+    ...(plan.entryCost === undefined ? {} : { entryCost: plan.entryCost }),
     ...(probe.program === undefined ? {} : { program: probe.program }),
     replan: async () => {
       const fresh = (await replan())[index];

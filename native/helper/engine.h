@@ -78,6 +78,7 @@ struct probe {
 	char binary[PATH_MAX];
 	char symbol[MAX_SYMBOL_NAME + 1];
 	bool by_symbol;
+	bool past_endbr64;	/* offset is 4 bytes into the function, after its endbr64 */
 	uint64_t offset, address;
 
 	/* kernel functions, tracepoints, syscalls */

@@ -122,6 +122,23 @@ describe('functions(): names and addresses', () => {
     });
   }
 
+  it('the cost class of each entry: a 5-byte nop optimized, push emulated, lea single-stepped; past an endbr64, what follows', async () => {
+    const source = path.join(work, 'entries.c');
+    writeFileSync(source, '__attribute__((noinline)) long add(long a, long b) { return a + b; }\nint main(void) { return (int)add(1, 2); }\n');
+    const cases = [
+      ['clang', ['-O2', '-fpatchable-function-entry=5'], 'optimized', false],
+      ['gcc', ['-O0'], 'emulated', false],
+      ['gcc', ['-O2'], 'single-stepped', false],
+      ['gcc', ['-O0', '-fcf-protection=full'], 'emulated', true],
+    ];
+    for (const [compiler, flags, cost, endbr64] of cases) {
+      const binary = bin(`entries-${compiler}${flags.join('')}`);
+      compile(compiler, ['-g', ...flags, '-o', binary, source]);
+      const [add] = await symbols.lookup(binary, 'add');
+      assert.deepEqual([add.entryCost, add.startsWithEndbr64], [cost, endbr64], `${compiler} ${flags.join(' ')}`);
+    }
+  });
+
   it('PIE and non-PIE: kinds, and offsets that differ from addresses only without PIE', async () => {
     const pie = await symbols.functions(bin('shapes-gcc-O0'));
     const nopie = await symbols.functions(bin('shapes-nopie'));

@@ -164,6 +164,10 @@ describe('decoration and hover text', () => {
     assert.equal(lines[6], 'Last calls:');
     assert.equal(lines[9], 'price_order(item="widget", quantity=3) → 750');
     assert.equal(lines[10], 'price_order(item="gizmo", quantity=7) → -1');
+    // What each hit costs, by the instruction the probe replaces, and how to make it cheap.
+    const costly = hoverMarkdown({ functionName: 'f', target: 'app:f', state: 'live', snapshot: aggregate.snapshot(), notes: [], entryCost: 'single-stepped' });
+    assert.match(costly.replaceAll('\\', ''), /_Each call costs ~20–30 µs: the kernel single-steps the first instruction\. A 5-byte nop at entry costs ~1\.5 µs: build with clang -fpatchable-function-entry=5/);
+    assert.doesNotMatch(markdown, /Each call costs/, 'said only when known');
   });
 });
 

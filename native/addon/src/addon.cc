@@ -88,6 +88,10 @@ Napi::Object function_object(Napi::Env env, const BinaryIndex &index, int32_t id
 	o.Set("inlinedOnly", f.inlined_only);
 	o.Set("fragment", f.is_fragment);
 	o.Set("fromSymbolTable", f.from_symbol_table);
+	o.Set("startsWithEndbr64", f.starts_with_endbr64);
+	static const char *const costs[] = { nullptr, "optimized", "emulated", "single-stepped" };
+	const char *cost = costs[size_t(f.entry_cost)];
+	o.Set("entryCost", cost ? Napi::Value(Napi::String::New(env, cost)) : env.Null());
 	o.Set("hasDwarf", f.source >= 0);
 	if (f.source >= 0) {
 		const SourceFunction &s = index.source_functions[size_t(f.source)];

@@ -222,6 +222,23 @@ uint32_t crc32_of(const std::vector<char> &bytes)
 	return uint32_t(crc);
 }
 
+/** The cost class of the instruction at `p` (n bytes readable). */
+EntryCost entry_cost_of(const unsigned char *p, size_t n)
+{
+	if (n >= 5 && p[0] == 0x0f && p[1] == 0x1f && p[2] == 0x44 && p[3] == 0x00)
+		return EntryCost::Optimized; // nopl 0x0(%rax,%rax,1)
+	if (n >= 1 && (p[0] == 0x90 || (p[0] >= 0x50 && p[0] <= 0x57)))
+		return EntryCost::Emulated; // nop, push %rax..%rdi
+	if (n >= 2 && p[0] == 0x41 && p[1] >= 0x50 && p[1] <= 0x57)
+		return EntryCost::Emulated; // push %r8..%r15
+	return n > 0 ? EntryCost::SingleStepped : EntryCost::Unknown;
+}
+
+bool is_endbr64(const unsigned char *p, size_t n)
+{
+	return n >= 4 && p[0] == 0xf3 && p[1] == 0x0f && p[2] == 0x1e && p[3] == 0xfa;
+}
+
 class IndexBuilder {
 public:
 	explicit IndexBuilder(const std::string &path) : path_(path) {}
@@ -524,9 +541,17 @@ private:
 			out.caller = site.enclosing >= 0 ? function_of_concrete[size_t(site.enclosing)] : -1;
 			functions[size_t(owner)].inline_sites.push_back(out);
 		}
+		const auto *bytes = reinterpret_cast<const unsigned char *>(binary_.file.bytes.data());
+		const size_t size = binary_.file.bytes.size();
 		for (Function &f : functions) {
 			if (f.has_address)
 				f.has_offset = index_->file_offset_of(f.address, f.file_offset);
+			if (f.has_offset && f.file_offset < size) {
+				const unsigned char *entry = bytes + f.file_offset;
+				size_t left = std::min<size_t>(size - f.file_offset, f.size > 0 ? f.size : 16);
+				f.starts_with_endbr64 = is_endbr64(entry, left);
+				f.entry_cost = f.starts_with_endbr64 ? entry_cost_of(entry + 4, left - 4) : entry_cost_of(entry, left);
+			}
 			std::sort(f.inline_sites.begin(), f.inline_sites.end(),
 				  [](const InlineSite &a, const InlineSite &b) { return a.address < b.address; });
 		}

@@ -104,6 +104,14 @@ struct CallSite {
 
 enum class Binding { Global, Local, Weak, Unknown };
 
+/**
+ * What the kernel does with the first instruction a uprobe replaces (../shared/KERNEL.md): a
+ * 5-byte nop it rewrites into a call (Linux 6.18: ~1.5 µs a hit), a nop or push it emulates
+ * (~5 µs), anything else it single-steps (~20-30 µs). endbr64 is single-stepped: a probe goes
+ * past it, where the next instruction decides.
+ */
+enum class EntryCost { Unknown, Optimized, Emulated, SingleStepped };
+
 struct Function {
 	std::string name;      // the symbol (mangled for C++), or the DWARF name without one
 	std::string demangled; // == name for C
@@ -119,6 +127,10 @@ struct Function {
 	int32_t signature = -1; // index into signatures
 	/** This symbol is not the entry of its source function (foo.cold, a split-off part). */
 	bool is_fragment = false;
+	/** The function starts with endbr64 (CET): probes land on the next instruction, 4 bytes in. */
+	bool starts_with_endbr64 = false;
+	/** The cost class of the instruction the probe replaces (past an endbr64). */
+	EntryCost entry_cost = EntryCost::Unknown;
 	std::vector<InlineSite> inline_sites;
 };
 

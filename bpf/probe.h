@@ -29,7 +29,13 @@ enum arg_location {
 	ARG_CTX_FIELD,		/* tracepoint: size bytes at offset in the record */
 	ARG_CTX_DATA_LOC,	/* tracepoint __data_loc string: its u32 locator is at offset */
 	ARG_CTX_INLINE,		/* tracepoint char array: the string is at offset in the record */
+	ARG_REG_PAIR,		/* a struct passed by value in registers: offset's low byte names
+				 * the first (ARG_REG_*), the next byte the second or 0xff for none;
+				 * with deref, their 8 or 16 bytes are its bytes */
+	ARG_STACK_COPY,		/* a struct passed by value on the stack: its address, the stack
+				 * pointer at entry + offset; read with deref */
 };
+#define REG_PAIR_NONE 0xff
 
 enum string_source {
 	STRING_NONE,

@@ -235,6 +235,8 @@ static __always_inline __u64 read_regs_value(struct pt_regs *regs, const struct 
 	case ARG_STACK:
 		bpf_probe_read_user(&value, sizeof(value), (void *)(PT_REGS_SP(regs) + arg->offset));
 		return value;
+	case ARG_STACK_COPY:
+		return PT_REGS_SP(regs) + arg->offset;
 	}
 	return 0;
 }
@@ -307,18 +309,13 @@ static __always_inline void read_string(char *dst, __u32 len, __u64 ptr, __u8 so
 
 /* The bytes a pointer argument points to, and a string a pointer among them points to. A read
  * that fails is marked, never shown as zeroes. */
-static __always_inline void read_memory(struct event_with_strings *big, int i, const struct arg_config *arg,
-					__u32 string_len, __u64 ptr, bool sleepable)
+/* The text a pointer among a struct's bytes points to (deref_string), by its length beside it
+ * (deref_length) or to its NUL. */
+static __always_inline void read_text_of(struct event_with_strings *big, int i, const struct arg_config *arg,
+					 __u32 string_len, bool sleepable)
 {
-	__u32 size = ((arg->deref - 1) & (MAX_DEREF - 1)) + 1;
 	__u64 inner;
 
-	/* Sleepable, it may fault the page in (memory the process has not touched yet). */
-	if (!ptr || (sleepable ? bpf_copy_from_user(big->memory[i], size, (void *)ptr)
-			       : bpf_probe_read_user(big->memory[i], size, (void *)ptr))) {
-		big->unreadable |= 1 << i;
-		return;
-	}
 	if (!arg->deref_string)
 		return;
 	inner = *(__u64 *)&big->memory[i][((arg->deref_string - 1) * 8) & (MAX_DEREF - 8)];
@@ -339,6 +336,20 @@ static __always_inline void read_memory(struct event_with_strings *big, int i, c
 		return;
 	}
 	read_string(big->strings[i], string_len, inner, STRING_USER, sleepable);
+}
+
+static __always_inline void read_memory(struct event_with_strings *big, int i, const struct arg_config *arg,
+					__u32 string_len, __u64 ptr, bool sleepable)
+{
+	__u32 size = ((arg->deref - 1) & (MAX_DEREF - 1)) + 1;
+
+	/* Sleepable, it may fault the page in (memory the process has not touched yet). */
+	if (!ptr || (sleepable ? bpf_copy_from_user(big->memory[i], size, (void *)ptr)
+			       : bpf_probe_read_user(big->memory[i], size, (void *)ptr))) {
+		big->unreadable |= 1 << i;
+		return;
+	}
+	read_text_of(big, i, arg, string_len, sleepable);
 }
 
 static __always_inline void fill_header(struct event *e, __u8 type, __u32 slot, __u64 id, __u64 now)
@@ -383,6 +394,17 @@ static __always_inline void emit_call(void *ctx, enum ctx_kind kind, const struc
 		if (!big)
 			continue;
 		big->strings[i][0] = '\0';
+		if (kind == CTX_PT_REGS && cfg->args[i].location == ARG_REG_PAIR) {
+			/* A struct in registers: its bytes are theirs, low eightbyte first. */
+			struct arg_config first = { .location = cfg->args[i].offset & 0xff };
+			struct arg_config second = { .location = (cfg->args[i].offset >> 8) & 0xff };
+			__u64 halves[2] = { read_regs_value(ctx, &first),
+					    second.location == REG_PAIR_NONE ? 0 : read_regs_value(ctx, &second) };
+
+			__builtin_memcpy(big->memory[i], halves, sizeof(halves));
+			read_text_of(big, i, &cfg->args[i], cfg->string_len, sleepable);
+			continue;
+		}
 		if (cfg->args[i].string)
 			read_string(big->strings[i], cfg->string_len, e->values[i], cfg->args[i].string, sleepable);
 		else if (cfg->args[i].deref)

@@ -83,7 +83,8 @@ export function formatPointee(value: PointeeValue, layout: PointeeLayout | undef
     case 'unreadable':
       return `<unreadable ${value.address}>`;
     case 'address':
-      return value.address;
+      // A struct by value with no layout to show has no address either.
+      return value.address ?? '{…}';
     case 'text':
       return quoted(decoded);
     case 'fields':

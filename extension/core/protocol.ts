@@ -64,7 +64,13 @@ export type ArgRegister = (typeof ARG_REGISTERS)[number];
  * offset from the stack pointer at entry (8 is the first stack-passed argument, 0 the return
  * address).
  */
-export type ArgLocation = { register: ArgRegister } | { stackOffset: number };
+export type ArgLocation =
+  | { register: ArgRegister }
+  | { stackOffset: number }
+  /** A struct passed by value: its bytes are these registers' (a `pointer` with a `deref` of ≤ 16 bytes)... */
+  | { registers: ArgRegister[] }
+  /** ...or its copy on the stack, at this offset (a `pointer` with a `deref`). */
+  | { stackCopy: number };
 
 export type ValueType =
   | 'u8' | 'u16' | 'u32' | 'u64'
@@ -229,10 +235,11 @@ export interface SubscribeResult {
  * pointers are "0x…" strings; strings are strings; bools are booleans; chars are numbers.
  */
 /** A deref'd pointer argument: the bytes it points to (hex) and the text read, or unreadable. */
+/** `address` is null for a struct passed by value (its bytes are the registers' or a stack copy's). */
 export type PointeeValue =
-  | { address: string; bytes: string; text: string }
+  | { address: string | null; bytes: string; text: string }
   /** With deref.lengthAt: `data` is exactly the bytes the length said (hex, up to stringLength). */
-  | { address: string; bytes: string; data: string }
+  | { address: string | null; bytes: string; data: string }
   | { address: string; unreadable: true };
 
 export type CapturedValue = number | string | boolean | null | PointeeValue;

@@ -45,32 +45,62 @@ static int parse_value_type(json_t *field, const char *what, enum value_type *ty
 			"s64, bool, char, pointer, string", what);
 }
 
+/* An argument register by name: its enum arg_location. */
+static int register_index(const char *reg, struct rpc_failure *failure)
+{
+	for (size_t r = 0; r < sizeof(register_names) / sizeof(register_names[0]); r++)
+		if (reg && !strcmp(reg, register_names[r]))
+			return (int)r;
+	return rpc_fail(failure, RPC_BAD_PARAMS, "register must be one of rdi, rsi, rdx, rcx, r8, r9, not '%s'",
+			reg ? reg : "(not a string)");
+}
+
+/* {"registers": [R1, R2?]}: a struct passed by value in one or two registers. */
+static int parse_register_pair(json_t *registers, struct arg_config *arg, struct rpc_failure *failure)
+{
+	int first, second = REG_PAIR_NONE;
+
+	if (!json_is_array(registers) || json_array_size(registers) < 1 || json_array_size(registers) > 2)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "location.registers is one or two argument registers");
+	first = register_index(json_string_value(json_array_get(registers, 0)), failure);
+	if (first < 0 || (json_array_size(registers) == 2 &&
+			  (second = register_index(json_string_value(json_array_get(registers, 1)), failure)) < 0))
+		return -1;
+	arg->location = ARG_REG_PAIR;
+	arg->offset = first | second << 8;
+	return 0;
+}
+
+/* {register}, {stackOffset}, or for a struct by value {registers} or {stackCopy}. */
 static int parse_location(json_t *location, struct arg_config *arg, struct rpc_failure *failure)
 {
-	static const char *const fields[] = { "register", "stackOffset", NULL };
+	static const char *const fields[] = { "register", "stackOffset", "registers", "stackCopy", NULL };
 	const char *reg = NULL;
-	int64_t stack_offset = -1;
+	int64_t stack_offset = -1, stack_copy = -1;
+	json_t *registers = NULL;
+	int r;
 
 	if (!json_is_object(location))
 		return rpc_fail(failure, RPC_BAD_PARAMS, "an argument's 'location' must be an object");
 	if (params_only(location, "location", fields, failure) ||
 	    params_string(location, "register", 8, &reg, failure) < 0 ||
-	    params_integer(location, "stackOffset", 0, MAX_STACK_OFFSET, &stack_offset, failure) < 0)
+	    params_integer(location, "stackOffset", 0, MAX_STACK_OFFSET, &stack_offset, failure) < 0 ||
+	    params_integer(location, "stackCopy", 8, MAX_STACK_OFFSET, &stack_copy, failure) < 0)
 		return -1;
-	if (!reg == (stack_offset < 0))
-		return rpc_fail(failure, RPC_BAD_PARAMS, "a location is either {register} or {stackOffset}");
+	registers = json_object_get(location, "registers");
+	if ((reg != NULL) + (stack_offset >= 0) + (stack_copy >= 0) + (registers != NULL) != 1)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "a location is one of {register}, {stackOffset}, {registers}, {stackCopy}");
+	if (registers)
+		return parse_register_pair(registers, arg, failure);
 	if (!reg) {
-		arg->location = ARG_STACK;
-		arg->offset = stack_offset;
+		arg->location = stack_copy >= 0 ? ARG_STACK_COPY : ARG_STACK;
+		arg->offset = stack_copy >= 0 ? stack_copy : stack_offset;
 		return 0;
 	}
-	for (size_t r = 0; r < sizeof(register_names) / sizeof(register_names[0]); r++) {
-		if (!strcmp(reg, register_names[r])) {
-			arg->location = r;
-			return 0;
-		}
-	}
-	return rpc_fail(failure, RPC_BAD_PARAMS, "register must be one of rdi, rsi, rdx, rcx, r8, r9, not '%s'", reg);
+	if ((r = register_index(reg, failure)) < 0)
+		return -1;
+	arg->location = r;
+	return 0;
 }
 
 /* "deref": {"size": N, "stringAt": OFFSET, "lengthAt": OFFSET}: read N bytes where a pointer
@@ -138,11 +168,17 @@ static int parse_capture(json_t *capture, struct attach_request *request, struct
 		    parse_value_type(json_object_get(arg, "type"), "an argument's 'type'", &captured->type, failure))
 			return -1;
 		cfg->args[i].string = captured->type == VALUE_STRING ? STRING_USER : STRING_NONE;
+		captured->by_value = cfg->args[i].location == ARG_REG_PAIR || cfg->args[i].location == ARG_STACK_COPY;
+		if (captured->by_value && (captured->type != VALUE_POINTER || !json_object_get(arg, "deref")))
+			return rpc_fail(failure, RPC_BAD_PARAMS, "argument '%s': a struct by value ({registers} or "
+					"{stackCopy}) is a 'pointer' with a 'deref' saying how many bytes", name);
 		if (json_object_get(arg, "deref")) {
 			if (captured->type != VALUE_POINTER)
 				return rpc_fail(failure, RPC_BAD_PARAMS, "argument '%s': only a 'pointer' may have a 'deref'", name);
 			if (parse_deref(json_object_get(arg, "deref"), &cfg->args[i], failure))
 				return -1;
+			if (cfg->args[i].location == ARG_REG_PAIR && cfg->args[i].deref > 16)
+				return rpc_fail(failure, RPC_BAD_PARAMS, "argument '%s': two registers hold at most 16 bytes", name);
 			captured->deref = cfg->args[i].deref;
 		}
 		cfg->has_strings |= captured->type == VALUE_STRING || captured->deref;

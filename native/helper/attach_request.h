@@ -26,6 +26,7 @@ struct captured_arg {
 	char name[MAX_ARG_NAME + 1];
 	enum value_type type;
 	unsigned int deref;	/* bytes read where the pointer points; 0: none */
+	bool by_value;		/* a struct passed by value: its bytes, at no address of the caller's */
 };
 
 struct filter_request {

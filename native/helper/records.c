@@ -163,11 +163,14 @@ static void put_hex(struct record_batch *b, const __u8 *bytes, size_t n)
 static void put_pointee(struct record_batch *b, const struct captured_arg *arg, int i, uint64_t address,
 			const struct event_with_strings *big)
 {
-	if (!address) {
+	if (arg->by_value) {
+		PUT_LITERAL(b, "{\"address\":null");
+	} else if (!address) {
 		PUT_LITERAL(b, "null");
 		return;
+	} else {
+		put_format(b, "{\"address\":\"0x%" PRIx64 "\"", address);
 	}
-	put_format(b, "{\"address\":\"0x%" PRIx64 "\"", address);
 	if (big->unreadable & (1u << i)) {
 		PUT_LITERAL(b, ",\"unreadable\":true}");
 		return;

@@ -181,6 +181,12 @@ test('bad input gets a specific error while the helper keeps serving', async () 
     [{ binary: target, symbol: 'add', filter: { pid: 2 ** 31 } }, 'bad-params', /between/],
     [{ binary: target, symbol: 'add', capture: { args: [{ name: 'x', location: { register: 'rax' }, type: 's64' }] } }, 'bad-params', /register must be one of/],
     [{ binary: target, symbol: 'add', capture: { args: Array(7).fill(s64('x', 'rdi')) } }, 'bad-params', /more than 6/],
+    // A struct by value: one or two argument registers, or a stack copy, always a pointer with a deref.
+    [{ binary: target, symbol: 'add', capture: { args: [{ name: 'p', location: { registers: ['rdi', 'rsi', 'rdx'] }, type: 'pointer', deref: { size: 8 } }] } }, 'bad-params', /one or two argument registers/],
+    [{ binary: target, symbol: 'add', capture: { args: [{ name: 'p', location: { registers: ['rax'] }, type: 'pointer', deref: { size: 8 } }] } }, 'bad-params', /register must be one of/],
+    [{ binary: target, symbol: 'add', capture: { args: [{ name: 'p', location: { registers: ['rdi', 'rsi'] }, type: 'pointer', deref: { size: 24 } }] } }, 'bad-params', /at most 16 bytes/],
+    [{ binary: target, symbol: 'add', capture: { args: [{ name: 'p', location: { stackCopy: 8 }, type: 's64' }] } }, 'bad-params', /a 'pointer' with a 'deref'/],
+    [{ binary: target, symbol: 'add', capture: { args: [{ name: 'p', location: { stackCopy: 8, register: 'rdi' }, type: 'pointer', deref: { size: 8 } }] } }, 'bad-params', /a location is one of/],
     [{ binary: target, symbol: 'add', capture: { args: [], ret: 'float' } }, 'bad-params', /capture.ret must be one of/],
   ];
   if (isRoot) {

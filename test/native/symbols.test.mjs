@@ -274,14 +274,17 @@ describe('signature(): parameters, types, and where each one is at entry (x86-64
       assert.deepEqual(
         paramSummary(byValue).map((p) => [p.name, p.type, p.passedIn, p.capture]),
         [
-          ['s', 'struct big', 'stack sp+8', null],
+          ['s', 'struct big', 'stack sp+8', { location: { stackCopy: 8 }, type: 'pointer' }],
           ['n', long, 'rdi', reg('rdi', 's64')],
-          ['p', 'struct pair', 'rsi', null],
+          ['p', 'struct pair', 'rsi', { location: { registers: ['rsi'] }, type: 'pointer' }],
           ['m', 'struct mixed', 'xmm0:rdx', null],
           ['last', long, 'rcx', reg('rcx', 's64')],
         ],
       );
-      assert.match(byValue.params[0].note, /struct big by value \(24 bytes\)/);
+      // Read as bytes and shown by field: the copy on the stack, the register; half in xmm0 cannot be.
+      assert.deepEqual(byValue.params[0].pointee.fields.map((f) => [f.name, f.offset]), [['a', 0], ['b', 8], ['c', 16]]);
+      assert.deepEqual(byValue.params[2].pointee.fields.map((f) => [f.name, f.offset]), [['x', 0], ['y', 4]]);
+      assert.match(byValue.params[3].note, /partly in xmm registers, which BPF cannot read/);
       const makeBig = await symbols.signature(bin(variant), 'make_big');
       assert.deepEqual(makeBig.params.map((p) => p.capture), [reg('rsi', 's64'), reg('rdx', 's64')]);
       assert.equal(makeBig.returnCapture, null);

@@ -147,7 +147,12 @@ describe('probe-lens probe with DWARF (real uprobes)', { skip: notRoot, timeout:
       assert.deepEqual(run.returns(t('text')).map((ret) => ret.ret), [5]);
       const human = await runCli(['probe', t('text'), '--', bin(variant)]);
       assert.match(human.stdout, /text\(s="hello", p=0x[0-9a-f]+, c=RED\)/, `the enum by its name:\n${human.stdout}`);
-      assert.deepEqual(run.calls(t('by_value')).map((call) => call.args), [{ n: 42, last: -1 }]);
+      // Structs by value, by field: from the stack copy and from a register.
+      const [byValue] = run.calls(t('by_value'));
+      assert.deepEqual([byValue.args.n, byValue.args.last], [42, -1]);
+      assert.deepEqual(byValue.args.s, { address: null, fields: { a: 10, b: 20, c: 30 } });
+      assert.deepEqual(byValue.args.p, { address: null, fields: { x: 3, y: 4 } });
+      assert.equal('m' in byValue.args, false, 'half in xmm0: not captured');
       assert.deepEqual(run.returns(t('by_value')).map((ret) => ret.ret), [10 + 20 + 30 + 42 + 3 + 4 + 0 + 6 - 1]);
       // The hidden result pointer takes rdi: a and b come from rsi and rdx.
       assert.deepEqual(run.calls(t('make_big')).map((call) => call.args), [{ a: 5, b: 6 }]);

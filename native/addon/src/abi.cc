@@ -102,10 +102,14 @@ bool is_text_pointer(const TypeInfo &type, const BinaryIndex &index)
 
 Pointee pointee_of(const BinaryIndex &index, const TypeInfo &pointer)
 {
-	Pointee out;
 	if (pointer.kind != TypeKind::Pointer || pointer.points_to_char)
-		return out;
-	const TypeInfo &target = index.types.at(pointer.target);
+		return Pointee{};
+	return layout_of(index, index.types.at(pointer.target));
+}
+
+Pointee layout_of(const BinaryIndex &index, const TypeInfo &target)
+{
+	Pointee out;
 	std::string name = unqualified(target.name);
 	// clang leaves out the definition of classes the library defines (-fno-standalone-debug):
 	// std::string is then only declared, but libstdc++'s C++11 layout is fixed.
@@ -296,22 +300,37 @@ SignatureCapture capture_for(const BinaryIndex &index, const Signature &signatur
 				else if (type.classes[e] == AbiClass::Sse)
 					sses++;
 			}
+			Pointee layout = layout_of(index, type);
 			if (!memory && place.gpr + ints <= 6 && place.sse + sses <= 8) {
 				std::string regs;
+				std::vector<std::string> gprs;
 				for (int e = 0; e < 2; e++) {
 					if (type.classes[e] == AbiClass::None)
 						continue;
 					if (!regs.empty())
 						regs += ":";
-					regs += type.classes[e] == AbiClass::Integer ? std::string(GPR[place.gpr++]) : "xmm" + std::to_string(place.sse++);
+					if (type.classes[e] == AbiClass::Integer)
+						gprs.push_back(GPR[place.gpr++]);
+					regs += type.classes[e] == AbiClass::Integer ? gprs.back() : "xmm" + std::to_string(place.sse++);
 				}
 				arg.passed_in = regs;
-				abi_reason = type.name + " by value is passed in " + regs + " (structs are not decoded)";
+				// Its bytes are the registers' (BPF reads no xmm register): fields by name.
+				if (sses > 0)
+					abi_reason = type.name + " by value is passed in " + regs + ", partly in xmm registers, which BPF cannot read";
+				else if (layout.type_name.empty())
+					abi_reason = type.name + " by value is passed in " + regs + " (no fields to show)";
+				else
+					arg.by_value_registers = gprs;
 			} else {
-				arg.passed_in = sp(place.on_stack(type.size, type.align > 8 ? type.align : 8));
-				abi_reason = type.name + " by value (" + std::to_string(type.size) + " bytes) is copied onto the " + arg.passed_in +
-					     " (structs are not decoded)";
+				abi_stack = int64_t(place.on_stack(type.size, type.align > 8 ? type.align : 8));
+				arg.passed_in = sp(uint64_t(abi_stack));
+				if (layout.type_name.empty())
+					abi_reason = type.name + " by value (" + std::to_string(type.size) + " bytes) is copied onto the " + arg.passed_in + " (no fields to show)";
+				else
+					arg.by_value_on_stack = true;
 			}
+			if (abi_reason.empty())
+				arg.pointee = layout;
 		} else {
 			placement_lost = true;
 			abi_reason = "its type (" + type.name + ") is not one whose passing we know";
@@ -325,6 +344,12 @@ SignatureCapture capture_for(const BinaryIndex &index, const Signature &signatur
 		if (standard && !placement_lost) {
 			if (!abi_reason.empty()) {
 				arg.note = "not captured: " + abi_reason;
+				continue;
+			}
+			if (!arg.by_value_registers.empty() || arg.by_value_on_stack) {
+				// A struct by value: read as the bytes of its registers or of its copy on the stack.
+				arg.value_type = "pointer";
+				arg.stack_offset = arg.by_value_on_stack ? abi_stack : -1;
 				continue;
 			}
 			if (value_type.empty()) {

@@ -40,6 +40,9 @@ struct ArgCapture {
 	/** "rdi".."r9" or empty for a stack slot. */
 	std::string register_name;
 	int64_t stack_offset = -1;
+	/** A struct by value: the registers holding its bytes (1 or 2), or its copy at stack_offset. */
+	std::vector<std::string> by_value_registers;
+	bool by_value_on_stack = false;
 	/** Plain words on where it is passed, e.g. "rdi", "xmm0", "stack sp+8", "rdi:rsi". */
 	std::string passed_in;
 	/** Why it is not captured, or a caveat when it is. */
@@ -65,6 +68,9 @@ SignatureCapture capture_for(const BinaryIndex &index, const Signature &signatur
 
 /** What a pointer to a struct points to, to read at entry; type_name empty when nothing. */
 Pointee pointee_of(const BinaryIndex &index, const TypeInfo &pointer);
+
+/** How to show a struct's bytes (by value, or where a pointer points); type_name empty when nothing. */
+Pointee layout_of(const BinaryIndex &index, const TypeInfo &target);
 
 /** The helper's ValueType for a scalar type, empty when it has none. */
 std::string value_type_of(const TypeInfo &type);

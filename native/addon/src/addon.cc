@@ -216,10 +216,18 @@ Napi::Object signature_object(Napi::Env env, const BinaryIndex &index, int32_t i
 		if (c.captured()) {
 			Napi::Object capture_spec = Napi::Object::New(env);
 			Napi::Object location = Napi::Object::New(env);
-			if (!c.register_name.empty())
+			if (!c.by_value_registers.empty()) {
+				Napi::Array registers = Napi::Array::New(env, c.by_value_registers.size());
+				for (size_t r = 0; r < c.by_value_registers.size(); r++)
+					registers.Set(uint32_t(r), c.by_value_registers[r]);
+				location.Set("registers", registers);
+			} else if (c.by_value_on_stack) {
+				location.Set("stackCopy", Napi::Number::New(env, double(c.stack_offset)));
+			} else if (!c.register_name.empty()) {
 				location.Set("register", c.register_name);
-			else
+			} else {
 				location.Set("stackOffset", Napi::Number::New(env, double(c.stack_offset)));
+			}
 			capture_spec.Set("location", location);
 			capture_spec.Set("type", c.value_type);
 			po.Set("capture", capture_spec);

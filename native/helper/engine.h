@@ -71,6 +71,9 @@ struct probe {
 	double attach_ms;
 	uint64_t helper_dropped;	/* over the event-rate limit */
 	uint64_t last_sent_calls, last_sent_returns, last_sent_dropped, last_sent_sampled_out;
+	/* Returns counted by value when last read, and as last sent: a return is counted a moment
+	 * before its value is, so the values are read again until they have caught up. */
+	uint64_t values_seen, last_sent_values_seen;
 
 	/* user functions */
 	int binary_fd;

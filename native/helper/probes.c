@@ -196,7 +196,7 @@ static void read_top_returns(struct engine *engine)
 	size_t n = read_value_counts(engine);
 
 	for (int slot = 0; slot < MAX_PROBES; slot++)
-		engine->probes[slot].ntop_returns = 0;
+		engine->probes[slot].ntop_returns = engine->probes[slot].values_seen = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct value_key *key = &engine->value_keys[i];
 		struct value_count seen = { key->value, engine->value_counts[i] };
@@ -206,6 +206,7 @@ static void read_top_returns(struct engine *engine)
 		if (key->slot >= MAX_PROBES || key->field != VALUE_FIELD_RETURN)
 			continue;
 		probe = &engine->probes[key->slot];
+		probe->values_seen += seen.count;
 		for (at = probe->ntop_returns; at > 0; at--) {
 			const struct value_count *above = &probe->top_returns[at - 1];
 
@@ -278,6 +279,7 @@ static json_t *sent_stats_json(struct probe *probe, const struct totals *totals)
 	probe->last_sent_returns = totals->returns;
 	probe->last_sent_dropped = totals->dropped;
 	probe->last_sent_sampled_out = totals->sampled_out;
+	probe->last_sent_values_seen = probe->values_seen;
 	return stats_with_values_json(probe, totals);
 }
 
@@ -370,7 +372,8 @@ static void send_changed_stats(struct engine *engine)
 {
 	json_t *changed = json_array();
 
-	/* The value counts are one map for all probes: read once, if any probe's moved. */
+	/* The value counts are one map for all probes: read once, if any probe's moved or had not
+	 * caught up with its returns when last sent. */
 	for (int slot = 0; slot < MAX_PROBES; slot++) {
 		struct probe *probe = &engine->probes[slot];
 		struct totals totals;
@@ -378,7 +381,8 @@ static void send_changed_stats(struct engine *engine)
 		if (!probe->used || !probe->live || !probe->counts_returns)
 			continue;
 		read_totals(engine, probe, &totals);
-		if (totals.returns != probe->last_sent_returns) {
+		if (totals.returns != probe->last_sent_returns ||
+		    probe->last_sent_values_seen + totals.values_uncounted < totals.returns) {
 			read_top_returns(engine);
 			break;
 		}
@@ -391,7 +395,8 @@ static void send_changed_stats(struct engine *engine)
 			continue;
 		read_totals(engine, probe, &totals);
 		if (totals.calls == probe->last_sent_calls && totals.returns == probe->last_sent_returns &&
-		    totals.dropped == probe->last_sent_dropped && totals.sampled_out == probe->last_sent_sampled_out)
+		    totals.dropped == probe->last_sent_dropped && totals.sampled_out == probe->last_sent_sampled_out &&
+		    probe->values_seen == probe->last_sent_values_seen)
 			continue;
 		json_array_append_new(changed, sent_stats_json(probe, &totals));
 	}

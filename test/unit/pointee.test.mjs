@@ -50,3 +50,14 @@ it('bytes read by their length (binary data): every byte shown, NULs and all, es
   const longer = { address: '0x7ffd10', bytes: u64(300) + u64(0x5555), data: '6869' };
   assert.equal(formatArgs(shape, { key: longer }), 'key={mv_size=300, mv_data="hi"…}');
 });
+
+it("libc++'s std::string: short, the text inline after a size byte; long, where its pointer points", () => {
+  const libcxx = { typeName: 'string', textAt: 16, lengthAt: 8, textOnly: true, inlineWhenShort: true, fields: [] };
+  const shortBytes = Buffer.alloc(24);
+  shortBytes.writeUInt8(5 << 1, 0);
+  shortBytes.write('short', 1);
+  const withLibcxx = { args: [{ name: 's', type: 'pointer' }], layouts: { s: libcxx } };
+  assert.equal(formatArgs(withLibcxx, { s: { address: '0x10', bytes: shortBytes.toString('hex'), text: '' } }), 's="short"');
+  const longBytes = u64(41) + u64(3) + u64(0x5555);
+  assert.equal(formatArgs(withLibcxx, { s: { address: '0x10', bytes: longBytes, data: Buffer.from('abc').toString('hex') } }), 's="abc"');
+});

@@ -46,6 +46,10 @@ function fieldAt(bytes: DataView, offset: number, type: ValueType): number | str
  * read by length (`data`) are all there, NULs included; as UTF-8, the rest escaped when shown.
  */
 function textOf(value: { text: string } | { data: string }, bytes: DataView, layout: PointeeLayout): { text: string; cut: boolean } {
+  if (layout.inlineWhenShort === true && bytes.byteLength > 0 && (bytes.getUint8(0) & 1) === 0) {
+    const length = Math.min(bytes.getUint8(0) >> 1, bytes.byteLength - 1);
+    return { text: new TextDecoder().decode(new Uint8Array(bytes.buffer, 1, length)), cut: false };
+  }
   const utf8 = 'data' in value ? new Uint8Array(fromHex(value.data).buffer) : new TextEncoder().encode(value.text);
   const whole = (): string => new TextDecoder().decode(utf8);
   if (layout.lengthAt === null || layout.lengthAt + 8 > bytes.byteLength) return { text: whole(), cut: false };

@@ -118,6 +118,8 @@ export interface PointeeLayout {
   lengthAt: number | null;
   /** A string type (std::string): shown as its text alone. */
   textOnly: boolean;
+  /** libc++'s std::string: bit 0 of byte 0 clear means short, the text inline from byte 1, its length byte 0 >> 1. */
+  inlineWhenShort?: boolean;
   fields: { name: string; offset: number; type: ValueType }[];
 }
 

@@ -135,6 +135,16 @@ describe('probe-lens symbols and resolve (no privilege needed)', () => {
 });
 
 describe('probe-lens probe with DWARF (real uprobes)', { skip: notRoot, timeout: 120_000 }, () => {
+  it('libc++ std::string (clang++ -stdlib=libc++): a short one inline and a long one, by reference and by value, as their text', async () => {
+    execFileSync('clang++', ['-stdlib=libc++', '-g', '-O0', '-o', bin('libcxx-strings'), src('libcxx-strings.cpp')]);
+    const put = `${bin('libcxx-strings')}:put`;
+    const run = jsonRun(await runCli(['probe', put, '--json', '--', bin('libcxx-strings')]));
+    const texts = run.calls(put).map((call) => [call.args.key.text, call.args.value.text]);
+    const long = `L${'x'.repeat(39)}`;
+    assert.deepEqual(texts, [['short', long], [long, 'short']]);
+    assert.deepEqual(run.returns(put).map((ret) => ret.ret), [45, 45]);
+  });
+
   for (const variant of ['shapes-gcc', 'shapes-clang-O2']) {
     it(`${variant}: arguments by DWARF name, typed: signed, unsigned, bool, string, pointer, enum`, async () => {
       const t = (fn) => `${bin(variant)}:${fn}`;

@@ -122,6 +122,18 @@ Pointee layout_of(const BinaryIndex &index, const TypeInfo &target)
 		out.text_only = true;
 		return out;
 	}
+	// libc++'s std::string (24 bytes, its members left out by clang): {cap|long, size, data} when
+	// long, else {size << 1, chars…} inline.
+	if (target.size == 24 && (name == "string" || name.rfind("basic_string<char, std::__1::char_traits<char>", 0) == 0 ||
+				  name.rfind("std::__1::basic_string<char, std::__1::char_traits<char>", 0) == 0)) {
+		out.type_name = name;
+		out.size = 24;
+		out.text_at = 16;
+		out.length_at = 8;
+		out.text_only = true;
+		out.inline_when_short = true;
+		return out;
+	}
 	bool aggregate = target.kind == TypeKind::Struct || target.kind == TypeKind::Class || target.kind == TypeKind::Union;
 	if (!aggregate || target.size == 0 || target.members.empty())
 		return out;
@@ -369,8 +381,9 @@ SignatureCapture capture_for(const BinaryIndex &index, const Signature &signatur
 				continue;
 			}
 			arg.value_type = value_type;
+			// Passed by reference, the value is the address of the caller's copy of the type itself.
 			if (value_type == "pointer")
-				arg.pointee = pointee_of(index, type);
+				arg.pointee = type.pass_by_reference ? layout_of(index, type) : pointee_of(index, type);
 			arg.register_name = abi_register;
 			arg.stack_offset = abi_register.empty() ? abi_stack : -1;
 			if (dwarf.kind == EntryLocation::Register) {

@@ -29,6 +29,9 @@ struct Pointee {
 	int64_t text_at = -1;       // offset of the pointer to the text, -1: none
 	int64_t length_at = -1;     // offset of the text's length (8 bytes), -1: NUL-terminated
 	bool text_only = false;     // a string type: show the text, not the fields
+	/** libc++'s std::string: when bit 0 of byte 0 is clear, the text is inline from byte 1, its
+	 * length byte 0 >> 1; else at text_at, length_at. */
+	bool inline_when_short = false;
 	std::vector<PointeeField> fields;
 };
 

@@ -152,6 +152,8 @@ Napi::Object pointee_object(Napi::Env env, const Pointee &pointee)
 	o.Set("textAt", pointee.text_at < 0 ? env.Null() : Napi::Number::New(env, double(pointee.text_at)));
 	o.Set("lengthAt", pointee.length_at < 0 ? env.Null() : Napi::Number::New(env, double(pointee.length_at)));
 	o.Set("textOnly", pointee.text_only);
+	if (pointee.inline_when_short)
+		o.Set("inlineWhenShort", true);
 	Napi::Array fields = Napi::Array::New(env, pointee.fields.size());
 	for (size_t i = 0; i < pointee.fields.size(); i++) {
 		Napi::Object field = Napi::Object::New(env);

@@ -352,6 +352,24 @@ static __always_inline void read_memory(struct event_with_strings *big, int i, c
 	read_text_of(big, i, arg, string_len, sleepable);
 }
 
+/* What a deref'd argument (or returned struct) is: the bytes of the registers that hold a
+ * struct by value, low eightbyte first, else those where its value points. */
+static __always_inline void read_struct(void *ctx, enum ctx_kind kind, struct event_with_strings *big, int i,
+					const struct arg_config *arg, __u32 string_len, __u64 value, bool sleepable)
+{
+	if (kind == CTX_PT_REGS && arg->location == ARG_REG_PAIR) {
+		struct arg_config first = { .location = arg->offset & 0xff };
+		struct arg_config second = { .location = (arg->offset >> 8) & 0xff };
+		__u64 halves[2] = { read_regs_value(ctx, &first),
+				    second.location == REG_PAIR_NONE ? 0 : read_regs_value(ctx, &second) };
+
+		__builtin_memcpy(big->memory[i], halves, sizeof(halves));
+		read_text_of(big, i, arg, string_len, sleepable);
+		return;
+	}
+	read_memory(big, i, arg, string_len, value, sleepable);
+}
+
 static __always_inline void fill_header(struct event *e, __u8 type, __u32 slot, __u64 id, __u64 now)
 {
 	e->type = type;
@@ -394,21 +412,10 @@ static __always_inline void emit_call(void *ctx, enum ctx_kind kind, const struc
 		if (!big)
 			continue;
 		big->strings[i][0] = '\0';
-		if (kind == CTX_PT_REGS && cfg->args[i].location == ARG_REG_PAIR) {
-			/* A struct in registers: its bytes are theirs, low eightbyte first. */
-			struct arg_config first = { .location = cfg->args[i].offset & 0xff };
-			struct arg_config second = { .location = (cfg->args[i].offset >> 8) & 0xff };
-			__u64 halves[2] = { read_regs_value(ctx, &first),
-					    second.location == REG_PAIR_NONE ? 0 : read_regs_value(ctx, &second) };
-
-			__builtin_memcpy(big->memory[i], halves, sizeof(halves));
-			read_text_of(big, i, &cfg->args[i], cfg->string_len, sleepable);
-			continue;
-		}
 		if (cfg->args[i].string)
 			read_string(big->strings[i], cfg->string_len, e->values[i], cfg->args[i].string, sleepable);
 		else if (cfg->args[i].deref)
-			read_memory(big, i, &cfg->args[i], cfg->string_len, e->values[i], sleepable);
+			read_struct(ctx, kind, big, i, &cfg->args[i], cfg->string_len, e->values[i], sleepable);
 	}
 	if (big)
 		e->flags |= EVENT_HAS_STRINGS;
@@ -467,6 +474,7 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 	__u32 tid = (__u32)id;
 	__u64 now, latency = 0, ret = 0;
 	bool paired = false, sampled = false;
+	struct event_with_strings *big = NULL;
 	struct event *e;
 
 	if (!cfg || !stats || !cfg->active || !process_selected(cfg, id >> 32))
@@ -518,13 +526,26 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 		__sync_fetch_and_add(&stats->sampled_out, 1);
 	if (!sampled)
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (cfg->ret.deref) {
+		/* A struct returned by value: its bytes, in a record with room for them. */
+		big = bpf_ringbuf_reserve(&events, sizeof(*big), 0);
+		e = big ? &big->base : NULL;
+	} else {
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	}
 	if (!e) {
 		__sync_fetch_and_add(&stats->dropped, 1);
 		return 0;
 	}
 	fill_header(e, EVENT_RETURN, slot, id, now);
 	e->values[0] = cfg->count_returns ? ret : read_value(ctx, kind, &cfg->ret);
+	if (big) {
+		big->unreadable = 0;
+		__builtin_memset(big->data_len, 0, sizeof(big->data_len));
+		big->strings[0][0] = '\0';
+		read_struct(ctx, kind, big, 0, &cfg->ret, cfg->string_len, e->values[0], false);
+		e->flags |= EVENT_HAS_STRINGS;
+	}
 	if (paired) {
 		e->flags |= EVENT_LATENCY_KNOWN;
 		e->latency_ns = latency;

@@ -3,9 +3,9 @@
 // (probeLens.maxEventsPerSecond) so that a flood of events costs the editor a fixed amount.
 // Counters stay exact whatever is left out here: they come from the kernel, not from rows.
 
-import { structuredArgs, type CallLine } from './format';
+import { structuredArgs, structuredReturn, type CallLine, type ReturnLine } from './format';
 import type { CallRow } from './probe-aggregate';
-import type { CapturedShape, CapturedValue } from './protocol';
+import type { CapturedShape } from './protocol';
 
 export const DEFAULT_LOG_CAPACITY = 100_000;
 
@@ -120,8 +120,8 @@ export interface ExportRow {
 export interface JsonExportRow extends Omit<ExportRow, 'args' | 'ret'> {
   /** null when the call was not seen (only its return). */
   args: CallLine['args'] | null;
-  /** null before the return, or for a void function. */
-  ret: CapturedValue;
+  /** null before the return, or for a void function; a struct returned by value by field. */
+  ret: ReturnLine['ret'];
 }
 
 export function toExportRow(row: CallRow, probeName: string): ExportRow {
@@ -130,7 +130,7 @@ export function toExportRow(row: CallRow, probeName: string): ExportRow {
 
 export function toJsonExportRow(row: CallRow, probeName: string, capture?: CapturedShape): JsonExportRow {
   const args = row.argValues === undefined ? null : structuredArgs(row.argValues, capture);
-  return { probe: probeName, time_ns: row.tsNs, pid: row.pid, tid: row.tid, comm: row.comm, args, ret: row.retValue ?? null, latency_ns: row.latencyNs ?? null };
+  return { probe: probeName, time_ns: row.tsNs, pid: row.pid, tid: row.tid, comm: row.comm, args, ret: structuredReturn(row.retValue ?? null, capture), latency_ns: row.latencyNs ?? null };
 }
 
 export function toJsonLines(rows: readonly JsonExportRow[]): string {

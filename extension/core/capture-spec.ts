@@ -84,7 +84,14 @@ export function captureFromSignature(signature: Signature, maxArgs = MAX_CAPTURE
   });
   const capture: CaptureSpec = { args, ret: signature.returnCapture };
   const returnEnum = signature.returnType?.kind === 'enum' ? signature.returnType.enumerators : undefined;
-  const shape: CapturedShape = { ...capture, layouts, enums, ...(returnEnum === undefined ? {} : { returnEnum }) };
+  let returnLayout: PointeeLayout | undefined;
+  if (signature.returnPointee !== null && signature.returnPointee !== undefined && signature.returnCapture === 'pointer') {
+    const { size, textAt, ...layout } = signature.returnPointee;
+    const text = textAt === null ? {} : { stringAt: textAt, ...(layout.lengthAt === null ? {} : { lengthAt: layout.lengthAt }) };
+    capture.retStruct = { size, ...text, ...(signature.returnRegisters === null || signature.returnRegisters === undefined ? {} : { registers: signature.returnRegisters }) };
+    returnLayout = { ...layout, textAt };
+  }
+  const shape: CapturedShape = { ...capture, layouts, enums, ...(returnEnum === undefined ? {} : { returnEnum }), ...(returnLayout === undefined ? {} : { returnLayout }) };
   const result: FunctionCapture = { capture, shape, raw: false, notCaptured, notes: signature.notes };
   const void_ = signature.returnType?.kind === 'void';
   if (signature.returnCapture === null && !void_ && signature.returnNote !== null) result.returnNote = signature.returnNote.replace(/^not captured: /, '');
@@ -103,19 +110,22 @@ export interface CaptureLimits {
 
 export const DEFAULT_CAPTURE_LIMITS: CaptureLimits = { stringLength: 64, structBytes: 64, followPointers: true };
 
+/** A deref (or a struct returned) cut to `limit` bytes: its text pointer and length only while they lie within. */
+function withinBytes<D extends { size: number; stringAt?: number; lengthAt?: number }>(deref: D, limit: number): D {
+  const { stringAt, lengthAt, ...rest } = deref;
+  const size = Math.min(deref.size, limit);
+  const fits = (offset: number | undefined): offset is number => offset !== undefined && offset + 8 <= size;
+  return { ...rest, size, ...(fits(stringAt) ? { stringAt, ...(fits(lengthAt) ? { lengthAt } : {}) } : {}) } as D;
+}
+
 /** `capture` read within `limits`: strings cut shorter, structs read in part or not at all. */
 export function withCaptureLimits<T extends CaptureSpec | { stringLength?: number }>(capture: T, limits: CaptureLimits): T {
   const bounded = { ...capture, stringLength: limits.stringLength };
   if (!('args' in bounded)) return bounded;
-  const args = bounded.args.map(({ deref, ...arg }): ArgSpec => {
-    if (deref === undefined || !limits.followPointers) return arg;
-    const size = Math.min(deref.size, limits.structBytes);
-    // The string pointer, and the length beside it, must lie within the bytes read.
-    const within = (offset: number | undefined): offset is number => offset !== undefined && offset + 8 <= size;
-    if (!within(deref.stringAt)) return { ...arg, deref: { size } };
-    return { ...arg, deref: { size, stringAt: deref.stringAt, ...(within(deref.lengthAt) ? { lengthAt: deref.lengthAt } : {}) } };
-  });
-  return { ...bounded, args };
+  const { retStruct, ...rest } = bounded;
+  const args = bounded.args.map(({ deref, ...arg }): ArgSpec => (deref === undefined || !limits.followPointers ? arg : { ...arg, deref: withinBytes(deref, limits.structBytes) }));
+  const returned = retStruct !== undefined && limits.followPointers ? { retStruct: withinBytes(retStruct, limits.structBytes) } : {};
+  return { ...rest, ...returned, args } as T;
 }
 
 /** One line for the user on what is not shown, or undefined when everything is. */

@@ -60,6 +60,12 @@ export function formatCapturedValue(value: CapturedValue, type: ValueType | null
   return String(value);
 }
 
+/** A return value as its type says; a struct returned by value by its fields. */
+export function formatReturnValue(value: CapturedValue, shape: CapturedShape): string {
+  if (shape.returnLayout !== undefined && isPointeeValue(value)) return formatPointee(value, shape.returnLayout);
+  return formatCapturedValue(value, shape.ret, shape.returnEnum);
+}
+
 /** A call's arguments, `name=value, …`, each as its type and (for a struct pointer) layout say. */
 export function formatArgs(capture: CapturedShape, args: Readonly<Record<string, CapturedValue>>): string {
   const typeOf = new Map(capture.args.map((arg) => [arg.name, arg.type]));
@@ -77,7 +83,7 @@ export function formatCallText(description: ProbeDescription, event: CallEvent):
 
 export function formatReturnText(description: ProbeDescription, event: ReturnEvent): string {
   const latency = event.latencyNs === null ? 'entry not seen' : formatDuration(event.latencyNs);
-  const returned = description.capture.ret === null || description.capture.ret === undefined ? 'returned' : `→ ${formatCapturedValue(event.ret, description.capture.ret, description.capture.returnEnum)}`;
+  const returned = description.capture.ret === null || description.capture.ret === undefined ? 'returned' : `→ ${formatReturnValue(event.ret, description.capture)}`;
   return `${description.functionName} ${returned}  (${latency})`;
 }
 
@@ -187,7 +193,8 @@ export interface ReturnLine {
   tid: number;
   uid: number;
   ts_ns: number;
-  ret: CapturedValue;
+  /** As captured; a struct returned by value decoded by field (pointeeJson). */
+  ret: Exclude<CapturedValue, PointeeValue> | Record<string, unknown>;
   latency_ns: number | null;
 }
 
@@ -228,6 +235,11 @@ export function structuredArgs(args: Readonly<Record<string, CapturedValue>>, ca
   return Object.fromEntries(Object.entries(args).map(([name, value]) => [name, isPointeeValue(value) ? pointeeJson(value, layouts[name]) : value]));
 }
 
+/** A return value as JSON: a struct returned by value by field (pointeeJson). */
+export function structuredReturn(value: CapturedValue, capture?: CapturedShape): ReturnLine['ret'] {
+  return isPointeeValue(value) ? pointeeJson(value, capture?.returnLayout) : value;
+}
+
 /** A call or return as a JSON line; what pointer arguments point to decoded by `capture`'s layouts. */
 export function eventLine(event: ProbeEvent, capture?: CapturedShape): CallLine | ReturnLine {
   if (event.type === 'call') {
@@ -240,7 +252,7 @@ export function eventLine(event: ProbeEvent, capture?: CapturedShape): CallLine 
     tid: event.tid,
     uid: event.uid,
     ts_ns: event.tsNs,
-    ret: event.ret,
+    ret: structuredReturn(event.ret, capture),
     latency_ns: event.latencyNs,
   };
 }

@@ -4,7 +4,7 @@
 // (per thread, so recursion pairs right) from the records the probe sends, and the call rate. No `vscode` import: the decorations, the hover, the
 // Probes view and the test API all read these numbers.
 
-import { formatArgs, formatCapturedValue } from './format';
+import { formatArgs, formatCapturedValue, formatReturnValue } from './format';
 import { percentilesFromLog2Histogram, type LatencyPercentiles } from './latency';
 import type { CallEvent, CapturedShape, CapturedValue, ProbeStats, ReturnEvent } from './protocol';
 
@@ -168,7 +168,7 @@ export class ProbeAggregate {
     this.eventReturns++;
     const returnsValue = this.capture.ret !== null && this.capture.ret !== undefined;
     // A void function returns nothing to show ('' — undefined is "not returned yet").
-    const ret = returnsValue ? formatCapturedValue(event.ret, this.capture.ret, this.capture.returnEnum) : '';
+    const ret = returnsValue ? formatReturnValue(event.ret, this.capture) : '';
     const stack = this.pending.get(event.tid);
     const open = stack?.pop();
     if (stack !== undefined && stack.length === 0) this.pending.delete(event.tid);

@@ -90,6 +90,8 @@ export interface CapturedShape {
   /** Client side: enumerator names by value (decimal string), for enum arguments by name and the return value. */
   enums?: Record<string, Record<string, string>>;
   returnEnum?: Record<string, string>;
+  /** Client side: how to show a struct returned by value. */
+  returnLayout?: PointeeLayout;
 }
 
 export interface ArgSpec {
@@ -130,6 +132,12 @@ export interface CaptureSpec {
   ret?: ValueType | null;
   /** Bound for `string` reads, 1..limits.maxStringLength; default 64. */
   stringLength?: number;
+  /**
+   * With `ret: 'pointer'`, a struct returned by value: its bytes are those of rax (and rdx with
+   * `registers: 2`), or with no `registers` the `size` bytes rax points to at the return (the
+   * caller's buffer); the text a field points to is read as for a deref'd argument.
+   */
+  retStruct?: { size: number; stringAt?: number; lengthAt?: number; registers?: 1 | 2 };
 }
 
 /** Which processes a probe counts. */

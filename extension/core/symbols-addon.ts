@@ -115,6 +115,9 @@ export interface Signature {
   params: ParamInfo[];
   returnType: TypeInfo | null;
   returnCapture: ValueType | null;
+  /** A struct returned by value: how to show it, and whether it is in 1 or 2 registers (null: where rax points). */
+  returnPointee?: (PointeeLayout & { size: number }) | null;
+  returnRegisters?: 1 | 2 | null;
   returnNote: string | null;
   variadic: boolean;
   notes: string[];

@@ -132,9 +132,45 @@ static int parse_deref(json_t *deref, struct arg_config *arg, struct rpc_failure
 	return 0;
 }
 
+/* "retStruct": {"size", "stringAt", "lengthAt", "registers": 1|2}: a struct returned by value,
+ * in rax (and rdx), or with no registers where rax points at the return. */
+static int parse_ret_struct(json_t *spec, struct attach_request *request, struct rpc_failure *failure)
+{
+	struct arg_config *ret = &request->cfg.ret;
+	int64_t registers = 0;
+	json_t *deref;
+	int err;
+
+	if (!spec)
+		return 0;
+	if (!request->capture_ret || request->ret_type != VALUE_POINTER || !json_is_object(spec))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "capture.retStruct is an object, with 'ret': 'pointer'");
+	if (params_integer(spec, "registers", 1, 2, &registers, failure) < 0)
+		return -1;
+	/* The rest is a deref's: size, stringAt, lengthAt. */
+	deref = json_copy(spec);
+	json_object_del(deref, "registers");
+	err = parse_deref(deref, ret, failure);
+	json_decref(deref);
+	if (err)
+		return -1;
+	if (registers && ret->deref > 8 * registers)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "capture.retStruct: %lld registers hold at most %lld bytes",
+				(long long)registers, (long long)(8 * registers));
+	if (registers) {
+		ret->location = ARG_REG_PAIR;
+		ret->offset = ARG_RETURN_REG | (registers == 2 ? ARG_REG_RDX : REG_PAIR_NONE) << 8;
+	}
+	snprintf(request->ret_struct.name, sizeof(request->ret_struct.name), "ret");
+	request->ret_struct.type = VALUE_POINTER;
+	request->ret_struct.deref = ret->deref;
+	request->ret_struct.by_value = registers != 0;
+	return 0;
+}
+
 static int parse_capture(json_t *capture, struct attach_request *request, struct rpc_failure *failure)
 {
-	static const char *const fields[] = { "args", "ret", "stringLength", NULL };
+	static const char *const fields[] = { "args", "ret", "stringLength", "retStruct", NULL };
 	static const char *const arg_fields[] = { "name", "location", "type", "deref", NULL };
 	int64_t string_len = DEFAULT_STRING_LEN;
 	struct probe_config *cfg = &request->cfg;
@@ -193,7 +229,7 @@ static int parse_capture(json_t *capture, struct attach_request *request, struct
 					"the memory may be gone once the function returned; use 'pointer'");
 		request->capture_ret = true;
 	}
-	return 0;
+	return parse_ret_struct(json_object_get(capture, "retStruct"), request, failure);
 }
 
 static int parse_filter(json_t *spec, struct filter_request *filter, struct rpc_failure *failure)

@@ -70,6 +70,8 @@ struct attach_request {
 	struct captured_arg args[MAX_ARGS];
 	bool capture_ret;
 	enum value_type ret_type;
+	/* A struct returned by value (deref != 0): its bytes, shown like a deref'd argument. */
+	struct captured_arg ret_struct;
 	/* What the BPF side needs for this request; the process and user filters are the
 	 * engine's to add. */
 	struct probe_config cfg;

@@ -61,7 +61,9 @@ static int prepare_user_function(struct engine *engine, struct probe *probe, con
 	memcpy(probe->args, request->args, sizeof(probe->args));
 	probe->capture_ret = request->capture_ret;
 	probe->ret_type = request->ret_type;
-	cfg->ret.location = ARG_RETURN_REG;
+	probe->ret_struct = request->ret_struct;
+	if (cfg->ret.location != ARG_REG_PAIR)	/* a struct in rax:rdx was placed by parse_capture */
+		cfg->ret.location = ARG_RETURN_REG;
 	if (engine->who.uid != 0) {
 		cfg->filter_uid = engine->who.uid;	/* never a process the user may not trace */
 		cfg->filter_gid = engine->who.gid;

@@ -67,6 +67,7 @@ struct probe {
 	struct captured_arg args[MAX_ARGS];
 	bool capture_ret;
 	enum value_type ret_type;
+	struct captured_arg ret_struct;
 	struct process_filter *filter;	/* NULL: no process filter */
 	double attach_ms;
 	uint64_t helper_dropped;	/* over the event-rate limit */

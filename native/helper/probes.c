@@ -321,7 +321,8 @@ static int handle_record(void *ctx, void *data, size_t size)
 	if (!probe->used || probe->detached)
 		return 0;	/* a straggler of a detached probe */
 	format = (struct record_format){ .id = probe->id, .nargs = probe->nargs, .args = probe->args,
-					 .capture_ret = probe->capture_ret, .ret_type = probe->ret_type };
+					 .capture_ret = probe->capture_ret, .ret_type = probe->ret_type,
+					 .ret_struct = &probe->ret_struct };
 	if (over_event_limit(engine) ||
 	    !record_batch_append(&engine->batch, &format, e, (e->flags & EVENT_HAS_STRINGS) && size >= sizeof(*big) ? big : NULL))
 		probe->helper_dropped++;
@@ -654,7 +655,8 @@ json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure 
 		bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_stats), &slot, zero, BPF_ANY);
 	}
 	cfg.active = request.start;
-	cfg.count_returns = probe->capture_ret ? value_type_bytes(probe->ret_type) : 0;
+	/* A struct's address or registers are no value to count. */
+	cfg.count_returns = probe->capture_ret && !probe->ret_struct.deref ? value_type_bytes(probe->ret_type) : 0;
 	cfg.has_return = probe->retprobe;
 	probe->counts_returns = cfg.count_returns != 0;
 	set_records_per_second(engine, probe, request.records_per_second);

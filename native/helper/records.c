@@ -213,7 +213,9 @@ bool record_batch_append(struct record_batch *b, const struct record_format *for
 		PUT_LITERAL(b, "}}");
 	} else {
 		PUT_LITERAL(b, ",\"ret\":");
-		if (format->capture_ret)
+		if (format->capture_ret && format->ret_struct && format->ret_struct->deref && big)
+			put_pointee(b, format->ret_struct, 0, e->values[0], big);
+		else if (format->capture_ret)
 			put_value(b, format->ret_type, e->values[0], NULL);
 		else
 			PUT_LITERAL(b, "null");

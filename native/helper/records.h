@@ -24,6 +24,7 @@ struct record_format {
 	const struct captured_arg *args;
 	bool capture_ret;
 	enum value_type ret_type;
+	const struct captured_arg *ret_struct;	/* deref != 0: a struct returned by value */
 };
 
 /* Appends one record (big: its strings and memory, for an event_with_strings); false when memory

@@ -287,8 +287,12 @@ describe('signature(): parameters, types, and where each one is at entry (x86-64
       assert.match(byValue.params[3].note, /partly in xmm registers, which BPF cannot read/);
       const makeBig = await symbols.signature(bin(variant), 'make_big');
       assert.deepEqual(makeBig.params.map((p) => p.capture), [reg('rsi', 's64'), reg('rdx', 's64')]);
-      assert.equal(makeBig.returnCapture, null);
-      assert.match(makeBig.returnNote, /returned in memory \(its address is passed in rdi\)/);
+      // Returned in memory: read where rax points at the return; a small one, from rax itself.
+      assert.deepEqual([makeBig.returnCapture, makeBig.returnRegisters], ['pointer', null]);
+      assert.deepEqual(makeBig.returnPointee.fields.map((f) => f.name), ['a', 'b', 'c']);
+      const makePair = await symbols.signature(bin(variant), 'make_pair');
+      assert.deepEqual([makePair.returnCapture, makePair.returnRegisters], ['pointer', 1]);
+      assert.deepEqual(makePair.returnPointee.fields.map((f) => [f.name, f.offset]), [['x', 0], ['y', 4]]);
       const extended = await symbols.signature(bin(variant), 'extended');
       assert.deepEqual(extended.params.map((p) => [p.passedIn, p.capture]), [['stack sp+8', null], ['rdi', reg('rdi', 's32')]]);
       const variadic = await symbols.signature(bin(variant), 'count_args');

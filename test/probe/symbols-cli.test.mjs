@@ -148,7 +148,7 @@ describe('probe-lens probe with DWARF (real uprobes)', { skip: notRoot, timeout:
   for (const variant of ['shapes-gcc', 'shapes-clang-O2']) {
     it(`${variant}: arguments by DWARF name, typed: signed, unsigned, bool, string, pointer, enum`, async () => {
       const t = (fn) => `${bin(variant)}:${fn}`;
-      const run = jsonRun(await runCli(['probe', t('scalars'), t('text'), t('by_value'), t('make_big'), '--json', '--', bin(variant)]));
+      const run = jsonRun(await runCli(['probe', t('scalars'), t('text'), t('by_value'), t('make_big'), t('make_pair'), '--json', '--', bin(variant)]));
       assert.deepEqual(run.calls(t('scalars')).map((call) => call.args), [{ a: -5, b: 65535, c: -100000, d: 1099511627776, e: true, f: 65 }]);
       const [text] = run.calls(t('text'));
       assert.equal(text.args.s, 'hello');
@@ -166,6 +166,11 @@ describe('probe-lens probe with DWARF (real uprobes)', { skip: notRoot, timeout:
       assert.deepEqual(run.returns(t('by_value')).map((ret) => ret.ret), [10 + 20 + 30 + 42 + 3 + 4 + 0 + 6 - 1]);
       // The hidden result pointer takes rdi: a and b come from rsi and rdx.
       assert.deepEqual(run.calls(t('make_big')).map((call) => call.args), [{ a: 5, b: 6 }]);
+      // Structs returned by value, by field: from the caller's buffer rax points to, and from rax.
+      const [bigReturned] = run.returns(t('make_big')).map((ret) => ret.ret);
+      assert.match(bigReturned.address, /^0x[0-9a-f]+$/);
+      assert.deepEqual(bigReturned.fields, { a: 5, b: 6, c: 11 });
+      assert.deepEqual(run.returns(t('make_pair')).map((ret) => ret.ret), [{ address: null, fields: { x: 1, y: 2 } }]);
     });
   }
 

@@ -241,12 +241,26 @@ SignatureCapture capture_for(const BinaryIndex &index, const Signature &signatur
 		out.return_note = "void";
 	} else if (ret.pass_by_reference || (is_aggregate(ret) && ret.classes[0] == AbiClass::Memory)) {
 		place.gpr = 1; // the caller's buffer address goes in rdi and shifts every argument
-		out.return_note = "not captured: " + ret.name + " is returned in memory (its address is passed in rdi)";
+		// rax holds the buffer's address at the return: its bytes are read from there.
+		out.return_pointee = layout_of(index, ret);
+		if (out.return_pointee.type_name.empty())
+			out.return_note = "not captured: " + ret.name + " is returned in memory (its address is passed in rdi)";
+		else
+			out.return_type = "pointer";
 	} else if (ret.kind == TypeKind::Float) {
 		out.return_note = ret.classes[0] == AbiClass::X87 ? "not captured: long double is returned in st(0)" :
 								    "not captured: floating point is returned in xmm0, which BPF cannot read";
 	} else if (is_aggregate(ret)) {
-		out.return_note = "not captured: " + ret.name + " by value is returned in registers (rax/rdx/xmm0), not decoded";
+		bool in_gprs = ret.classes[0] == AbiClass::Integer && (ret.classes[1] == AbiClass::Integer || ret.classes[1] == AbiClass::None);
+		Pointee layout = layout_of(index, ret);
+		if (!in_gprs || layout.type_name.empty()) {
+			out.return_note = "not captured: " + ret.name + " by value is returned in " +
+					  (in_gprs ? "rax/rdx with no fields to show" : "xmm registers, which BPF cannot read");
+		} else {
+			out.return_type = "pointer";
+			out.return_pointee = layout;
+			out.return_registers = ret.classes[1] == AbiClass::Integer ? 2 : 1;
+		}
 	} else if (!value_type_of(ret).empty()) {
 		out.return_type = value_type_of(ret);
 		// A returned char * may point anywhere by the time of the return; show the address.

@@ -58,6 +58,10 @@ struct ArgCapture {
 struct SignatureCapture {
 	std::vector<ArgCapture> args; // one per Signature::params
 	std::string return_type;      // ValueType, empty when not captured
+	/** A struct returned by value: how to show its bytes, found in 1 or 2 registers (rax, rdx)
+	 * or, with return_registers 0, where rax points at the return (the caller's buffer). */
+	Pointee return_pointee;
+	int return_registers = 0;
 	std::string return_note;
 	std::vector<std::string> notes;
 };

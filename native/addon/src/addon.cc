@@ -244,6 +244,8 @@ Napi::Object signature_object(Napi::Env env, const BinaryIndex &index, int32_t i
 	o.Set("returnType", type_object(env, index.types.at(sig.return_type)));
 	o.Set("returnCapture", capture.return_type.empty() ? env.Null() : Napi::String::New(env, capture.return_type));
 	o.Set("returnNote", capture.return_note.empty() ? env.Null() : Napi::String::New(env, capture.return_note));
+	o.Set("returnPointee", capture.return_pointee.type_name.empty() ? env.Null() : Napi::Value(pointee_object(env, capture.return_pointee)));
+	o.Set("returnRegisters", capture.return_registers ? Napi::Value(Napi::Number::New(env, capture.return_registers)) : env.Null());
 	o.Set("variadic", sig.variadic);
 	Napi::Array notes = Napi::Array::New(env, capture.notes.size());
 	for (size_t i = 0; i < capture.notes.size(); i++)

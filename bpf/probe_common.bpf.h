@@ -480,6 +480,12 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 	if (!cfg || !stats || !cfg->active || !process_selected(cfg, id >> 32))
 		return 0;
 	now = bpf_ktime_get_ns();
+	/* The value first: whoever reads this many returns finds their values counted. */
+	if (cfg->count_returns) {
+		/* A return value is a number: a tracepoint's (sys_exit's ret) is never a string. */
+		ret = kind == CTX_TRACEPOINT ? read_tracepoint_field(ctx, &cfg->ret) : read_value(ctx, kind, &cfg->ret);
+		count_value(slot, VALUE_FIELD_RETURN, low_bytes(ret, cfg->count_returns), stats);
+	}
 	__sync_fetch_and_add(&stats->returns, 1);
 
 	stack = bpf_map_lookup_elem(&thread_stacks, &tid);
@@ -515,11 +521,6 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 	}
 
 	/* A return goes with its call's record; one whose call was not seen decides alone. */
-	if (cfg->count_returns) {
-		/* A return value is a number: a tracepoint's (sys_exit's ret) is never a string. */
-		ret = kind == CTX_TRACEPOINT ? read_tracepoint_field(ctx, &cfg->ret) : read_value(ctx, kind, &cfg->ret);
-		count_value(slot, VALUE_FIELD_RETURN, low_bytes(ret, cfg->count_returns), stats);
-	}
 	if (!paired)
 		sampled = sampled_in(slot, now, stats);	/* its call was not seen: it decides alone */
 	else if (!sampled)

@@ -399,6 +399,9 @@ static void send_changed_stats(struct engine *engine)
 		    totals.dropped == probe->last_sent_dropped && totals.sampled_out == probe->last_sent_sampled_out &&
 		    probe->values_seen == probe->last_sent_values_seen)
 			continue;
+		/* Returns made since the values were read: read them again, so that what is sent agrees. */
+		if (probe->counts_returns && probe->values_seen + totals.values_uncounted < totals.returns)
+			read_top_returns(engine);
 		json_array_append_new(changed, sent_stats_json(probe, &totals));
 	}
 	if (json_array_size(changed))

@@ -372,22 +372,8 @@ void engine_on_ring_ready(struct engine *engine)
 static void send_changed_stats(struct engine *engine)
 {
 	json_t *changed = json_array();
+	bool values_read = false;
 
-	/* The value counts are one map for all probes: read once, if any probe's moved or had not
-	 * caught up with its returns when last sent. */
-	for (int slot = 0; slot < MAX_PROBES; slot++) {
-		struct probe *probe = &engine->probes[slot];
-		struct totals totals;
-
-		if (!probe->used || !probe->live || !probe->counts_returns)
-			continue;
-		read_totals(engine, probe, &totals);
-		if (totals.returns != probe->last_sent_returns ||
-		    probe->last_sent_values_seen + totals.values_uncounted < totals.returns) {
-			read_top_returns(engine);
-			break;
-		}
-	}
 	for (int slot = 0; slot < MAX_PROBES; slot++) {
 		struct probe *probe = &engine->probes[slot];
 		struct totals totals;
@@ -395,13 +381,16 @@ static void send_changed_stats(struct engine *engine)
 		if (!probe->used || !probe->live)
 			continue;
 		read_totals(engine, probe, &totals);
+		/* Returns made since the values were last read: read them again (one map for all
+		 * probes, so once a tick), so that what is sent agrees with the counts. */
+		if (probe->counts_returns && !values_read && probe->values_seen + totals.values_uncounted < totals.returns) {
+			read_top_returns(engine);
+			values_read = true;
+		}
 		if (totals.calls == probe->last_sent_calls && totals.returns == probe->last_sent_returns &&
 		    totals.dropped == probe->last_sent_dropped && totals.sampled_out == probe->last_sent_sampled_out &&
 		    probe->values_seen == probe->last_sent_values_seen)
 			continue;
-		/* Returns made since the values were read: read them again, so that what is sent agrees. */
-		if (probe->counts_returns && probe->values_seen + totals.values_uncounted < totals.returns)
-			read_top_returns(engine);
 		json_array_append_new(changed, sent_stats_json(probe, &totals));
 	}
 	if (json_array_size(changed))

@@ -100,6 +100,24 @@ bool is_text_pointer(const TypeInfo &type, const BinaryIndex &index)
 
 } // namespace
 
+/**
+ * std::string whose members clang leaves out (-fno-standalone-debug): the library's layout is
+ * fixed. libstdc++'s C++11 string is then only declared (size 0); libc++'s is known by its 24
+ * bytes, {cap|long, size, data} when long, else {size << 1, chars…} inline.
+ */
+struct LibraryString {
+	uint64_t described_size;
+	const char *names[2]; // how DWARF names the template, besides the typedef "string"
+	uint64_t size;
+	int64_t text_at, length_at;
+	bool inline_when_short;
+};
+
+const LibraryString kLibraryStrings[] = {
+	{ 0, { "basic_string<char, std::char_traits<char>", "std::__cxx11::basic_string<char, std::char_traits<char>" }, 32, 0, 8, false },
+	{ 24, { "basic_string<char, std::__1::char_traits<char>", "std::__1::basic_string<char, std::__1::char_traits<char>" }, 24, 16, 8, true },
+};
+
 Pointee pointee_of(const BinaryIndex &index, const TypeInfo &pointer)
 {
 	if (pointer.kind != TypeKind::Pointer || pointer.points_to_char)
@@ -111,27 +129,16 @@ Pointee layout_of(const BinaryIndex &index, const TypeInfo &target)
 {
 	Pointee out;
 	std::string name = unqualified(target.name);
-	// clang leaves out the definition of classes the library defines (-fno-standalone-debug):
-	// std::string is then only declared, but libstdc++'s C++11 layout is fixed.
-	if (target.size == 0 && (name == "string" || name.rfind("basic_string<char, std::char_traits<char>", 0) == 0 ||
-				 name.rfind("std::__cxx11::basic_string<char, std::char_traits<char>", 0) == 0)) {
+	for (const LibraryString &known : kLibraryStrings) {
+		if (target.size != known.described_size ||
+		    (name != "string" && name.rfind(known.names[0], 0) != 0 && name.rfind(known.names[1], 0) != 0))
+			continue;
 		out.type_name = name;
-		out.size = 32;
-		out.text_at = 0;
-		out.length_at = 8;
+		out.size = known.size;
+		out.text_at = known.text_at;
+		out.length_at = known.length_at;
 		out.text_only = true;
-		return out;
-	}
-	// libc++'s std::string (24 bytes, its members left out by clang): {cap|long, size, data} when
-	// long, else {size << 1, chars…} inline.
-	if (target.size == 24 && (name == "string" || name.rfind("basic_string<char, std::__1::char_traits<char>", 0) == 0 ||
-				  name.rfind("std::__1::basic_string<char, std::__1::char_traits<char>", 0) == 0)) {
-		out.type_name = name;
-		out.size = 24;
-		out.text_at = 16;
-		out.length_at = 8;
-		out.text_only = true;
-		out.inline_when_short = true;
+		out.inline_when_short = known.inline_when_short;
 		return out;
 	}
 	bool aggregate = target.kind == TypeKind::Struct || target.kind == TypeKind::Class || target.kind == TypeKind::Union;

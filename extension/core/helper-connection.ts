@@ -155,10 +155,6 @@ export class HelperClient {
     return this.call(() => this.connection.sendRequest(Methods.subscribe, params));
   }
 
-  unsubscribe(probe: number): Promise<SubscribeResult> {
-    return this.call(() => this.connection.sendRequest(Methods.unsubscribe, { probe }));
-  }
-
   list(): Promise<ListResult> {
     return this.call(() => this.connection.sendRequest(Methods.list));
   }

@@ -33,6 +33,26 @@ int BPF_KRETPROBE(probe_return)
 	return record_return(ctx, CTX_PT_REGS, bpf_get_attach_cookie(ctx));
 }
 
+/* The same three for uprobe_multi links (Linux 6.6+): one link serves every function of a
+ * request, each function's slot its cookie. Not loaded where the kernel lacks them. */
+SEC("uprobe.multi")
+int BPF_KPROBE(probe_entry_multi)
+{
+	return record_entry(ctx, CTX_PT_REGS, bpf_get_attach_cookie(ctx), false);
+}
+
+SEC("uprobe.multi.s")
+int BPF_KPROBE(probe_entry_multi_sleepable)
+{
+	return record_entry(ctx, CTX_PT_REGS, bpf_get_attach_cookie(ctx), true);
+}
+
+SEC("uretprobe.multi")
+int BPF_KRETPROBE(probe_return_multi)
+{
+	return record_return(ctx, CTX_PT_REGS, bpf_get_attach_cookie(ctx));
+}
+
 SEC("kprobe")
 int BPF_KPROBE(kprobe_entry)
 {

@@ -2,7 +2,7 @@
 #ifndef PROBE_LENS_PROBE_H
 #define PROBE_LENS_PROBE_H
 
-#define MAX_PROBES 256
+#define MAX_PROBES 1024	/* slots; above MAX_LIVE_PROBES for those whose links are going */
 #define MAX_ARGS 6
 #define MAX_STRING 128
 #define MAX_DEPTH 32

@@ -7,8 +7,12 @@ import { ProbeLensError, type ErrorCode } from './errors';
 import {
   ERROR_NUMBERS,
   Methods,
+  type AttachFunctionsParams,
+  type AttachFunctionsResult,
   type AttachParams,
   type AttachResult,
+  type DetachManyParams,
+  type DetachManyResult,
   type DetachParams,
   type DetachResult,
   type EndedNotification,
@@ -34,7 +38,9 @@ export interface Disposable {
 export interface HelperRequestsWithParams {
   [Methods.initialize]: { params: InitializeParams; result: InitializeResult };
   [Methods.attach]: { params: AttachParams; result: AttachResult };
+  [Methods.attachFunctions]: { params: AttachFunctionsParams; result: AttachFunctionsResult };
   [Methods.detach]: { params: DetachParams; result: DetachResult };
+  [Methods.detachMany]: { params: DetachManyParams; result: DetachManyResult };
   [Methods.kernelCatalog]: { params: KernelCatalogParams; result: KernelCatalogResult };
   [Methods.start]: { params: StartParams; result: StartParams };
   [Methods.stop]: { params: StartParams; result: StartParams };
@@ -135,9 +141,19 @@ export class HelperClient {
     return this.call(() => this.connection.sendRequest(Methods.attach, params));
   }
 
+  /** A probe per function of one binary, attached together; the failed ones listed with why. */
+  attachFunctions(params: AttachFunctionsParams): Promise<AttachFunctionsResult> {
+    return this.call(() => this.connection.sendRequest(Methods.attachFunctions, params));
+  }
+
   /** Resolves with the probe's final exact counters, once all of its events were delivered. */
   detach(probe: number): Promise<DetachResult> {
     return this.call(() => this.connection.sendRequest(Methods.detach, { probe }));
+  }
+
+  /** detach for each, as one request: they stop together; their final counters, in order. */
+  async detachMany(probes: number[]): Promise<DetachResult[]> {
+    return (await this.call(() => this.connection.sendRequest(Methods.detachMany, { probes }))).probes;
   }
 
   /** Probes attached with `start: false` count from now on, together. */

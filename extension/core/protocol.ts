@@ -2,7 +2,7 @@
 // the helper's stdio. This file is the single TypeScript mirror of what native/helper speaks;
 // the helper's C side implements exactly these names (see native/helper/protocol.h).
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Probe kinds the helper reports on in `initialize` and uses in attach results. */
 export type ProbeKind =
@@ -53,6 +53,12 @@ export interface InitializeResult {
   privileged: boolean;
   tracefs: { mounted: boolean; path?: string };
   limits: HelperLimits;
+  /**
+   * How probes attach here. `uprobeMulti` (Linux 6.6): one link for all the functions of a
+   * `probe/attachFunctions`; unavailable, a link per function,
+   * slower to attach and far slower to detach by the hundred.
+   */
+  mechanisms: { uprobeMulti: Capability };
 }
 
 /** x86-64 SysV integer argument registers, in argument order. */
@@ -213,8 +219,41 @@ export interface AttachResult {
   fallback?: string;
 }
 
+/** One function of a `probe/attachFunctions`: by symbol or by file offset, with its own capture. */
+export type FunctionTarget = ({ symbol: string } | { offset: number }) & { capture?: CaptureSpec };
+
+/**
+ * `probe/attachFunctions`: a probe per function of one binary, attached together (one
+ * uprobe_multi link for the entries and one for the returns, where the kernel has them). The
+ * shared fields mean what they mean in `probe/attach`. At most `limits.maxProbes` functions.
+ */
+export interface AttachFunctionsParams extends Pick<AttachParams, 'filter' | 'retprobe' | 'maxRecordsPerSecond' | 'start'> {
+  binary: string;
+  functions: FunctionTarget[];
+}
+
+export interface AttachFunctionsResult {
+  /** In the order of `functions`, less those that failed. */
+  probes: AttachResult[];
+  /** Functions that could not be probed (`index` in `functions`), with why; the request fails only when none could be. */
+  failed: ({ index: number; symbol?: string; offset?: number; code: HelperErrorCode; message: string })[];
+  links: 'uprobe_multi' | 'per-function';
+  /** With per-function links: why uprobe_multi was not used. */
+  linksReason: string | null;
+  attachMs: number;
+}
+
 export interface DetachParams {
   probe: number;
+}
+
+/** `probe/detachMany`: probe/detach for each, as one (they stop counting together). */
+export interface DetachManyParams {
+  probes: number[];
+}
+
+export interface DetachManyResult {
+  probes: ProbeStats[];
 }
 
 /** `probe/detach` answers with the probe's final, exact counters, after flushing its events. */
@@ -400,7 +439,9 @@ export const Methods = {
   shutdown: 'shutdown',
   exit: 'exit',
   attach: 'probe/attach',
+  attachFunctions: 'probe/attachFunctions',
   detach: 'probe/detach',
+  detachMany: 'probe/detachMany',
   list: 'probe/list',
   start: 'probe/start',
   stop: 'probe/stop',

@@ -36,7 +36,11 @@ static int prepare_user_function(struct engine *engine, struct probe *probe, con
 				"-- COMMAND)%s", engine->who.uid,
 				request->has_filter ? " without descendants (processes it starts are not followed "
 				"for users who are not root)" : "");
-	probe->binary_fd = open_binary_as(&engine->who, request->binary, probe->binary, sizeof(probe->binary), failure);
+	if (probe->group)	/* opened once for the whole group, by the same rules */
+		probe->binary_fd = probe->group->binary_fd;
+	else
+		probe->binary_fd = open_binary_as(&engine->who, request->binary, probe->binary, sizeof(probe->binary),
+						  failure);
 	if (probe->binary_fd < 0)
 		return -1;
 	if (request->symbol) {
@@ -71,17 +75,33 @@ static int prepare_user_function(struct engine *engine, struct probe *probe, con
 	return 0;
 }
 
+/* Strings and memory may need a page faulted in: only a sleepable program can. */
+static bool reads_memory(const struct probe *probe)
+{
+	for (int i = 0; i < probe->nargs; i++)
+		if (probe->args[i].type == VALUE_STRING || probe->args[i].deref)
+			return true;
+	return false;
+}
+
+/* A rebuild unlinks or rewrites the file: either ends the probe (engine_on_inotify). Watched
+ * through our descriptor: the path may lead elsewhere by now. */
+static int watch_binary(struct engine *engine, int binary_fd)
+{
+	char fd_path[64];
+
+	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", binary_fd);
+	return inotify_add_watch(engine->inotify_fd, fd_path, IN_ATTRIB | IN_MODIFY);
+}
+
 static int attach_user_function(struct engine *engine, struct probe *probe, __u32 slot, struct rpc_failure *failure)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = slot);
-	bool reads_memory = false;
 	pid_t pid = probe_perf_pid(probe);
 	char fd_path[64], what[PATH_MAX + 64];
 
-	for (int i = 0; i < probe->nargs; i++)
-		reads_memory |= probe->args[i].type == VALUE_STRING || probe->args[i].deref;
 	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", probe->binary_fd);
-	probe->entry_link = bpf_program__attach_uprobe_opts(reads_memory
+	probe->entry_link = bpf_program__attach_uprobe_opts(reads_memory(probe)
 							    ? engine->skel->progs.probe_entry_sleepable
 							    : engine->skel->progs.probe_entry,
 							    pid, fd_path, probe->offset, &opts);
@@ -91,13 +111,58 @@ static int attach_user_function(struct engine *engine, struct probe *probe, __u3
 								     fd_path, probe->offset, &opts);
 	}
 	if (probe->entry_link && (!probe->retprobe || probe->return_link)) {
-		/* A rebuild unlinks or rewrites the file: either ends the probe (engine_on_inotify).
-		 * Watched through our descriptor: the path may lead elsewhere by now. */
-		probe->binary_watch = inotify_add_watch(engine->inotify_fd, fd_path, IN_ATTRIB | IN_MODIFY);
+		probe->binary_watch = watch_binary(engine, probe->binary_fd);
 		return 0;
 	}
 	snprintf(what, sizeof(what), "the uprobe on %s at offset 0x%lx", probe->binary, (unsigned long)probe->offset);
 	return attach_failure(-errno, what, failure);
+}
+
+/* Members share the binary, the filter and whether returns are probed (one request). */
+static int attach_uprobe_multi(struct engine *engine, struct probe_group *group, struct probe **members, int count,
+			       struct rpc_failure *failure)
+{
+	unsigned long offsets[count];
+	__u64 cookies[count];
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, opts, .offsets = offsets, .cookies = cookies, .cnt = count);
+	bool sleepable = false;
+	pid_t pid = engine->uprobe_multi_filters_process ? probe_perf_pid(members[0]) : -1;
+	char fd_path[64], what[PATH_MAX + 64];
+
+	for (int i = 0; i < count; i++) {
+		offsets[i] = members[i]->offset;
+		cookies[i] = members[i] - engine->probes;
+		sleepable |= reads_memory(members[i]);
+	}
+	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", group->binary_fd);
+	group->entry_link = bpf_program__attach_uprobe_multi(sleepable ? engine->skel->progs.probe_entry_multi_sleepable
+							      : engine->skel->progs.probe_entry_multi,
+							      pid, fd_path, NULL, &opts);
+	if (group->entry_link && members[0]->retprobe) {
+		opts.retprobe = true;
+		group->return_link = bpf_program__attach_uprobe_multi(engine->skel->progs.probe_return_multi,
+								       pid, fd_path, NULL, &opts);
+	}
+	if (group->entry_link && (!members[0]->retprobe || group->return_link)) {
+		int watch = watch_binary(engine, group->binary_fd);
+
+		for (int i = 0; i < count; i++)
+			members[i]->binary_watch = watch;
+		return 0;
+	}
+	snprintf(what, sizeof(what), "the uprobe_multi link on %d functions of %s", count, members[0]->binary);
+	return attach_failure(-errno, what, failure);
+}
+
+int attach_user_group(struct engine *engine, struct probe_group *group, struct probe **members, int count,
+		      struct rpc_failure *failure)
+{
+	if (engine->uprobe_multi.available)
+		return attach_uprobe_multi(engine, group, members, count, failure);
+	for (int i = 0; i < count; i++)
+		if (attach_user_function(engine, members[i], members[i] - engine->probes, failure))
+			return -1;
+	return 0;
 }
 
 static void describe_user_function(const struct probe *probe, json_t *result)
@@ -125,7 +190,7 @@ static void release_user_function(struct engine *engine, struct probe *probe)
 {
 	if (probe->binary_watch >= 0 && !watch_shared(engine, probe))
 		inotify_rm_watch(engine->inotify_fd, probe->binary_watch);
-	if (probe->binary_fd >= 0)
+	if (probe->binary_fd >= 0 && !probe->group)
 		close(probe->binary_fd);
 }
 

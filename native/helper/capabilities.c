@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/statfs.h>
 #include <linux/magic.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "capabilities.h"
 #include "access.h"
@@ -105,7 +106,7 @@ static void finish_tracepoints(struct capability_report *report);
 void capabilities_withdraw(struct capability_report *report, const char *reason)
 {
 	struct capability *all[] = { &report->uprobe, &report->uretprobe, &report->kprobe, &report->kretprobe,
-				     &report->fentry, &report->fexit, &report->tracepoint };
+				     &report->fentry, &report->fexit, &report->tracepoint, &report->uprobe_multi };
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		set_unavailable(all[i], reason);
@@ -123,6 +124,7 @@ void capabilities_measure(struct capability_report *report)
 		capabilities_withdraw(report, NOT_PRIVILEGED_REASON);
 		return;
 	}
+	capabilities_check_uprobe_multi(&report->uprobe_multi, &(bool){ false });
 
 	if (pmu_exists("uprobe")) {
 		set_available(&report->uprobe);
@@ -162,6 +164,53 @@ void capabilities_measure(struct capability_report *report)
 	finish_tracepoints(report);
 }
 
+#define NO_UPROBE_MULTI_REASON "this kernel has no uprobe_multi links (Linux 6.6 added them): each function " \
+	"gets links of its own, slower to attach and detach by the hundred"
+
+void capabilities_check_uprobe_multi(struct capability *cap, bool *filters_process)
+{
+	/* mov r0, 0; exit: all a program needs to be tried as a uprobe_multi one. */
+	const struct bpf_insn return_zero[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, load_opts, .expected_attach_type = BPF_TRACE_UPROBE_MULTI);
+	LIBBPF_OPTS(bpf_link_create_opts, link_opts);
+	unsigned long offset = 0;
+	int prog_fd, link_fd, err;
+
+	*filters_process = false;
+	if (getenv("PROBE_LENS_DISABLE_UPROBE_MULTI"))
+		return set_unavailable(cap, "uprobe_multi links are turned off by PROBE_LENS_DISABLE_UPROBE_MULTI: "
+				       "each function gets links of its own");
+	prog_fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", return_zero, 2, &load_opts);
+	if (prog_fd < 0)
+		return set_unavailable(cap, NO_UPROBE_MULTI_REASON);
+	/* The directory "/" is no binary: a kernel with the links says EBADF (one without, EINVAL
+	 * or EOPNOTSUPP); then one whose process filter works (6.10) refuses pid -1 first, EINVAL. */
+	link_opts.uprobe_multi.path = "/";
+	link_opts.uprobe_multi.offsets = &offset;
+	link_opts.uprobe_multi.cnt = 1;
+	link_fd = bpf_link_create(prog_fd, -1, BPF_TRACE_UPROBE_MULTI, &link_opts);
+	err = errno;
+	if (link_fd >= 0 || err != EBADF) {
+		if (link_fd >= 0)
+			close(link_fd);
+		close(prog_fd);
+		return set_unavailable(cap, NO_UPROBE_MULTI_REASON);
+	}
+	link_opts.uprobe_multi.pid = -1;
+	link_fd = bpf_link_create(prog_fd, -1, BPF_TRACE_UPROBE_MULTI, &link_opts);
+	err = errno;
+	if (link_fd >= 0)
+		close(link_fd);
+	close(prog_fd);
+	/* Before 6.10 the links' pid filter matched one thread: then they filter nothing, and the
+	 * programs filter by process, as they always do. */
+	*filters_process = link_fd < 0 && err == EINVAL;
+	set_available(cap);
+}
+
 static void finish_tracepoints(struct capability_report *report)
 {
 	if (report->tracefs_mounted)
@@ -188,4 +237,9 @@ json_t *capabilities_to_json(const struct capability_report *report)
 			 "fentry", capability_to_json(&report->fentry),
 			 "fexit", capability_to_json(&report->fexit),
 			 "tracepoint", capability_to_json(&report->tracepoint));
+}
+
+json_t *capabilities_mechanisms_json(const struct capability_report *report)
+{
+	return json_pack("{s:o}", "uprobeMulti", capability_to_json(&report->uprobe_multi));
 }

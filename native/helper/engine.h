@@ -27,6 +27,16 @@ struct process_filter {
 struct engine;
 struct probe;
 
+/* Functions of one binary attached by one probe/attachFunctions: one uprobe_multi link for
+ * their entries and one for their returns, each function's slot its cookie, and one descriptor
+ * of the binary. Where the kernel has no such links, each member has links of its own. */
+struct probe_group {
+	int members;		/* probes that point here; freed at 0 */
+	int live;		/* members still counting: the links go when none is */
+	int binary_fd;
+	struct bpf_link *entry_link, *return_link;
+};
+
 #define TOP_RETURNS 5
 
 struct value_count {
@@ -43,6 +53,10 @@ struct target_ops {
 	void (*describe)(const struct probe *probe, json_t *result);
 	void (*release)(struct engine *engine, struct probe *probe);
 };
+
+/* attach_user.c: the links of a group whose members are prepared and configured. */
+int attach_user_group(struct engine *engine, struct probe_group *group, struct probe **members, int count,
+		      struct rpc_failure *failure);
 
 extern const struct target_ops user_function_target, kernel_function_target, tracepoint_target,
 	syscall_target;
@@ -69,6 +83,7 @@ struct probe {
 	enum value_type ret_type;
 	struct captured_arg ret_struct;
 	struct process_filter *filter;	/* NULL: no process filter */
+	struct probe_group *group;	/* NULL: attached alone */
 	double attach_ms;
 	uint64_t helper_dropped;	/* over the event-rate limit */
 	uint64_t last_sent_calls, last_sent_returns, last_sent_dropped, last_sent_sampled_out;
@@ -97,6 +112,8 @@ struct probe {
 struct engine {
 	struct requester who;
 	struct capability_report capabilities;
+	struct capability uprobe_multi;	/* checked before the programs for it were loaded */
+	bool uprobe_multi_filters_process;	/* else the links are given no pid (Linux < 6.10) */
 	struct probe_bpf *skel;
 	struct ring_buffer *ring;
 	int inotify_fd;		/* tells us when a probed binary is rebuilt */

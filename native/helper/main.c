@@ -26,7 +26,7 @@
 #include "sessions.h"
 
 #define HELPER_VERSION "0.1.0"
-#define PROTOCOL_VERSION 2
+#define PROTOCOL_VERSION 3
 #define TICK_MS 50
 
 enum source { SOURCE_STDIN, SOURCE_RING, SOURCE_TIMER, SOURCE_SIGNAL, SOURCE_PIDFD, SOURCE_INOTIFY };
@@ -117,10 +117,11 @@ static json_t *handle_initialize(struct helper *helper, json_t *params, struct r
 		capabilities_withdraw(&helper->capabilities, helper->engine_failure.message);
 	}
 	helper->initialized = true;
-	result = json_pack("{s:{}, s:{s:s, s:s}, s:i, s:o, s:{s:o}, s:b, s:{s:b, s:s}, s:o}",
+	result = json_pack("{s:{}, s:{s:s, s:s}, s:i, s:o, s:o, s:{s:o}, s:b, s:{s:b, s:s}, s:o}",
 			   "capabilities", "serverInfo", "name", "probe-lens-helper", "version", HELPER_VERSION,
 			   "protocolVersion", PROTOCOL_VERSION,
 			   "probeKinds", capabilities_to_json(&helper->capabilities),
+			   "mechanisms", capabilities_mechanisms_json(&helper->capabilities),
 			   "requestingUser", "uid", helper->who.uid == (uid_t)-1 ? json_null() : json_integer(helper->who.uid),
 			   "privileged", helper->capabilities.privileged,
 			   "tracefs", "mounted", helper->capabilities.tracefs_mounted, "path", TRACEFS_PATH,
@@ -156,8 +157,12 @@ static json_t *handle_request(struct helper *helper, const char *method, json_t 
 	}
 	if (!strcmp(method, "probe/attach"))
 		return ready_for_probes(helper, failure) ? engine_attach(helper->engine, params, failure) : NULL;
+	if (!strcmp(method, "probe/attachFunctions"))
+		return ready_for_probes(helper, failure) ? engine_attach_functions(helper->engine, params, failure) : NULL;
 	if (!strcmp(method, "probe/detach"))
 		return ready_for_probes(helper, failure) ? engine_detach(helper->engine, params, failure) : NULL;
+	if (!strcmp(method, "probe/detachMany"))
+		return ready_for_probes(helper, failure) ? engine_detach_many(helper->engine, params, failure) : NULL;
 	if (!strcmp(method, "probe/kernelCatalog"))
 		return ready_for_probes(helper, failure) && !check_kernel_probes_allowed(&helper->who, failure)
 		       ? kernel_catalog(&helper->capabilities, params, failure) : NULL;

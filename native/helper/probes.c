@@ -3,6 +3,7 @@
  * decoded by the probe's capture spec and sent in batches; counters are read from the
  * per-CPU map and are exact. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,14 @@
 #include "engine.h"
 #include "params.h"
 #include "records.h"
+#include "utf8.h"
 #include "probe.skel.h"
 
 #define BATCH_LIMIT 4096
 #define BATCH_FULL (-E2BIG)	/* handle_record's "stop consuming": the batch is full */
 #define BATCH_KEEP_BYTES (4 << 20)	/* a batch buffer grown past this is freed once sent */
 #define STATS_EVERY_TICKS 2	/* ~100 ms: counters at most 10 times a second */
+#define TEARDOWN_THREADS 32	/* links destroyed side by side (destroy_links) */
 
 static int handle_record(void *ctx, void *data, size_t size);
 
@@ -47,6 +50,11 @@ struct engine *engine_new(const struct requester *who, struct rpc_failure *failu
 		rpc_fail(failure, RPC_ATTACH_FAILED, "cannot open the embedded BPF object: %s", strerror(errno));
 		goto fail;
 	}
+	/* Programs for uprobe_multi links fail to load where the kernel lacks them. */
+	capabilities_check_uprobe_multi(&engine->uprobe_multi, &engine->uprobe_multi_filters_process);
+	bpf_program__set_autoload(engine->skel->progs.probe_entry_multi, engine->uprobe_multi.available);
+	bpf_program__set_autoload(engine->skel->progs.probe_entry_multi_sleepable, engine->uprobe_multi.available);
+	bpf_program__set_autoload(engine->skel->progs.probe_return_multi, engine->uprobe_multi.available);
 	err = probe_bpf__load(engine->skel);
 	if (err) {
 		/* EACCES from a load is the verifier saying no, not a missing privilege. */
@@ -75,14 +83,13 @@ fail:
 }
 
 static void release_probe(struct engine *engine, struct probe *probe);
+static void collect(struct engine *engine, bool all);
 
 void engine_free(struct engine *engine)
 {
 	if (!engine)
 		return;
-	for (int slot = 0; slot < MAX_PROBES; slot++)
-		if (engine->probes[slot].used)
-			release_probe(engine, &engine->probes[slot]);
+	collect(engine, true);
 	ring_buffer__free(engine->ring);
 	if (engine->inotify_fd >= 0)
 		close(engine->inotify_fd);
@@ -573,12 +580,41 @@ static json_t *attach_result(const struct probe *probe)
 	return result;
 }
 
+static void stop_counting(struct probe *probe)
+{
+	if (probe->live && probe->group)
+		probe->group->live--;
+	probe->live = false;
+}
+
 static void unlink_probe(struct probe *probe)
 {
 	bpf_link__destroy(probe->entry_link);
 	bpf_link__destroy(probe->return_link);
 	probe->entry_link = probe->return_link = NULL;
-	probe->live = false;
+	stop_counting(probe);
+}
+
+static bool group_linked(const struct probe_group *group)
+{
+	return group && (group->entry_link || group->return_link);
+}
+
+static void unlink_group(struct probe_group *group)
+{
+	bpf_link__destroy(group->entry_link);
+	bpf_link__destroy(group->return_link);
+	group->entry_link = group->return_link = NULL;
+}
+
+static void put_group(struct probe_group *group)
+{
+	if (--group->members > 0)
+		return;
+	unlink_group(group);
+	if (group->binary_fd >= 0)
+		close(group->binary_fd);
+	free(group);
 }
 
 /* One map write stops entry and return counting together, at once; the links go later. */
@@ -592,7 +628,7 @@ static void deactivate_probe(struct engine *engine, struct probe *probe)
 		cfg.active = 0;
 		bpf_map_update_elem(configs, &slot, &cfg, BPF_ANY);
 	}
-	probe->live = false;
+	stop_counting(probe);
 }
 
 static void release_probe(struct engine *engine, struct probe *probe)
@@ -608,31 +644,34 @@ static void release_probe(struct engine *engine, struct probe *probe)
 		probe->ops->release(engine, probe);
 	if (probe->filter)
 		release_filter(engine, probe->filter);
+	if (probe->group)
+		put_group(probe->group);
 	memset(probe, 0, sizeof(*probe));
 }
 
-json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure *failure)
+/* Takes a free slot for the request and configures it up to the links: a group's member gets
+ * the group's binary; NULL with failure filled. */
+static struct probe *prepare_probe(struct engine *engine, const struct attach_request *request,
+				   struct probe_group *group, const char *group_binary, struct rpc_failure *failure)
 {
-	struct attach_request request;
+	int free = free_slot(engine);
+	__u32 slot = free;
 	struct probe *probe;
 	struct probe_config cfg;
-	double started = now_ms();
-	int free;
-	__u32 slot;
 
-	if (attach_request_parse(params, &request, failure))
-		return NULL;
-	free = free_slot(engine);
 	if (free < 0)
 		return rpc_fail(failure, RPC_LIMIT_REACHED, "at most %d probes at once: detach some first",
 				MAX_LIVE_PROBES), NULL;
-	slot = free;
 	probe = &engine->probes[slot];
-	*probe = (struct probe){ .used = true, .binary_fd = -1, .binary_watch = -1, .ops = target_ops_for(request.target),
-				 .retprobe = request.retprobe };
-	cfg = request.cfg;
-	if (probe->ops->prepare(engine, probe, &request, &cfg, failure) ||
-	    (request.has_filter && !(probe->filter = acquire_filter(engine, &request.filter, failure))))
+	*probe = (struct probe){ .used = true, .binary_fd = -1, .binary_watch = -1, .ops = target_ops_for(request->target),
+				 .retprobe = request->retprobe, .group = group };
+	if (group) {
+		group->members++;
+		snprintf(probe->binary, sizeof(probe->binary), "%s", group_binary);
+	}
+	cfg = request->cfg;
+	if (probe->ops->prepare(engine, probe, request, &cfg, failure) ||
+	    (request->has_filter && !(probe->filter = acquire_filter(engine, &request->filter, failure))))
 		goto fail;
 	if (probe->filter) {
 		if (probe->filter->descendants || probe->filter->from_exec)
@@ -646,21 +685,164 @@ json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure 
 		memset(zero, 0, sizeof(zero));
 		bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_stats), &slot, zero, BPF_ANY);
 	}
-	cfg.active = request.start;
+	cfg.active = request->start;
 	/* A struct's address or registers are no value to count. */
 	cfg.count_returns = probe->capture_ret && !probe->ret_struct.deref ? value_type_bytes(probe->ret_type) : 0;
 	cfg.has_return = probe->retprobe;
 	probe->counts_returns = cfg.count_returns != 0;
-	set_records_per_second(engine, probe, request.records_per_second);
+	set_records_per_second(engine, probe, request->records_per_second);
 	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_configs), &slot, &cfg, BPF_ANY);
-	if (probe->ops->attach(engine, probe, slot, failure))
-		goto fail;
-	probe->id = engine->next_id++;
-	probe->live = true;
-	probe->attach_ms = now_ms() - started;
-	return attach_result(probe);
+	return probe;
 fail:
 	release_probe(engine, probe);
+	return NULL;
+}
+
+static void mark_attached(struct engine *engine, struct probe *probe, double started)
+{
+	probe->id = engine->next_id++;
+	probe->live = true;
+	if (probe->group)
+		probe->group->live++;
+	probe->attach_ms = now_ms() - started;
+}
+
+json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure *failure)
+{
+	struct attach_request request;
+	struct probe *probe;
+	double started = now_ms();
+
+	if (attach_request_parse(params, &request, failure) ||
+	    !(probe = prepare_probe(engine, &request, NULL, NULL, failure)))
+		return NULL;
+	if (probe->ops->attach(engine, probe, probe - engine->probes, failure)) {
+		release_probe(engine, probe);
+		return NULL;
+	}
+	mark_attached(engine, probe, started);
+	return attach_result(probe);
+}
+
+/* One function of a probe/attachFunctions request as a probe/attach request: the shared
+ * fields with the function's own; validated by the same parser. */
+static json_t *function_request(json_t *params, json_t *function, struct rpc_failure *failure)
+{
+	static const char *const function_fields[] = { "symbol", "offset", "capture", NULL };
+	json_t *request;
+
+	if (!json_is_object(function))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "each of 'functions' is {\"symbol\"} or {\"offset\"}, "
+				"with an optional \"capture\""), NULL;
+	if (params_only(function, "a function", function_fields, failure))
+		return NULL;
+	request = json_copy(params);
+	json_object_del(request, "functions");
+	json_object_update(request, function);
+	return request;
+}
+
+static json_t *failed_function(size_t index, json_t *function, const struct rpc_failure *why)
+{
+	json_t *entry = json_pack("{s:I, s:s, s:o}", "index", (json_int_t)index, "code", rpc_error_name(why->error),
+				  "message", json_text(why->message));
+
+	/* Named as the client named it; nothing else of what it sent is echoed. */
+	if (json_is_string(json_object_get(function, "symbol")))
+		json_object_set_new(entry, "symbol", json_text(json_string_value(json_object_get(function, "symbol"))));
+	if (json_is_integer(json_object_get(function, "offset")))
+		json_object_set(entry, "offset", json_object_get(function, "offset"));
+	return entry;
+}
+
+/* probe/attachFunctions {binary, functions: [{symbol|offset, capture?}], filter, retprobe, start,
+ * maxRecordsPerSecond}: a probe per function, attached together (one uprobe_multi link each
+ * for entries and returns where the kernel has them). A function that cannot be probed is
+ * listed under "failed" with why; the request fails only when none can be, or the kernel
+ * refuses the links. */
+json_t *engine_attach_functions(struct engine *engine, json_t *params, struct rpc_failure *failure)
+{
+	static const char *const fields[] = { "binary", "functions", "filter", "retprobe", "maxRecordsPerSecond",
+					      "start", NULL };
+	double started = now_ms();
+	const char *binary = NULL;
+	json_t *functions = NULL, *function, *probes, *failed;
+	struct probe_group *group;
+	struct probe **members;
+	struct rpc_failure first_failure = { 0 };
+	char canonical[PATH_MAX];
+	size_t index;
+	int count = 0;
+
+	if (!json_is_object(params))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "probe/attachFunctions takes an object"), NULL;
+	if (params_only(params, "probe/attachFunctions", fields, failure) ||
+	    params_string(params, "binary", PATH_MAX - 1, &binary, failure) < 0 ||
+	    params_array(params, "functions", MAX_LIVE_PROBES, &functions, failure) < 0)
+		return NULL;
+	if (!binary || !functions || !json_array_size(functions))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "probe/attachFunctions needs 'binary' and 'functions', "
+				"a list of 1 to %d functions", MAX_LIVE_PROBES), NULL;
+	if (!engine->capabilities.uprobe.available)
+		return rpc_fail(failure, RPC_FEATURE_UNAVAILABLE, "uprobes: %s", engine->capabilities.uprobe.reason), NULL;
+	group = calloc(1, sizeof(*group));
+	members = calloc(json_array_size(functions), sizeof(*members));
+	if (!group || !members) {
+		free(group);
+		free(members);
+		return rpc_fail(failure, RPC_ATTACH_FAILED, "out of memory"), NULL;
+	}
+	group->binary_fd = open_binary_as(&engine->who, binary, canonical, sizeof(canonical), failure);
+	if (group->binary_fd < 0) {
+		free(group);
+		free(members);
+		return NULL;
+	}
+	group->members = 1;	/* held by this request until its members are attached */
+	failed = json_array();
+	json_array_foreach(functions, index, function) {
+		struct rpc_failure why = { 0 };
+		struct attach_request request;
+		json_t *one = function_request(params, function, &why);
+
+		if (one && !attach_request_parse(one, &request, &why) &&
+		    (members[count] = prepare_probe(engine, &request, group, canonical, &why)))
+			count++;
+		else if (why.error == RPC_LIMIT_REACHED || why.error == RPC_PERMISSION_DENIED ||
+			 why.error == RPC_NO_SUCH_PROCESS || why.error == RPC_FEATURE_UNAVAILABLE) {
+			*failure = why;	/* the same for every function */
+			json_decref(one);
+			goto fail;
+		} else {
+			if (!first_failure.message[0])
+				first_failure = why;
+			json_array_append_new(failed, failed_function(index, function, &why));
+		}
+		json_decref(one);
+	}
+	if (!count) {
+		*failure = first_failure;
+		goto fail;
+	}
+	if (attach_user_group(engine, group, members, count, failure))
+		goto fail;
+	probes = json_array();
+	for (int i = 0; i < count; i++) {
+		mark_attached(engine, members[i], started);
+		json_array_append_new(probes, attach_result(members[i]));
+	}
+	free(members);
+	put_group(group);
+	return json_pack("{s:o, s:o, s:s, s:o, s:f}", "probes", probes, "failed", failed,
+			 "links", engine->uprobe_multi.available ? "uprobe_multi" : "per-function",
+			 "linksReason", engine->uprobe_multi.available ? json_null() : json_string(engine->uprobe_multi.reason),
+			 "attachMs", now_ms() - started);
+fail:
+	for (int i = 0; i < count; i++)
+		release_probe(engine, members[i]);
+	free(members);
+	json_decref(failed);
+	put_group(group);
 	return NULL;
 }
 
@@ -764,6 +946,36 @@ json_t *engine_stop(struct engine *engine, json_t *params, struct rpc_failure *f
 	return json_pack("{s:O}", "probes", json_object_get(params, "probes"));
 }
 
+/* probe/detachMany {probes}: probe/detach for each, as one: they stop counting together, and
+ * their links (one pair, for a group) go in one teardown. */
+json_t *engine_detach_many(struct engine *engine, json_t *params, struct rpc_failure *failure)
+{
+	struct probe *found[MAX_PROBES];
+	json_t *all = json_array();
+	bool any_values = false;
+	size_t count;
+
+	if (probes_named(engine, params, "probe/detachMany", found, &count, failure)) {
+		json_decref(all);
+		return NULL;
+	}
+	for (size_t i = 0; i < count; i++) {
+		deactivate_probe(engine, found[i]);
+		any_values |= found[i]->counts_returns;
+	}
+	drain_ring_fully(engine);
+	if (any_values)
+		read_top_returns(engine);
+	for (size_t i = 0; i < count; i++) {
+		struct totals totals;
+
+		read_totals(engine, found[i], &totals);
+		json_array_append_new(all, sent_stats_json(found[i], &totals));
+		found[i]->detached = true;
+	}
+	return json_pack("{s:o}", "probes", all);
+}
+
 /* probe/subscribe: records from now on, all or at most maxRecordsPerSecond calls, sampled evenly. */
 json_t *engine_subscribe(struct engine *engine, json_t *params, struct rpc_failure *failure)
 {
@@ -788,18 +1000,85 @@ json_t *engine_unsubscribe(struct engine *engine, json_t *params, struct rpc_fai
 	return json_pack("{s:I, s:o}", "probe", (json_int_t)probe->id, "maxRecordsPerSecond", records_per_second_json(probe));
 }
 
-void engine_collect(struct engine *engine)
+static size_t take_link_pair(struct bpf_link **entry, struct bpf_link **ret, struct bpf_link **out)
 {
+	size_t count = 0;
+
+	if (*entry)
+		out[count++] = *entry;
+	if (*ret)
+		out[count++] = *ret;
+	*entry = *ret = NULL;
+	return count;
+}
+
+/* The links of probes that stopped counting (every probe's, with `all`), taken off them. */
+static size_t take_links(struct engine *engine, bool all, struct bpf_link **links)
+{
+	size_t count = 0;
+
+	for (int slot = 0; slot < MAX_PROBES; slot++) {
+		struct probe *probe = &engine->probes[slot];
+		struct probe_group *group = probe->group;
+
+		if (!probe->used || (probe->live && !all))
+			continue;
+		stop_counting(probe);
+		count += take_link_pair(&probe->entry_link, &probe->return_link, links + count);
+		if (group && !group->live)
+			count += take_link_pair(&group->entry_link, &group->return_link, links + count);
+	}
+	return count;
+}
+
+struct teardown {
+	struct bpf_link **links;
+	size_t count, next;
+};
+
+static void *teardown_worker(void *arg)
+{
+	struct teardown *work = arg;
+
+	for (size_t i; (i = __atomic_fetch_add(&work->next, 1, __ATOMIC_RELAXED)) < work->count;)
+		bpf_link__destroy(work->links[i]);
+	return NULL;
+}
+
+/* Each perf-event link's teardown waits out kernel grace periods (~0.17 s a link on 6.18):
+ * side by side, the waits are shared, so hundreds of per-function links go in seconds, not
+ * minutes. A uprobe_multi link is one teardown for all its functions. */
+static void destroy_links(struct bpf_link **links, size_t count)
+{
+	struct teardown work = { .links = links, .count = count };
+	pthread_t threads[TEARDOWN_THREADS];
+	int started = 0;
+
+	while (started < TEARDOWN_THREADS && (size_t)started * 2 < count &&
+	       !pthread_create(&threads[started], NULL, teardown_worker, &work))
+		started++;
+	teardown_worker(&work);
+	while (started > 0)
+		pthread_join(threads[--started], NULL);
+}
+
+static void collect(struct engine *engine, bool all)
+{
+	static struct bpf_link *links[4 * MAX_PROBES];
+
+	destroy_links(links, take_links(engine, all, links));
 	for (int slot = 0; slot < MAX_PROBES; slot++) {
 		struct probe *probe = &engine->probes[slot];
 
-		if (!probe->used || probe->live)
-			continue;
-		if (probe->entry_link || probe->return_link)
-			unlink_probe(probe);
-		if (probe->detached)
+		/* A slot is its cookie in a group's links: it is free only once they are gone. */
+		if (probe->used && (all || (probe->detached && !group_linked(probe->group))))
 			release_probe(engine, probe);
 	}
+}
+
+void engine_collect(struct engine *engine)
+{
+	collect(engine, false);
 }
 
 /* Stops a probe for good and tells the client why; its counters stay for probe/detach. */

@@ -8,7 +8,7 @@
 #include "capabilities.h"
 #include "rpc.h"
 
-#define MAX_LIVE_PROBES 128
+#define MAX_LIVE_PROBES 1000
 #define DEFAULT_EVENTS_PER_SECOND 1000000
 #define MAX_EVENTS_PER_SECOND 5000000
 
@@ -42,7 +42,9 @@ void engine_set_fd_watcher(struct engine *engine, watch_fd_fn watcher, void *ctx
 
 /* Request handlers: return a result or NULL with failure filled. */
 json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure *failure);
+json_t *engine_attach_functions(struct engine *engine, json_t *params, struct rpc_failure *failure);
 json_t *engine_detach(struct engine *engine, json_t *params, struct rpc_failure *failure);
+json_t *engine_detach_many(struct engine *engine, json_t *params, struct rpc_failure *failure);
 json_t *engine_list(struct engine *engine, json_t *params, struct rpc_failure *failure);
 json_t *engine_start(struct engine *engine, json_t *params, struct rpc_failure *failure);
 json_t *engine_stop(struct engine *engine, json_t *params, struct rpc_failure *failure);

@@ -323,6 +323,11 @@ void rpc_send_result(json_t *id, json_t *result)
 			       "result", result ? result : json_null()));
 }
 
+const char *rpc_error_name(enum rpc_error error)
+{
+	return error_table[error].name;
+}
+
 void rpc_send_error(json_t *id, enum rpc_error error, const char *message)
 {
 	/* The message may quote what a client sent or a path: never valid UTF-8 by itself. */

@@ -37,6 +37,9 @@ struct rpc_failure {
 	char message[512];
 };
 
+/* The error's name as the protocol spells it: "SymbolNotFound", … */
+const char *rpc_error_name(enum rpc_error error);
+
 __attribute__((format(printf, 3, 4)))
 int rpc_fail(struct rpc_failure *failure, enum rpc_error error, const char *fmt, ...);
 

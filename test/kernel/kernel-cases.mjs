@@ -6,20 +6,26 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RawHelper, closeAllHelpers } from '../support/raw-helper.mjs';
+import { buildManyFunctions } from '../support/many-functions.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Outside /tmp: the guest sees the host's files, but its /tmp is its own. */
 export const ARTIFACTS = path.join(here, '..', 'artifacts', 'kernel');
 export const WORKLOAD = path.join(ARTIFACTS, 'kernel-workload');
 
+/** A multi-file program of many functions (test/support/many-functions.mjs), for uprobe_multi or its fallback. */
+const MANY_FUNCTIONS_DIR = path.join(ARTIFACTS, 'many-functions');
+export const manyFunctions = (build = false) => buildManyFunctions(MANY_FUNCTIONS_DIR, { files: 2, perFile: 10, build });
+
 export function buildWorkload() {
-  mkdirSync(ARTIFACTS, { recursive: true });
+  mkdirSync(MANY_FUNCTIONS_DIR, { recursive: true });
   execFileSync('gcc', ['-O2', '-Wall', '-o', WORKLOAD, path.join(here, '..', 'fixtures', 'kernel-workload.c')]);
+  manyFunctions(true);
 }
 
 /** The guest's file system is read-only: the host built the workload before booting it. */
 export function buildWorkloadIfMissing() {
-  if (!existsSync(WORKLOAD)) buildWorkload();
+  if (!existsSync(WORKLOAD) || !existsSync(manyFunctions().binary)) buildWorkload();
 }
 
 /** Everything a test started, ended after it whatever happened, so no failure hangs the run. */

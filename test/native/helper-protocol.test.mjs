@@ -2,6 +2,7 @@
 // exact counts and values, refusal without privilege, and clean-up when its client dies.
 import { test, before, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,10 +44,15 @@ function errorCode(message) {
   return message.error.data.code;
 }
 
+function kernelAtLeast(major, minor) {
+  const [have, haveMinor] = os.release().split('.').map(Number);
+  return have > major || (have === major && haveMinor >= minor);
+}
+
 test('initialize reports the version, each probe kind measured, and the requesting user', async () => {
   const { helper, init } = await started();
   const result = init.result;
-  assert.equal(result.protocolVersion, 2);
+  assert.equal(result.protocolVersion, 3);
   assert.equal(result.serverInfo.name, 'probe-lens-helper');
   assert.deepEqual(Object.keys(result.probeKinds).sort(),
     ['fentry', 'fexit', 'kprobe', 'kretprobe', 'tracepoint', 'uprobe', 'uretprobe']);
@@ -59,6 +65,9 @@ test('initialize reports the version, each probe kind measured, and the requesti
   const hasKprobePmu = existsSync('/sys/bus/event_source/devices/kprobe');
   if (isRoot && !hasKprobePmu) assert.match(result.probeKinds.kprobe.reason, /CONFIG_KPROBES/);
   assert.equal(result.requestingUser.uid, process.getuid());
+  // Measured by trying: the host's 6.18 has uprobe_multi; without privilege nothing is.
+  assert.equal(result.mechanisms.uprobeMulti.available, isRoot && kernelAtLeast(6, 6));
+  if (!result.mechanisms.uprobeMulti.available) assert.match(result.mechanisms.uprobeMulti.reason, /^\w.{30,}/);
   assert.equal((await helper.request('shutdown', null)).result, null);
   helper.notify('exit');
   assert.deepEqual(await helper.exited, { code: 0, signal: null });

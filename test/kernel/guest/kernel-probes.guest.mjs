@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { attachOk, buildWorkloadIfMissing, cleanUp, checkSuggestions, checkSyscall, checkTracepoint, detachExact, eventsOf, heldWorkload, startedHelper, WORKLOAD } from '../kernel-cases.mjs';
+import { spawn } from 'node:child_process';
+import { attachOk, buildWorkloadIfMissing, cleanUp, checkSuggestions, checkSyscall, checkTracepoint, detachExact, eventsOf, heldWorkload, manyFunctions, startedHelper, WORKLOAD } from '../kernel-cases.mjs';
 
 const PAIRS = 50;
 const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'probe-lens');
@@ -38,6 +39,26 @@ test('this kernel allows kprobes and fentry, and the helper measured it', async 
   for (const kind of ['kprobe', 'kretprobe', 'fentry', 'fexit', 'uprobe', 'tracepoint']) {
     assert.equal(init.probeKinds[kind].available, true, `${kind}: ${init.probeKinds[kind].reason}`);
   }
+  await helper.close();
+});
+
+test('6.1 has no uprobe_multi: the helper says so, and many functions get a link each, counted exactly', async () => {
+  const { helper, init } = await startedHelper();
+  assert.equal(init.mechanisms.uprobeMulti.available, false);
+  assert.match(init.mechanisms.uprobeMulti.reason, /^this kernel has no uprobe_multi links \(Linux 6\.6 added them\): each function gets links of its own/);
+  const program = manyFunctions();
+  const child = spawn(program.binary, [], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  await new Promise((resolve) => child.stdout.once('data', resolve));
+  const attached = (await helper.request('probe/attachFunctions', { binary: program.binary, filter: { pid: child.pid },
+    functions: program.functions.map((fn) => ({ symbol: fn.name })) })).result;
+  assert.equal(attached.links, 'per-function');
+  assert.equal(attached.linksReason, init.mechanisms.uprobeMulti.reason);
+  child.stdin.end('go\n');
+  assert.equal(await exited, 0);
+  await helper.waitFor((m) => m.method === 'probe/ended' && m.params.probe === attached.probes.at(-1).probe);
+  const detached = (await helper.request('probe/detachMany', { probes: attached.probes.map((p) => p.probe) })).result;
+  assert.deepEqual(detached.probes.map((stats) => [stats.calls, stats.returns]), program.functions.map((fn) => [fn.calls, fn.calls]));
   await helper.close();
 });
 

@@ -2,6 +2,7 @@
 // this machine can probe and why not. Exit 0 when uprobes work, 3 when they do not.
 
 import { noPrivilegeMessage, type HelperSession } from '../core/helper-process';
+import { manyFunctionsText } from '../core/system-report';
 import type { InitializeResult, ProbeKind } from '../core/protocol';
 import { CLI_VERSION, openHelperSession } from './helper-session';
 import type { Output } from './output';
@@ -33,6 +34,7 @@ function describeReport(report: DoctorReport): string {
     `tracefs: ${helper.tracefs.mounted ? `mounted at ${helper.tracefs.path ?? '?'}` : 'not mounted (mount -t tracefs nodev /sys/kernel/tracing)'}`,
     'Probe kinds:',
     ...kinds.map(([kind, capability]) => `  ${kind.padEnd(kindWidth)}  ${capability.available ? 'available' : `unavailable: ${capability.reason ?? 'no reason given'}`}`),
+    `Many functions at once: ${manyFunctionsText(helper.mechanisms.uprobeMulti)}`,
     `Limits: ${helper.limits.maxProbes} probes, ${helper.limits.maxArgs} arguments each, strings up to ${helper.limits.maxStringLength} bytes, ${helper.limits.maxEventsPerSecond} events/s`,
   ];
   if (!helper.privileged) lines.push('', noPrivilegeMessage(report.helper_path, report.privilege_problem ?? 'unknown reason'));

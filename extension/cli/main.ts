@@ -22,12 +22,14 @@ const USAGE = `Usage:
 TARGET:
   BINARY:FUNCTION     uprobe + uretprobe; BINARY is a path (with a "/") or a library
                       short name such as libc, or a program in $PATH
+  BINARY:GLOB         every function whose name matches (sqlite3_*, mdb_[cg]et, str?cpy)
   kernel:FUNCTION     fentry + fexit where the kernel allows them, else kprobe + kretprobe;
                       arguments named and typed from kernel BTF (root, or an allowed group)
   syscall:NAME        the syscall's entry and exit tracepoints, arguments by name
   tracepoint:CATEGORY:NAME   a kernel tracepoint, its fields by name
   FILE.c:LINE         the function whose body holds that line, in --binary, else the
                       COMMAND's program, else the binary in this directory built from FILE.c
+  FILE.c:*            every function defined in FILE.c (from DWARF), found the same way
 
 probe options:
   --pid PID           count only this process

@@ -19,10 +19,27 @@ import { noPrivilegeMessage, type HelperSession } from '../core/helper-process';
 import { spawnHeldCommand, type HeldCommand } from '../core/held-command';
 import { entryCostText } from '../core/annotation-text';
 import { processMapsFile, processName } from '../core/processes';
-import { type AttachParams, type AttachResult, type CapturedShape, type EndedNotification, type ProcessFilter } from '../core/protocol';
+import {
+  type AttachFunctionsResult,
+  type AttachParams,
+  type AttachResult,
+  type CapturedShape,
+  type CaptureSpec,
+  type EndedNotification,
+  type ProbeStats,
+  type ProcessFilter,
+} from '../core/protocol';
 import { BinaryResolver } from '../core/target-resolution';
 import { parseTarget } from '../core/targets';
-import { planSourceLine, planUserFunction, type UserProbePlan } from '../core/user-targets';
+import {
+  planFileFunctions,
+  planMatchingFunctions,
+  planSourceLine,
+  planUserFunction,
+  type ManyFunctionsPlan,
+  type SourceLineContext,
+  type UserProbePlan,
+} from '../core/user-targets';
 import { openHelperSession } from './helper-session';
 import type { Output } from './output';
 
@@ -49,6 +66,8 @@ interface ResolvedTarget {
   capture: CapturedShape | undefined;
   /** For the user once attached: arguments not captured and why, inline sites, raw registers. */
   notes?: string[];
+  /** The many-function target (`BINARY:GLOB`, `FILE.c:*`) it is one function of. */
+  group?: { text: string; notes: string[] };
 }
 
 type StopReason = 'duration' | 'signal' | 'command-exited' | 'all-probes-ended' | 'output-closed';
@@ -80,14 +99,41 @@ async function resolveTargets(texts: readonly string[], options: ProbeOptions): 
       case 'tracepoint':
         resolved.push({ text: target.text, functionName: target.name, attach: { tracepoint: `${target.category}:${target.name}` }, capture: undefined });
         break;
-      case 'source-line': {
-        const context = { command: options.command, cwd: process.cwd(), ...(options.binary === undefined ? {} : { binary: options.binary }) };
-        resolved.push(...fromPlans(await planSourceLine(target.text, target.file, target.line, context)));
+      case 'source-line':
+        resolved.push(...fromPlans(await planSourceLine(target.text, target.file, target.line, sourceContext(options))));
         break;
-      }
+      case 'user-functions':
+        resolved.push(...fromMany(target.text, await planMatchingFunctions(target.text, await resolver.resolve(target.binary), target.pattern)));
+        break;
+      case 'source-file':
+        resolved.push(...fromMany(target.text, await planFileFunctions(target.text, target.file, sourceContext(options))));
+        break;
     }
   }
   return resolved;
+}
+
+function sourceContext(options: ProbeOptions): SourceLineContext {
+  return { command: options.command, cwd: process.cwd(), ...(options.binary === undefined ? {} : { binary: options.binary }) };
+}
+
+/** Each function of a many-function target; its notes are said once, for the whole target. */
+function fromMany(text: string, many: ManyFunctionsPlan): ResolvedTarget[] {
+  const group = { text, notes: many.notes };
+  return many.plans.map((plan) => ({ text: plan.text, functionName: plan.functionName, attach: plan.attach, capture: plan.shape, group }));
+}
+
+/**
+ * Requests: the user-space targets of one binary go in one probe/attachFunctions (one link pair
+ * for all, where the kernel has uprobe_multi); any other target alone.
+ */
+function attachBatches(targets: readonly ResolvedTarget[]): ResolvedTarget[][] {
+  const batches = new Map<string, ResolvedTarget[]>();
+  targets.forEach((target, index) => {
+    const key = target.attach.binary === undefined ? `#${index}` : `${target.attach.binary}\0${String(target.attach.retprobe ?? true)}`;
+    batches.set(key, [...(batches.get(key) ?? []), target]);
+  });
+  return [...batches.values()];
 }
 
 /** Kernel targets are checked by the helper itself, which names what the kernel lacks. */
@@ -124,12 +170,23 @@ export async function runProbe(options: ProbeOptions, output: Output): Promise<v
     if (session.status === 'rejected') throw session.reason;
     if (command.status === 'rejected') throw command.reason;
     requirePrivilege(session.value, targets.value);
+    requireWithinLimit(session.value, targets.value);
     if (options.pid !== undefined) requireMapped(options.pid, targets.value);
     await traceUntilStopped(session.value, targets.value, options, output, command.value);
   } finally {
     if (command.status === 'fulfilled') await command.value?.terminate();
     if (session.status === 'fulfilled') await session.value.close();
   }
+}
+
+/** More functions than the helper holds probes is an error that names the biggest targets. */
+function requireWithinLimit(session: HelperSession, targets: readonly ResolvedTarget[]): void {
+  const { maxProbes } = session.initializeResult.limits;
+  if (targets.length <= maxProbes) return;
+  const perTarget = new Map<string, number>();
+  for (const target of targets) perTarget.set(target.group?.text ?? target.text, (perTarget.get(target.group?.text ?? target.text) ?? 0) + 1);
+  const biggest = [...perTarget].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([text, count]) => `${text}: ${count}`);
+  throw new ProbeLensError('usage', `${targets.length} functions to probe (${biggest.join(', ')}), and the helper holds at most ${maxProbes} probes at once: narrow the pattern`);
 }
 
 /** A user-space target the --pid process does not have mapped would count nothing: say so instead. */
@@ -206,30 +263,26 @@ async function traceUntilStopped(
     }
     /** Said once the probes count: with a command, as each attaches (it is held); else after probe/start. */
     const announcements: (() => void)[] = [];
-    for (const target of targets) {
-      let result: AttachResult;
-      try {
-        result = await client.attach({ ...target.attach, ...(filter === undefined ? {} : { filter }), ...(options.callsPerSecond === undefined ? {} : { maxRecordsPerSecond: options.callsPerSecond }), start: command !== undefined });
-      } catch (error) {
-        if (error instanceof ProbeLensError) throw new HelperError(error.code, `cannot probe ${target.text}: ${error.message}`);
-        throw error;
+    const shared = { ...(filter === undefined ? {} : { filter }), ...(options.callsPerSecond === undefined ? {} : { maxRecordsPerSecond: options.callsPerSecond }), start: command !== undefined };
+    const groupsSaid = new Set<ResolvedTarget['group']>();
+    for (const batch of attachBatches(targets)) {
+      const { attachedTargets, links } = await attachBatch(client, batch, shared, output);
+      for (const [target, result] of attachedTargets) {
+        const capture = result.capture ?? target.capture ?? { args: [] };
+        const description = { probe: result.probe, target: target.text, functionName: result.symbol ?? target.functionName, capture, ...(target.group === undefined ? {} : { group: target.group.text }) };
+        attached.push(description);
+        descriptions.set(result.probe, description);
+        const announce = (): void => {
+          if (output.json) output.jsonLines([attachedLine(target.text, result)]);
+          else if (target.group === undefined) announceProbe(output, target, result);
+          else if (!groupsSaid.has(target.group)) {
+            groupsSaid.add(target.group);
+            announceGroup(output, target.group, attachedTargets.filter(([other]) => other.group === target.group).map(([, r]) => r), links);
+          }
+        };
+        if (command === undefined) announcements.push(announce);
+        else announce();
       }
-      const capture = result.capture ?? target.capture ?? { args: [] };
-      const description = { probe: result.probe, target: target.text, functionName: result.symbol ?? target.functionName, capture };
-      attached.push(description);
-      descriptions.set(result.probe, description);
-      const announce = (): void => {
-        if (output.json) {
-          output.jsonLines([attachedLine(target.text, result)]);
-        } else {
-          output.status(`Attached probe ${result.probe}: ${describeAttachment(target.text, result)}`);
-          if (result.notCaptured !== undefined) output.status(`  ${result.notCaptured}`);
-          for (const note of target.notes ?? []) output.status(`  ${note}`);
-          if (result.fallback !== undefined) output.status(`  using kprobes: ${result.fallback}`);
-        }
-      };
-      if (command === undefined) announcements.push(announce);
-      else announce();
     }
 
     // Without a held command, probes count from one moment on, all together (not each from its
@@ -244,21 +297,74 @@ async function traceUntilStopped(
     const stopReason = await waitForStop(options, command, allProbesEnded, session, output.closed);
     if (stopReason === 'signal') output.status('Stopping…');
 
-    const summaries: ProbeSummary[] = [];
-    // Every probe stops counting at one moment; then each is detached for its final counts.
+    // Every probe stops counting at one moment; then all are detached, for their final counts.
     await client.stop(attached.filter(({ probe }) => !ended.has(probe)).map(({ probe }) => probe));
-    for (const { probe, target } of [...attached]) {
-      summaries.push({ probe, target, stats: await finalStats(session, probe, ended) });
-      attached.shift();
-    }
+    const finals = await client.detachMany(attached.map(({ probe }) => probe));
+    const summaries: ProbeSummary[] = attached.splice(0).map(({ probe, target, group }, index) => ({
+      probe, target, stats: finals[index] as ProbeStats, ...(group === undefined ? {} : { group }),
+    }));
     const outcome: CommandOutcome | undefined = command === undefined ? undefined : await finishCommand(command, stopReason);
     if (output.json) output.jsonLines([summaryLine(summaries, outcome)]);
     else output.data(`${headerPrinted ? '\n' : ''}${formatSummaryTable(summaries, outcome)}`);
   } finally {
     // On an error path, detach what was attached before the helper is asked to shut down.
-    for (const { probe } of attached) await client.detach(probe).catch(() => undefined);
+    if (attached.length > 0) await client.detachMany(attached.map(({ probe }) => probe)).catch(() => undefined);
     for (const subscription of subscriptions) subscription.dispose();
   }
+}
+
+type SharedAttachParams = Pick<AttachParams, 'filter' | 'maxRecordsPerSecond' | 'start'>;
+
+/** Attaches a batch: alone, or as one probe/attachFunctions; a function that failed there is said and left out. */
+async function attachBatch(
+  client: HelperSession['client'],
+  batch: readonly ResolvedTarget[],
+  shared: SharedAttachParams,
+  output: Output,
+): Promise<{ attachedTargets: [ResolvedTarget, AttachResult][]; links?: AttachFunctionsResult['links'] }> {
+  const first = batch[0] as ResolvedTarget;
+  const failing = (error: unknown, text: string): unknown =>
+    error instanceof ProbeLensError ? new HelperError(error.code, `cannot probe ${text}: ${error.message}`) : error;
+  if (batch.length === 1) {
+    try {
+      return { attachedTargets: [[first, await client.attach({ ...first.attach, ...shared })]] };
+    } catch (error) {
+      throw failing(error, first.text);
+    }
+  }
+  let answer: AttachFunctionsResult;
+  try {
+    const { binary, retprobe } = first.attach;
+    answer = await client.attachFunctions({
+      binary: binary as string,
+      ...(retprobe === undefined ? {} : { retprobe }),
+      ...shared,
+      functions: batch.map(({ attach }) => ({
+        ...(attach.symbol === undefined ? { offset: attach.offset as number } : { symbol: attach.symbol }),
+        ...(attach.capture === undefined ? {} : { capture: attach.capture as CaptureSpec }),
+      })),
+    });
+  } catch (error) {
+    throw failing(error, [...new Set(batch.map((target) => target.group?.text ?? target.text))].join(', '));
+  }
+  const failed = new Map(answer.failed.map((failure) => [failure.index, failure]));
+  for (const [index, failure] of failed) output.status(`cannot probe ${batch[index]?.text ?? '?'}: ${failure.message}`);
+  const kept = batch.filter((_, index) => !failed.has(index));
+  return { attachedTargets: kept.map((target, index) => [target, answer.probes[index] as AttachResult]), links: answer.links };
+}
+
+function announceProbe(output: Output, target: ResolvedTarget, result: AttachResult): void {
+  output.status(`Attached probe ${result.probe}: ${describeAttachment(target.text, result)}`);
+  if (result.notCaptured !== undefined) output.status(`  ${result.notCaptured}`);
+  for (const note of target.notes ?? []) output.status(`  ${note}`);
+  if (result.fallback !== undefined) output.status(`  using kprobes: ${result.fallback}`);
+}
+
+function announceGroup(output: Output, group: NonNullable<ResolvedTarget['group']>, results: AttachResult[], links: AttachFunctionsResult['links'] | undefined): void {
+  const how = links === 'uprobe_multi' ? 'one uprobe_multi link pair' : 'a link pair each';
+  const ms = Math.max(...results.map((result) => result.attachMs));
+  output.status(`Attached ${results.length} probes (${results[0]?.probe ?? '?'}–${results.at(-1)?.probe ?? '?'}) for ${group.text}: ${how}, ${ms.toFixed(1)} ms`);
+  for (const note of group.notes) output.status(`  ${note}`);
 }
 
 const RETURN_KIND: Record<AttachResult['kind'], string> = { uprobe: 'uretprobe', fentry: 'fexit', kprobe: 'kretprobe', tracepoint: 'sys_exit' };
@@ -267,17 +373,6 @@ function describeAttachment(text: string, result: AttachResult): string {
   const kinds = `${result.kind}${result.retprobe ? ` + ${RETURN_KIND[result.kind]}` : ''}, ${result.attachMs.toFixed(1)} ms`;
   if (result.binary !== undefined) return `${text} → ${result.binary} offset 0x${(result.offset ?? 0).toString(16)}${result.pastEndbr64 === true ? ' (past its endbr64)' : ''} (${kinds})`;
   return `${text}: ${result.signature ?? text} (${kinds})`;
-}
-
-/** The detach answer is final; a probe that already ended answered with its stats then. */
-async function finalStats(session: HelperSession, probe: number, ended: ReadonlyMap<number, EndedNotification>): Promise<EndedNotification['stats']> {
-  try {
-    return await session.client.detach(probe);
-  } catch (error) {
-    const endedStats = ended.get(probe)?.stats;
-    if (error instanceof HelperError && error.code === 'probe-not-found' && endedStats !== undefined) return endedStats;
-    throw error;
-  }
 }
 
 /** A command still running when we stop (duration, Ctrl-C) is ended: we started it. */

@@ -14,12 +14,35 @@ export interface ProbeDescription {
   target: string;
   functionName: string;
   capture: CapturedShape;
+  /** The many-function target (`BINARY:GLOB`, `FILE.c:*`) it is one function of. */
+  group?: string;
 }
 
 export interface ProbeSummary {
   probe: number;
   target: string;
   stats: ProbeStats;
+  group?: string;
+}
+
+/**
+ * The rows shown: a many-function target's functions most called first, those never called left
+ * out and counted in a line of their own (funccount's way); other probes as they are.
+ */
+function summaryRows(summaries: readonly ProbeSummary[]): { shown: ProbeSummary[]; notCalled: string[] } {
+  const shown: ProbeSummary[] = [];
+  const notCalled: string[] = [];
+  const groups = new Map<string, ProbeSummary[]>();
+  for (const summary of summaries) {
+    if (summary.group === undefined) shown.push(summary);
+    else groups.set(summary.group, [...(groups.get(summary.group) ?? []), summary]);
+  }
+  for (const [group, members] of groups) {
+    const called = members.filter((member) => member.stats.calls > 0).sort((a, b) => b.stats.calls - a.stats.calls || a.probe - b.probe);
+    shown.push(...called);
+    if (called.length < members.length) notCalled.push(`${group}: ${members.length - called.length} of ${members.length} functions were not called.`);
+  }
+  return { shown, notCalled };
 }
 
 /** How the command run after `--` ended: an exit status, or the signal that killed it. */
@@ -132,7 +155,8 @@ export const LATENCY_NOTE =
 /** The end-of-run table; counts are exact, latencies are bucket bounds (see LATENCY_NOTE). */
 export function formatSummaryTable(summaries: readonly ProbeSummary[], command?: CommandOutcome): string {
   const header = ['PROBE', 'TARGET', 'CALLS', 'RETURNS', 'DROPPED', 'P50 ≤', 'P99 ≤', 'MAX ≤'];
-  const rows = summaries.map((summary) => {
+  const { shown, notCalled } = summaryRows(summaries);
+  const rows = shown.map((summary) => {
     const latency = percentilesFromLog2Histogram(summary.stats.latencyHistogram);
     const bound = (ns: number | undefined): string => (ns === undefined ? '-' : formatDuration(ns));
     return [
@@ -148,7 +172,7 @@ export function formatSummaryTable(summaries: readonly ProbeSummary[], command?:
   });
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
   const render = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
-  const lines = [render(header), ...rows.map(render), LATENCY_NOTE];
+  const lines = [render(header), ...rows.map(render), ...notCalled, LATENCY_NOTE];
   if (summaries.some((summary) => summary.stats.dropped > 0)) {
     lines.push('DROPPED counts call/return records not shown (event rate too high); CALLS and RETURNS stay exact.');
   }

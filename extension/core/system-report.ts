@@ -2,7 +2,7 @@
 // kind, available or the plain reason), how it was started and why, and — for what is missing —
 // the fix in words a user can follow. Pure: built from the helper's `initialize` result.
 
-import type { InitializeResult, KernelCatalogResult, ProbeKind } from './protocol';
+import type { Capability, InitializeResult, KernelCatalogResult, ProbeKind } from './protocol';
 
 export interface SystemReportInput {
   helperPath: string;
@@ -42,7 +42,7 @@ export function systemReportMarkdown(input: SystemReportInput): string {
     const fix = capability.available ? '' : `${capability.reason ?? 'no reason given'}${FIXES[kind] === undefined ? '' : ` — ${FIXES[kind]}`}`;
     lines.push(`| ${kind} | ${capability.available ? '✅ available' : '❌ unavailable'} | ${fix.replaceAll('|', '\\|')} |`);
   }
-  lines.push('');
+  lines.push('', `Many functions at once (BINARY:GLOB, FILE.c:*, Probe All Functions in This File): ${manyFunctionsText(result.mechanisms.uprobeMulti)}`, '');
   if (!result.privileged) {
     lines.push('## The helper is not permitted to load eBPF programs', '', ...input.privilegeFixes.map((fix) => `- ${fix}`), '');
   }
@@ -64,4 +64,11 @@ export function systemReportMarkdown(input: SystemReportInput): string {
   }
   lines.push('', `Limits: ${result.limits.maxProbes} probes, ${result.limits.maxArgs} arguments each, strings up to ${result.limits.maxStringLength} bytes, ${result.limits.maxEventsPerSecond} events/s.`);
   return `${lines.join('\n')}\n`;
+}
+
+/** How many-function probes attach here, in words. */
+export function manyFunctionsText(uprobeMulti: Capability): string {
+  return uprobeMulti.available
+    ? 'one uprobe_multi link for all their entries, one for their returns'
+    : `a link per function (slower to attach, and to detach by the hundred): ${uprobeMulti.reason ?? 'no reason given'}`;
 }

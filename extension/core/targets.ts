@@ -2,12 +2,17 @@
 // pure half of finding a library by short name (reading `ldconfig -p` output). Looking at the
 // filesystem is left to target-resolution.ts so that everything here is unit-testable.
 
+import { minimatch } from 'minimatch';
 import { ProbeLensError } from './errors';
 
 export type Target =
   /** `BINARY:FUNCTION`: BINARY has a `/` (a path) or is a short name (`libc`, `bash`). */
   | { kind: 'user-function'; text: string; binary: BinarySpec; function: string }
+  /** `BINARY:GLOB` (`*`, `?`, `[…]`): every function whose name matches. */
+  | { kind: 'user-functions'; text: string; binary: BinarySpec; pattern: string }
   | { kind: 'source-line'; text: string; file: string; line: number }
+  /** `FILE.c:*`: every function defined in that source file. */
+  | { kind: 'source-file'; text: string; file: string }
   | { kind: 'kernel-function'; text: string; function: string }
   | { kind: 'syscall'; text: string; name: string }
   | { kind: 'tracepoint'; text: string; category: string; name: string };
@@ -57,11 +62,20 @@ export function parseTarget(text: string): Target {
   if (/\s/.test(rest) || rest.includes('\0')) throw badTarget(text, 'a symbol name has no spaces; give the mangled name for C++');
 
   if (SOURCE_FILE.test(head)) {
-    if (!DECIMAL_LINE.test(rest)) throw badTarget(text, 'expected FILE:LINE with a line number from 1');
+    if (rest === '*') return { kind: 'source-file', text, file: head };
+    if (!DECIMAL_LINE.test(rest)) throw badTarget(text, 'expected FILE:LINE with a line number from 1, or FILE:* for every function in the file');
     return { kind: 'source-line', text, file: head, line: Number(rest) };
   }
   const binary: BinarySpec = head.includes('/') ? { kind: 'path', path: head } : { kind: 'short-name', name: head };
+  if (GLOB_CHARACTERS.test(rest)) return { kind: 'user-functions', text, binary, pattern: rest };
   return { kind: 'user-function', text, binary, function: rest };
+}
+
+const GLOB_CHARACTERS = /[*?[]/;
+
+/** Whether a function name matches a `BINARY:GLOB` pattern (shell globs: `*`, `?`, `[…]`). */
+export function nameMatches(name: string, pattern: string): boolean {
+  return minimatch(name, pattern, { nocomment: true, nonegate: true, noext: true, nobrace: true });
 }
 
 export interface LdconfigEntry {

@@ -10,6 +10,7 @@ import { ProbeLensError } from './errors';
 import { readableName } from './names';
 import type { AttachParams, CapturedShape, CaptureSpec } from './protocol';
 import { findProgramInPath } from './target-resolution';
+import { nameMatches } from './targets';
 import { loadSymbolsAddon, type EntryCost, type FunctionInfo, type SymbolsAddon } from './symbols-addon';
 
 /** One attach request for a user-space target, and what to tell the user about it. */
@@ -180,4 +181,59 @@ export async function planSourceLine(text: string, file: string, line: number, c
   const plans: UserProbePlan[] = [];
   for (const fn of instances) plans.push(...(await planForFunction(symbols, `${text} (${readableName(fn.demangled)})`, binary, fn, '')));
   return plans;
+}
+
+/** What a many-function target (`BINARY:GLOB`, `FILE.c:*`) probes, and what it left out. */
+export interface ManyFunctionsPlan {
+  plans: UserProbePlan[];
+  /** For the user: functions that exist only inlined, or were left out, and why. */
+  notes: string[];
+}
+
+/**
+ * One probe per out-of-line function: aliases (one address) once, split-off parts (foo.cold)
+ * never. Each is named `PREFIX:name`; by symbol where the name is unique in the binary, else by
+ * file offset (static functions of one name in several files).
+ */
+async function planEachFunction(symbols: SymbolsAddon, prefix: string, binary: string, chosen: FunctionInfo[], all: FunctionInfo[]): Promise<ManyFunctionsPlan> {
+  const seen = new Set<number>();
+  const entries = chosen.filter((fn) => {
+    if (fn.fragment || fn.inlinedOnly || fn.address === null || seen.has(fn.address)) return false;
+    seen.add(fn.address);
+    return true;
+  });
+  const inlinedOnly = chosen.filter((fn) => fn.inlinedOnly);
+  const plans: UserProbePlan[] = [];
+  for (const fn of entries) {
+    const unique = all.filter((other) => other.name === fn.name).length === 1;
+    plans.push(...(await planForFunction(symbols, `${prefix}:${fn.name}`, binary, fn, unique ? fn.name : '')));
+  }
+  const notes = inlinedOnly.length === 0 ? [] : [
+    `${inlinedOnly.length} function(s) exist only inlined and are not probed here: ${inlinedOnly.slice(0, 5).map((fn) => readableName(fn.demangled)).join(', ')}${inlinedOnly.length > 5 ? ', …' : ''} (probe one by name for its inline sites)`,
+  ];
+  return { plans, notes };
+}
+
+/** `BINARY:GLOB`: every function whose symbol or readable name matches. */
+export async function planMatchingFunctions(text: string, binary: string, pattern: string): Promise<ManyFunctionsPlan> {
+  const { symbols, reason } = symbolsOrReason();
+  if (symbols === undefined) throw new ProbeLensError('symbols-unavailable', `${text}: patterns need the symbol reader: ${reason}`);
+  const { functions } = await symbols.functions(binary);
+  const chosen = functions.filter((fn) => nameMatches(fn.name, pattern) || nameMatches(readableName(fn.demangled), pattern));
+  if (chosen.length === 0) throw new ProbeLensError('symbol-not-found', `no function in ${binary} matches ${pattern}`);
+  return planEachFunction(symbols, path.basename(binary), binary, chosen, functions);
+}
+
+/** `FILE.c:*`: every function whose definition is in the file (from DWARF). */
+export async function planFileFunctions(text: string, file: string, context: SourceLineContext): Promise<ManyFunctionsPlan> {
+  const { symbols, reason } = symbolsOrReason();
+  if (symbols === undefined) throw new ProbeLensError('symbols-unavailable', `${text}: FILE:* targets need the symbol reader: ${reason}`);
+  const source = path.resolve(context.cwd, file);
+  const binary = await binaryForSource(source, context, symbols);
+  const match = await symbols.matchSourceFile(binary, source);
+  if (match === null) throw new ProbeLensError('file-not-in-binary', `${binary} was not built from ${file} (its DWARF does not name it)`);
+  const { functions } = await symbols.functions(binary);
+  const chosen = functions.filter((fn) => fn.file === match.file);
+  if (chosen.length === 0) throw new ProbeLensError('symbol-not-found', `${binary} has no function defined in ${file}`);
+  return planEachFunction(symbols, path.basename(file), binary, chosen, functions);
 }

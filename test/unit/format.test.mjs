@@ -93,6 +93,17 @@ describe('human lines', () => {
 });
 
 describe('summary table', () => {
+  it('shows a many-function target most called first, and counts those never called in a line', () => {
+    const member = (probe, name, calls) => ({ probe, target: `app:${name}`, group: 'app:db_*', stats: stats({ calls, returns: calls }) });
+    const table = formatSummaryTable([
+      { probe: 1, target: './app:main', stats: stats({ calls: 1, returns: 1 }) },
+      member(2, 'db_open', 1), member(3, 'db_get', 40), member(4, 'db_close', 0), member(5, 'db_put', 40), member(6, 'db_sync', 0),
+    ]);
+    const rows = table.split('\n').filter((line) => /^\d/.test(line)).map((line) => line.split(/\s+/).slice(0, 3).join(' '));
+    assert.deepEqual(rows, ['1 ./app:main 1', '3 app:db_get 40', '5 app:db_put 40', '2 app:db_open 1']);
+    assert.match(table, /^app:db_\*: 2 of 5 functions were not called\.$/m);
+  });
+
   it('has exact counts, bucket-bound latencies and says what the latencies are', () => {
     const table = formatSummaryTable([{ probe: 1, target: './app:add', stats: stats({ calls: 100000, returns: 100000, latencyHistogram: [0, 0, 0, 0, 0, 0, 0, 0, 0, 100000] }) }]);
     const [header, row, note] = table.trimEnd().split('\n');

@@ -7,6 +7,7 @@ import {
   ldconfigArchFlag,
   libraryFileStem,
   parseLdconfigOutput,
+  nameMatches,
   parseTarget,
   pickLibraryFromLdconfig,
 } from '../../out/test-core/targets.mjs';
@@ -41,6 +42,26 @@ describe('parseTarget', () => {
     assert.deepEqual(parseTarget('src/app.c:42'), { kind: 'source-line', text: 'src/app.c:42', file: 'src/app.c', line: 42 });
     assert.equal(parseTarget('x.cpp:7').kind, 'source-line');
     assert.equal(parseTarget('x.h:1').kind, 'source-line');
+  });
+
+  it('reads BINARY:GLOB as many functions, and FILE.c:* as every function of the file', () => {
+    assert.deepEqual(parseTarget('./sqlite_drv:sqlite3_*'), {
+      kind: 'user-functions', text: './sqlite_drv:sqlite3_*', binary: { kind: 'path', path: './sqlite_drv' }, pattern: 'sqlite3_*',
+    });
+    assert.equal(parseTarget('libc:str?cpy').kind, 'user-functions');
+    assert.equal(parseTarget('app:mdb_[cg]et').kind, 'user-functions');
+    assert.deepEqual(parseTarget('src/db.c:*'), { kind: 'source-file', text: 'src/db.c:*', file: 'src/db.c' });
+    assert.throws(() => parseTarget('src/db.c:x*'), /FILE:LINE with a line number from 1, or FILE:\* for every function in the file/);
+  });
+
+  it('matches function names by shell glob, whole names only, C++ scopes included', () => {
+    assert.equal(nameMatches('sqlite3_open', 'sqlite3_*'), true);
+    assert.equal(nameMatches('xsqlite3_open', 'sqlite3_*'), false);
+    assert.equal(nameMatches('mdb_get', 'mdb_[cg]et'), true);
+    assert.equal(nameMatches('mdb_set', 'mdb_[cg]et'), false);
+    assert.equal(nameMatches('strncpy', 'str?cpy'), true);
+    assert.equal(nameMatches('kv::Store::Put', 'kv::Store::*'), true);
+    assert.equal(nameMatches('!x', '!x'), true, 'no negation: a name is a name');
   });
 
   it('reads kernel, syscall and tracepoint targets', () => {

@@ -10,7 +10,7 @@ import { ProbeLensError } from './errors';
 import { readableName } from './names';
 import { loadSymbolsAddon, type FunctionInfo, type SymbolsAddon } from './symbols-addon';
 import { BinaryResolver } from './target-resolution';
-import { planSourceLine, planUserFunction, type UserProbePlan } from './user-targets';
+import { planFunctionsOfFile, planSourceLine, planUserFunction, type ManyFunctionsPlan, type UserProbePlan } from './user-targets';
 
 /** The identifier under (or just before) the cursor, with where it ends. */
 export function identifierAt(lineText: string, character: number): { word: string; start: number; end: number } | undefined {
@@ -202,4 +202,20 @@ export async function resolveEditorProbe(position: EditorPosition, options: Edit
   const context = { binary, command: [], cwd: path.dirname(position.file) };
   const plan = (): Promise<UserProbePlan[]> => planSourceLine(text, position.file, position.line, context);
   return { plans: await plan(), binary, anchor: { file: position.file, line: fn.line ?? position.line }, replan: plan };
+}
+
+/** Every function defined in a source file, for Probe All Functions in This File. */
+export interface FileProbes {
+  binary: string;
+  many: ManyFunctionsPlan;
+  /** Re-plan after a rebuild: the same functions, at their new addresses. */
+  replan: () => Promise<ManyFunctionsPlan>;
+}
+
+export async function resolveFileProbes(file: string, options: EditorTargetOptions): Promise<FileProbes> {
+  const symbols = options.symbols ?? loadSymbolsAddon();
+  const { binary, label } = await binaryFor(file, options, symbols, undefined);
+  // Named as Probe This Function names them, so a function probed either way is one probe.
+  const plan = (): Promise<ManyFunctionsPlan> => planFunctionsOfFile(symbols, binary, file, (fn) => `${label}:${readableName(fn.demangled)}`);
+  return { binary, many: await plan(), replan: plan };
 }

@@ -13,9 +13,11 @@ import type { HelperClient } from './helper-connection';
 import { ProbeAggregate, type CallRow } from './probe-aggregate';
 import { processesOf } from './processes';
 import type {
+  AttachFunctionsResult,
   AttachParams,
   AttachResult,
   CapturedShape,
+  CaptureSpec,
   EndedNotification,
   EventsNotification,
   ProbeStats,
@@ -141,6 +143,24 @@ export class ProbeManager {
 
   /** Attaches a new probe; the entry stays (in `error`, with the reason) when the helper refuses. */
   async add(spec: ProbeSpec, filter?: ProcessFilter): Promise<ProbeEntry> {
+    const entry = this.newEntry(spec, filter);
+    this.onDidChangeProbes.fire();
+    await this.attach(entry);
+    return entry;
+  }
+
+  /**
+   * Attaches new probes, those of one binary in one request (one uprobe_multi link pair where the
+   * kernel has them); each that fails stays in `error` with its reason.
+   */
+  async addMany(specs: readonly ProbeSpec[]): Promise<ProbeEntry[]> {
+    const entries = specs.map((spec) => this.newEntry(spec, undefined));
+    this.onDidChangeProbes.fire();
+    await this.attachTogether(entries);
+    return entries;
+  }
+
+  private newEntry(spec: ProbeSpec, filter: ProcessFilter | undefined): ProbeEntry {
     const id = this.nextId++;
     const entry: ProbeEntry = {
       id,
@@ -152,8 +172,6 @@ export class ProbeManager {
       aggregate: new ProbeAggregate(id, spec.capture ?? { args: [] }, () => ++this.seq, this.now),
     };
     this.entries.set(entry.id, entry);
-    this.onDidChangeProbes.fire();
-    await this.attach(entry);
     return entry;
   }
 
@@ -169,33 +187,110 @@ export class ProbeManager {
     return attempt;
   }
 
+  /** attach() for many: those of one binary and process filter in one request; failures stay on their entries. */
+  private async attachTogether(entries: readonly ProbeEntry[]): Promise<void> {
+    const underWay = entries.flatMap((entry) => this.attaching.get(entry.id) ?? []);
+    const fresh = entries.filter((entry) => !this.attaching.has(entry.id));
+    const attempt = this.attachBatch(fresh).finally(() => fresh.forEach((entry) => this.attaching.delete(entry.id)));
+    for (const entry of fresh) this.attaching.set(entry.id, attempt);
+    await Promise.all([attempt, ...underWay.map((promise) => promise.catch(() => undefined))]);
+  }
+
+  private async attachBatch(entries: readonly ProbeEntry[]): Promise<void> {
+    for (const entry of entries) entry.state = 'attaching';
+    this.onDidChangeProbes.fire();
+    const batches = new Map<string, { entry: ProbeEntry; params: AttachParams }[]>();
+    let client: HelperClient;
+    try {
+      client = await this.helper.client();
+      for (const entry of entries) {
+        try {
+          const params = await this.attachParams(entry);
+          const key = params.binary === undefined ? `#${entry.id}` : JSON.stringify([params.binary, params.retprobe ?? true, params.filter ?? null]);
+          batches.set(key, [...(batches.get(key) ?? []), { entry, params }]);
+        } catch (error) {
+          this.failed(entry, error);
+        }
+      }
+      for (const batch of batches.values()) await this.attachFunctions(client, batch);
+    } catch (error) {
+      for (const entry of entries) if (entry.state === 'attaching') this.failed(entry, error);
+    } finally {
+      this.onDidChangeProbes.fire();
+    }
+  }
+
+  private async attachFunctions(client: HelperClient, batch: { entry: ProbeEntry; params: AttachParams }[]): Promise<void> {
+    const [first] = batch;
+    if (first === undefined) return;
+    if (batch.length === 1) {
+      await client.attach(first.params).then((result) => this.attached(client, first.entry, result), (error: unknown) => this.failed(first.entry, error));
+      return;
+    }
+    const { binary, retprobe, filter, maxRecordsPerSecond } = first.params;
+    let answer: AttachFunctionsResult;
+    try {
+      answer = await client.attachFunctions({
+        binary: binary as string,
+        ...(retprobe === undefined ? {} : { retprobe }),
+        ...(filter === undefined ? {} : { filter }),
+        ...(maxRecordsPerSecond === undefined ? {} : { maxRecordsPerSecond }),
+        functions: batch.map(({ params }) => ({
+          ...(params.symbol === undefined ? { offset: params.offset as number } : { symbol: params.symbol }),
+          ...(params.capture === undefined ? {} : { capture: params.capture as CaptureSpec }),
+        })),
+      });
+    } catch (error) {
+      for (const { entry } of batch) this.failed(entry, error);
+      return;
+    }
+    const failed = new Map(answer.failed.map((failure) => [failure.index, failure.message]));
+    let next = 0;
+    for (const [index, { entry }] of batch.entries()) {
+      const why = failed.get(index);
+      if (why !== undefined) this.failed(entry, new ProbeLensError('attach-failed', why));
+      else await this.attached(client, entry, answer.probes[next++] as AttachResult);
+    }
+  }
+
+  private failed(entry: ProbeEntry, error: unknown): void {
+    entry.state = 'error';
+    entry.reason = error instanceof Error ? error.message : String(error);
+  }
+
+  /** The request for a probe now: its process filter, the record rate, the capture limits. */
+  private async attachParams(entry: ProbeEntry): Promise<AttachParams> {
+    const filter = entry.filter ?? (await this.processFilterFor(entry.spec));
+    const { capture, ...attach } = entry.spec.attach;
+    return {
+      ...attach,
+      maxRecordsPerSecond: this.recordRate(),
+      ...(capture === undefined ? {} : { capture: withCaptureLimits(capture, this.captureLimits) }),
+      ...(filter === undefined ? {} : { filter }),
+    };
+  }
+
+  private async attached(client: HelperClient, entry: ProbeEntry, result: AttachResult): Promise<void> {
+    if (!this.entries.has(entry.id)) {
+      // Detached while attaching.
+      await client.detach(result.probe).catch(() => undefined);
+      return;
+    }
+    entry.result = result;
+    if (result.capture !== undefined) entry.aggregate.setCapture(result.capture);
+    this.byHelperId.set(result.probe, entry);
+    entry.state = 'live';
+    entry.reason = undefined;
+  }
+
   private async attachOnce(entry: ProbeEntry): Promise<void> {
     entry.state = 'attaching';
     this.onDidChangeProbes.fire();
     try {
       const client = await this.helper.client();
-      const filter = entry.filter ?? (await this.processFilterFor(entry.spec));
-      const { capture, ...attach } = entry.spec.attach;
-      const params: AttachParams = {
-        ...attach,
-        maxRecordsPerSecond: this.recordRate(),
-        ...(capture === undefined ? {} : { capture: withCaptureLimits(capture, this.captureLimits) }),
-        ...(filter === undefined ? {} : { filter }),
-      };
-      const result = await client.attach(params);
-      if (!this.entries.has(entry.id)) {
-        // Detached while attaching.
-        await client.detach(result.probe).catch(() => undefined);
-        return;
-      }
-      entry.result = result;
-      if (result.capture !== undefined) entry.aggregate.setCapture(result.capture);
-      this.byHelperId.set(result.probe, entry);
-      entry.state = 'live';
-      entry.reason = undefined;
+      await this.attached(client, entry, await client.attach(await this.attachParams(entry)));
     } catch (error) {
-      entry.state = 'error';
-      entry.reason = error instanceof Error ? error.message : String(error);
+      this.failed(entry, error);
       throw error;
     } finally {
       this.onDidChangeProbes.fire();
@@ -263,8 +358,33 @@ export class ProbeManager {
     this.onDidChangeData.fire();
   }
 
-  async detachAll(): Promise<void> {
-    for (const id of [...this.entries.keys()]) await this.detach(id);
+  /** Detaches these probes (all when none is named) in one request: they stop counting together. */
+  async detachAll(ids: readonly number[] = [...this.entries.keys()]): Promise<void> {
+    const entries = ids.flatMap((id) => this.entries.get(id) ?? []);
+    for (const entry of entries) this.entries.delete(entry.id);
+    await this.releaseMany(entries);
+    for (const entry of entries) this.log.removeProbe(entry.id);
+    this.onDidChangeProbes.fire();
+    this.onDidChangeData.fire();
+  }
+
+  /** release() for many, in one request; each keeps its final counts. */
+  private async releaseMany(entries: readonly ProbeEntry[]): Promise<void> {
+    const attachedNow = entries.filter((entry) => entry.result !== undefined && this.byHelperId.get(entry.result.probe) === entry);
+    if (attachedNow.length === 0) return;
+    const helperIds = attachedNow.map((entry) => (entry.result as AttachResult).probe);
+    let finals: (ProbeStats | undefined)[];
+    try {
+      finals = await (await this.helper.client()).detachMany(helperIds);
+    } catch {
+      // Gone with the helper, or one of them ended meanwhile: each then alone.
+      finals = await Promise.all(helperIds.map(async (probe) => (await this.helper.client()).detach(probe).catch(() => undefined)));
+    }
+    attachedNow.forEach((entry, index) => {
+      this.byHelperId.delete(helperIds[index] as number);
+      entry.result = undefined;
+      entry.aggregate.closeAttachment(finals[index]);
+    });
   }
 
   async pause(id: number): Promise<void> {
@@ -282,13 +402,12 @@ export class ProbeManager {
     await this.attach(entry);
   }
 
-  /** Attach again with another process filter (Run with Probes: the program it just started). */
-  async retarget(id: number, filter: ProcessFilter | undefined): Promise<void> {
-    const entry = this.entries.get(id);
-    if (entry === undefined) return;
-    await this.release(entry);
-    entry.filter = filter;
-    await this.attach(entry);
+  /** Attach again with another process filter (Run with Probes: the program it just started), together. */
+  async retarget(ids: readonly number[], filter: ProcessFilter | undefined): Promise<void> {
+    const entries = ids.flatMap((id) => this.entries.get(id) ?? []);
+    await this.releaseMany(entries);
+    for (const entry of entries) entry.filter = filter;
+    await this.attachTogether(entries);
   }
 
   /**
@@ -322,7 +441,7 @@ export class ProbeManager {
   /** A (new) helper is running: re-attach what was live before it went away. */
   async sessionStarted(): Promise<void> {
     const waiting = this.list().filter((entry) => entry.state === 'attaching' && entry.result === undefined && entry.reason !== undefined);
-    for (const entry of waiting) await this.attach(entry).catch(() => undefined);
+    await this.attachTogether(waiting);
   }
 
   private recordRate(): number {
@@ -382,6 +501,8 @@ export class ProbeManager {
     const entry = this.byHelperId.get(notification.probe);
     if (entry === undefined) return;
     this.byHelperId.delete(notification.probe);
+    // The helper keeps an ended probe's slot until it is detached; its stats came with the notification.
+    void this.helper.client().then((client) => client.detach(notification.probe)).catch(() => undefined);
     entry.result = undefined;
     entry.aggregate.closeAttachment(notification.stats);
     if (notification.reason === 'binary-replaced' && entry.spec.replan !== undefined) {

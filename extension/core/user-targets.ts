@@ -25,6 +25,8 @@ export interface UserProbePlan {
   notes: string[];
   /** What each hit costs, by the instruction the probe replaces; absent when not known. */
   entryCost?: EntryCost;
+  /** Where the function is defined (many-function targets: each function's own line). */
+  source?: { file: string; line: number };
 }
 
 function hex(value: number): string {
@@ -192,10 +194,10 @@ export interface ManyFunctionsPlan {
 
 /**
  * One probe per out-of-line function: aliases (one address) once, split-off parts (foo.cold)
- * never. Each is named `PREFIX:name`; by symbol where the name is unique in the binary, else by
+ * never; each named by `nameOf`, and by symbol where the name is unique in the binary, else by
  * file offset (static functions of one name in several files).
  */
-async function planEachFunction(symbols: SymbolsAddon, prefix: string, binary: string, chosen: FunctionInfo[], all: FunctionInfo[]): Promise<ManyFunctionsPlan> {
+async function planEachFunction(symbols: SymbolsAddon, nameOf: (fn: FunctionInfo) => string, binary: string, chosen: FunctionInfo[], all: FunctionInfo[]): Promise<ManyFunctionsPlan> {
   const seen = new Set<number>();
   const entries = chosen.filter((fn) => {
     if (fn.fragment || fn.inlinedOnly || fn.address === null || seen.has(fn.address)) return false;
@@ -206,7 +208,8 @@ async function planEachFunction(symbols: SymbolsAddon, prefix: string, binary: s
   const plans: UserProbePlan[] = [];
   for (const fn of entries) {
     const unique = all.filter((other) => other.name === fn.name).length === 1;
-    plans.push(...(await planForFunction(symbols, `${prefix}:${fn.name}`, binary, fn, unique ? fn.name : '')));
+    const [plan] = await planForFunction(symbols, nameOf(fn), binary, fn, unique ? fn.name : '');
+    if (plan !== undefined) plans.push({ ...plan, ...(fn.file === null || fn.line === null ? {} : { source: { file: fn.file, line: fn.line } }) });
   }
   const notes = inlinedOnly.length === 0 ? [] : [
     `${inlinedOnly.length} function(s) exist only inlined and are not probed here: ${inlinedOnly.slice(0, 5).map((fn) => readableName(fn.demangled)).join(', ')}${inlinedOnly.length > 5 ? ', …' : ''} (probe one by name for its inline sites)`,
@@ -221,19 +224,24 @@ export async function planMatchingFunctions(text: string, binary: string, patter
   const { functions } = await symbols.functions(binary);
   const chosen = functions.filter((fn) => nameMatches(fn.name, pattern) || nameMatches(readableName(fn.demangled), pattern));
   if (chosen.length === 0) throw new ProbeLensError('symbol-not-found', `no function in ${binary} matches ${pattern}`);
-  return planEachFunction(symbols, path.basename(binary), binary, chosen, functions);
+  return planEachFunction(symbols, (fn) => `${path.basename(binary)}:${fn.name}`, binary, chosen, functions);
 }
 
-/** `FILE.c:*`: every function whose definition is in the file (from DWARF). */
+/** Every function whose definition is in `source` (from DWARF), each named by `nameOf`. */
+export async function planFunctionsOfFile(symbols: SymbolsAddon, binary: string, source: string, nameOf: (fn: FunctionInfo) => string): Promise<ManyFunctionsPlan> {
+  const match = await symbols.matchSourceFile(binary, source);
+  if (match === null) throw new ProbeLensError('file-not-in-binary', `${binary} was not built from ${path.basename(source)} (its DWARF does not name it)`);
+  const { functions } = await symbols.functions(binary);
+  const chosen = functions.filter((fn) => fn.file === match.file);
+  if (chosen.length === 0) throw new ProbeLensError('symbol-not-found', `${binary} has no function defined in ${path.basename(source)}`);
+  return planEachFunction(symbols, nameOf, binary, chosen, functions);
+}
+
+/** `FILE.c:*`: every function whose definition is in the file. */
 export async function planFileFunctions(text: string, file: string, context: SourceLineContext): Promise<ManyFunctionsPlan> {
   const { symbols, reason } = symbolsOrReason();
   if (symbols === undefined) throw new ProbeLensError('symbols-unavailable', `${text}: FILE:* targets need the symbol reader: ${reason}`);
   const source = path.resolve(context.cwd, file);
   const binary = await binaryForSource(source, context, symbols);
-  const match = await symbols.matchSourceFile(binary, source);
-  if (match === null) throw new ProbeLensError('file-not-in-binary', `${binary} was not built from ${file} (its DWARF does not name it)`);
-  const { functions } = await symbols.functions(binary);
-  const chosen = functions.filter((fn) => fn.file === match.file);
-  if (chosen.length === 0) throw new ProbeLensError('symbol-not-found', `${binary} has no function defined in ${file}`);
-  return planEachFunction(symbols, path.basename(file), binary, chosen, functions);
+  return planFunctionsOfFile(symbols, binary, source, (fn) => `${path.basename(file)}:${fn.name}`);
 }

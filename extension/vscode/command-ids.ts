@@ -3,6 +3,8 @@
 export const Commands = {
   probeFunction: 'probeLens.probeFunction',
   probeFunctionInBinary: 'probeLens.probeFunctionInBinary',
+  probeFile: 'probeLens.probeFile',
+  detachFile: 'probeLens.detachFile',
   probeKernelFunction: 'probeLens.probeKernelFunction',
   runWithProbes: 'probeLens.runWithProbes',
   detachAll: 'probeLens.detachAll',

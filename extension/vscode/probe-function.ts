@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { findElfFiles, launchJsonPrograms } from '../core/binaries-for-source';
-import { Cancelled, resolveEditorProbe, type EditorProbe } from '../core/editor-target';
+import { Cancelled, resolveEditorProbe, resolveFileProbes, type EditorProbe } from '../core/editor-target';
 import { ProbeLensError } from '../core/errors';
 import { functionsToPick, type FunctionGroup } from '../core/function-pick';
 import { readableName } from '../core/names';
@@ -96,6 +96,49 @@ export async function probeAtPosition(ctx: Ctx, document: vscode.TextDocument, p
   return entries;
 }
 
+/** Probe All Functions in This File: every function the file defines, attached in one request. */
+export async function probeFile(ctx: Ctx, document: vscode.TextDocument): Promise<ProbeEntry[]> {
+  if (document.uri.scheme !== 'file') throw new ProbeLensError('usage', 'Probe All Functions in This File works on files saved on disk (this one is not).');
+  const file = document.uri.fsPath;
+  const { many, replan } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Probe Lens: finding the functions…' }, () =>
+    resolveFileProbes(file, { workspaceRoots: workspaceRoots(), explicit: ctx.config.binaries, chooseBinary: (source, candidates) => chooseBinary(ctx, source, candidates), chooseFunction: async () => undefined }),
+  );
+  for (const note of many.notes) ctx.log.info(`${path.basename(file)}: ${note}`);
+  const specs = many.plans.map((plan): ProbeSpec => ({
+    target: plan.text,
+    functionName: plan.functionName,
+    attach: plan.attach,
+    capture: plan.shape,
+    // DWARF may name the file by another path (relative, through a link): the annotation goes in this one.
+    ...(plan.source === undefined ? {} : { source: { file: path.basename(plan.source.file) === path.basename(file) ? file : plan.source.file, line: plan.source.line } }),
+    notes: plan.notes,
+    ...(plan.entryCost === undefined ? {} : { entryCost: plan.entryCost }),
+    replan: async () => {
+      const fresh = (await replan()).plans.find((other) => other.text === plan.text);
+      if (fresh === undefined) throw new ProbeLensError('symbol-not-found', `${plan.functionName} is no longer in the rebuilt binary`);
+      return fresh.attach;
+    },
+  }));
+  const kept = specs.flatMap((spec) => ctx.probes.find(spec) ?? []).filter((entry) => entry.state !== 'error');
+  const fresh = specs.filter((spec) => !kept.some((entry) => entry.spec.target === spec.target));
+  const entries = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Probe Lens: attaching ${fresh.length} probes in ${path.basename(file)}…` },
+    async () => {
+      for (const spec of fresh) {
+        const failed = ctx.probes.find(spec);
+        if (failed !== undefined) await ctx.probes.detach(failed.id);
+      }
+      return ctx.probes.addMany(fresh);
+    },
+  );
+  const refused = entries.filter((entry) => entry.state === 'error');
+  ctx.log.info(`${path.basename(file)}: ${entries.length - refused.length} functions probed${kept.length > 0 ? `, ${kept.length} already were` : ''}`);
+  for (const entry of refused) ctx.log.warn(`  ${entry.spec.target}: ${entry.reason ?? ''}`);
+  if (refused.length > 0 && refused.length === entries.length) throw new ProbeLensError('attach-failed', `no function of ${path.basename(file)} could be probed: ${refused[0]?.reason ?? ''}`);
+  await ctx.extension.workspaceState.update('probeLens.probedOnce', true);
+  return [...kept, ...entries];
+}
+
 async function pickBinary(): Promise<string | undefined> {
   const roots = workspaceRoots();
   const found = new Set<string>();
@@ -158,6 +201,14 @@ export function activate(ctx: Ctx): void {
         if (uri instanceof vscode.Uri && (editor === undefined || editor.document.uri.toString() !== uri.toString())) return probeFunctionInBinary(ctx, uri.fsPath);
         if (editor === undefined) throw new ProbeLensError('usage', 'Open a C or C++ file and put the cursor on a function first.');
         return probeAtPosition(ctx, editor.document, editor.selection.active);
+      }),
+    ),
+    vscode.commands.registerCommand(
+      Commands.probeFile,
+      guarded(ctx, 'Probe All Functions in This File', async (uri?: unknown) => {
+        const document = uri instanceof vscode.Uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
+        if (document === undefined) throw new ProbeLensError('usage', 'Open a C or C++ file first.');
+        return probeFile(ctx, document);
       }),
     ),
     vscode.commands.registerCommand(

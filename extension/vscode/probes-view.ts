@@ -1,8 +1,11 @@
 // The Probes view (its own activity-bar container): each probe with its state (attaching, live,
 // paused, ended, error with the reason), exact counts and drops; inline detach, pause/resume,
-// reveal in the editor and open in the panel; Detach All in the title bar. Refreshed at most
-// twice a second for counts, at once when probes come, go or change state.
+// reveal in the editor and open in the panel; Detach All in the title bar. A source file with
+// several probes is a node of its own, its functions most called first (the file's hot
+// functions), detached in one click. Refreshed at most twice a second for counts, at once when
+// probes come, go or change state.
 
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ProbeEntry } from '../core/probe-manager';
 import { Throttle } from '../core/throttle';
@@ -36,8 +39,49 @@ export function describeEntry(entry: ProbeEntry): { label: string; description: 
   return { label: entry.spec.functionName, description, tooltip };
 }
 
-class ProbesTree implements vscode.TreeDataProvider<ProbeEntry> {
-  private readonly changed = new vscode.EventEmitter<ProbeEntry | undefined>();
+/** A source file's probes, when it has several. */
+export interface FileNode {
+  kind: 'file';
+  file: string;
+  entries: ProbeEntry[];
+}
+
+type Node = ProbeEntry | FileNode;
+
+/** The view's top level: files with several probes grouped (hottest first inside), the rest as they came. */
+export function probeTree(entries: readonly ProbeEntry[]): Node[] {
+  const byFile = new Map<string, ProbeEntry[]>();
+  for (const entry of entries) {
+    const file = entry.spec.source?.file;
+    if (file !== undefined) byFile.set(file, [...(byFile.get(file) ?? []), entry]);
+  }
+  const nodes: Node[] = [];
+  const placed = new Set<string>();
+  for (const entry of entries) {
+    const file = entry.spec.source?.file;
+    const siblings = file === undefined ? [] : (byFile.get(file) ?? []);
+    if (file === undefined || siblings.length < 2) nodes.push(entry);
+    else if (!placed.has(file)) {
+      placed.add(file);
+      nodes.push({ kind: 'file', file, entries: hottestFirst(siblings) });
+    }
+  }
+  return nodes;
+}
+
+function hottestFirst(entries: readonly ProbeEntry[]): ProbeEntry[] {
+  const calls = new Map(entries.map((entry) => [entry.id, entry.aggregate.snapshot().calls]));
+  return [...entries].sort((a, b) => (calls.get(b.id) ?? 0) - (calls.get(a.id) ?? 0) || (a.spec.source?.line ?? 0) - (b.spec.source?.line ?? 0));
+}
+
+export function describeFile(node: FileNode): { label: string; description: string } {
+  const calls = node.entries.reduce((sum, entry) => sum + entry.aggregate.snapshot().calls, 0);
+  const called = node.entries.filter((entry) => entry.aggregate.snapshot().calls > 0).length;
+  return { label: path.basename(node.file), description: `${node.entries.length} probes · ${called} called · ${calls} calls` };
+}
+
+class ProbesTree implements vscode.TreeDataProvider<Node> {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
   constructor(private readonly ctx: Ctx) {}
@@ -46,11 +90,27 @@ class ProbesTree implements vscode.TreeDataProvider<ProbeEntry> {
     this.changed.fire(undefined);
   }
 
-  getChildren(element?: ProbeEntry): ProbeEntry[] {
-    return element === undefined ? this.ctx.probes.list() : [];
+  getChildren(element?: Node): Node[] {
+    if (element === undefined) return probeTree(this.ctx.probes.list());
+    return 'kind' in element ? element.entries : [];
   }
 
-  getTreeItem(entry: ProbeEntry): vscode.TreeItem {
+  getTreeItem(node: Node): vscode.TreeItem {
+    if ('kind' in node) {
+      const { label, description } = describeFile(node);
+      const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `file-${node.file}`;
+      item.description = description;
+      item.tooltip = `${node.file}\n${description}\nMost called first.`;
+      item.resourceUri = vscode.Uri.file(node.file);
+      item.iconPath = vscode.ThemeIcon.File;
+      item.contextValue = 'probeFile';
+      return item;
+    }
+    return this.entryItem(node);
+  }
+
+  private entryItem(entry: ProbeEntry): vscode.TreeItem {
     const { label, description, tooltip } = describeEntry(entry);
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
     item.id = `probe-${entry.id}`;
@@ -110,6 +170,13 @@ export function activate(ctx: Ctx): void {
       guarded(ctx, 'Detach All', () => ctx.probes.detachAll()),
     ),
     vscode.commands.registerCommand(Commands.resetCounts, () => ctx.probes.resetCounts()),
+    vscode.commands.registerCommand(
+      Commands.detachFile,
+      guarded(ctx, 'Detach All in This File', async (node?: unknown) => {
+        const file = typeof node === 'object' && node !== null && 'file' in node && typeof node.file === 'string' ? node.file : vscode.window.activeTextEditor?.document.uri.fsPath;
+        if (file !== undefined) await ctx.probes.detachAll(ctx.probes.list().filter((entry) => entry.spec.source?.file === file).map((entry) => entry.id));
+      }),
+    ),
     registerProbeCommand(ctx, Commands.pauseProbe, 'Pause', (entry) => ctx.probes.pause(entry.id)),
     registerProbeCommand(ctx, Commands.resumeProbe, 'Resume', (entry) => ctx.probes.resume(entry.id)),
     registerProbeCommand(ctx, Commands.revealProbe, 'Reveal', revealProbe),

@@ -156,7 +156,8 @@ export async function runWithProbes(ctx: Ctx, terminal: RunTerminal, request: Ru
   try {
     const filter = await ctx.probes.commandFilter(command.pid);
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Probe Lens: attaching to ${request.name}…` }, async () => {
-      for (const entry of userProbes) await ctx.probes.retarget(entry.id, filter).catch((error: unknown) => ctx.log.warn(`${entry.spec.target}: ${String(error)}`));
+      await ctx.probes.retarget(userProbes.map((entry) => entry.id), filter);
+      for (const entry of userProbes) if (entry.state === 'error') ctx.log.warn(`${entry.spec.target}: ${entry.reason ?? ''}`);
     });
     // The program is still held: nothing of this run has been counted yet.
     if (ctx.config.runResetsCounts) ctx.probes.resetCounts(userProbes.map((entry) => entry.id));

@@ -9,7 +9,7 @@ import type { ProbeEntry } from '../core/probe-manager';
 import type { CallsPanels, PanelStatus } from './calls-panel';
 import type { Ctx } from './ctx';
 import type { Decorations, RenderedLine } from './decorations';
-import { describeEntry } from './probes-view';
+import { describeEntry, describeFile, probeTree } from './probes-view';
 
 export interface ProbeSnapshot {
   id: number;
@@ -28,8 +28,17 @@ export interface ProbeSnapshot {
   tree: { label: string; description: string };
 }
 
+/** A row of the Probes view's top level: a probe, or a file's group with its probes in order. */
+export interface TreeRow {
+  label: string;
+  description: string;
+  children?: { label: string; description: string }[];
+}
+
 export interface ProbeLensApi {
   probes(): ProbeSnapshot[];
+  /** The Probes view as drawn: files with several probes grouped, hottest first. */
+  probeTree(): TreeRow[];
   /** Decorations drawn now in the visible editor of `file` (rendered first if pending). */
   decorations(file: string): RenderedLine[];
   decorationUpdates(): number;
@@ -70,6 +79,14 @@ export function createTestApi(ctx: Ctx, decorations: Decorations, panelRows: () 
           filter: entry.filter === undefined ? undefined : { pid: entry.filter.pid },
           tree: { label, description },
         };
+      }),
+    probeTree: () =>
+      probeTree(ctx.probes.list()).map((node) => {
+        const row = (entry: ProbeEntry): TreeRow => {
+          const { label, description } = describeEntry(entry);
+          return { label, description };
+        };
+        return 'kind' in node ? { ...describeFile(node), children: node.entries.map(row) } : row(node);
       }),
     decorations: (file) => {
       decorations.flush();

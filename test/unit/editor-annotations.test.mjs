@@ -315,7 +315,7 @@ describe('ProbeManager against a fake helper', () => {
     assert.equal(entry.state, 'paused');
     assert.equal(entry.aggregate.snapshot().calls, 3);
     await manager.resume(entry.id);
-    await manager.retarget(entry.id, { pid: 42, descendants: true, fromExec: true });
+    await manager.retarget([entry.id], { pid: 42, descendants: true, fromExec: true });
     assert.deepEqual(helper.attached.at(-1).filter, { pid: 42, descendants: true, fromExec: true });
     manager.handleEnded({ probe: entry.result.probe, reason: 'process-exited', message: 'process 42 exited', stats: stats({ probe: 3, calls: 2, returns: 2, dropped: 0, latencyHistogram: [] }) });
     assert.equal(entry.state, 'ended');
@@ -350,6 +350,35 @@ describe('ProbeManager against a fake helper', () => {
     await Promise.all([manager.sessionStarted(), manager.sessionStarted(), manager.resume(entry.id)]);
     assert.equal(helper.attached.length, 2, 'the first attach and one re-attach');
     assert.equal(entry.state, 'live');
+  });
+
+  it('attaches many functions of one binary in one request, keeps the one that failed in error, detaches all in one', async () => {
+    const helper = fakeHelper();
+    const requests = [];
+    let detachedTogether = [];
+    const client = await helper.access.client();
+    client.attachFunctions = async (params) => {
+      requests.push(params);
+      return {
+        probes: params.functions.filter((fn) => fn.symbol !== 'gone').map((fn, i) => ({ probe: 100 + i, kind: 'uprobe', retprobe: true, attachMs: 1, symbol: fn.symbol })),
+        failed: params.functions.flatMap((fn, index) => (fn.symbol === 'gone' ? [{ index, symbol: 'gone', code: 'symbol-not-found', message: "no function 'gone'" }] : [])),
+        links: 'uprobe_multi', linksReason: null, attachMs: 2,
+      };
+    };
+    client.detachMany = async (probes) => ((detachedTogether = probes), probes.map((probe) => stats({ probe, calls: probe, returns: probe, dropped: 0, latencyHistogram: [] })));
+    const manager = new ProbeManager(helper.access, () => 0);
+    const specFor = (name) => ({ ...spec, target: `orders:${name}`, functionName: name, attach: { binary: '/b', symbol: name, capture: { args: [] } } });
+    const entries = await manager.addMany([specFor('a'), specFor('gone'), specFor('b'), { ...specFor('lib'), attach: { binary: '/libc', symbol: 'lib' } }]);
+    assert.equal(requests.length, 1, 'the functions of /b in one request');
+    assert.deepEqual(requests[0].functions.map((fn) => fn.symbol), ['a', 'gone', 'b']);
+    assert.equal(requests[0].maxRecordsPerSecond, 50);
+    assert.deepEqual(helper.attached.map((params) => params.symbol), ['lib'], 'the only function of /libc alone');
+    assert.deepEqual(entries.map((entry) => [entry.state, entry.result?.probe]), [['live', 100], ['error', undefined], ['live', 101], ['live', 1]]);
+    assert.equal(entries[1].reason, "no function 'gone'");
+    await manager.detachAll();
+    assert.deepEqual(detachedTogether, [100, 101, 1]);
+    assert.deepEqual(manager.list(), []);
+    assert.deepEqual(entries.map((entry) => entry.aggregate.snapshot().calls), [100, 0, 101, 1], 'each keeps its final count');
   });
 
   it('keeps a refused probe in error with the reason', async () => {

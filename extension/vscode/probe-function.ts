@@ -101,7 +101,7 @@ export async function probeFile(ctx: Ctx, document: vscode.TextDocument): Promis
   if (document.uri.scheme !== 'file') throw new ProbeLensError('usage', 'Probe All Functions in This File works on files saved on disk (this one is not).');
   const file = document.uri.fsPath;
   const { many, replan } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Probe Lens: finding the functions…' }, () =>
-    resolveFileProbes(file, { workspaceRoots: workspaceRoots(), explicit: ctx.config.binaries, chooseBinary: (source, candidates) => chooseBinary(ctx, source, candidates), chooseFunction: async () => undefined }),
+    resolveFileProbes(file, { workspaceRoots: workspaceRoots(), explicit: ctx.config.binaries, chooseBinary: (source, candidates) => chooseBinary(ctx, source, candidates), chooseFunction: () => Promise.resolve(undefined) }),
   );
   for (const note of many.notes) ctx.log.info(`${path.basename(file)}: ${note}`);
   const specs = many.plans.map((plan): ProbeSpec => ({

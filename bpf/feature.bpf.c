@@ -24,3 +24,10 @@ int BPF_KPROBE(try_kprobe)
 {
 	return 0;
 }
+
+/* Attached to the helper's own test functions to time one uprobe hit (entry_costs.c). */
+SEC("uprobe")
+int BPF_KPROBE(count_hit)
+{
+	return 0;
+}

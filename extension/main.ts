@@ -9,6 +9,7 @@ import { Ctx } from './vscode/ctx';
 import * as callsPanel from './vscode/calls-panel';
 import * as checkSystem from './vscode/check-system';
 import * as chooseBinary from './vscode/choose-binary';
+import * as costHint from './vscode/cost-hint';
 import * as decorations from './vscode/decorations';
 import * as exportCalls from './vscode/export-calls';
 import * as kernelPick from './vscode/kernel-pick';
@@ -43,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): ProbeLensApi | undef
     kernelPick.activate(current);
     exportCalls.activate(current);
     statusBar.activate(current);
+    costHint.activate(current);
     const panels = callsPanel.activate(current);
     return createTestApi(current, drawn, () => current.probes.log.size, report.lastReport, panels);
   } catch (error) {

@@ -2,8 +2,8 @@
 // this machine can probe and why not. Exit 0 when uprobes work, 3 when they do not.
 
 import { noPrivilegeMessage, type HelperSession } from '../core/helper-process';
-import { manyFunctionsText } from '../core/system-report';
-import type { InitializeResult, ProbeKind } from '../core/protocol';
+import { entryCostsText, manyFunctionsText } from '../core/system-report';
+import type { EntryCostsResult, InitializeResult, ProbeKind } from '../core/protocol';
 import { CLI_VERSION, openHelperSession } from './helper-session';
 import type { Output } from './output';
 
@@ -17,6 +17,8 @@ export interface DoctorReport {
   uprobes_available: boolean;
   /** The helper's `initialize` result, as it sent it. */
   helper: InitializeResult;
+  /** What a probed call costs here, measured by the helper (probe/entryCosts); null when uprobes are not available. */
+  entry_costs: EntryCostsResult | null;
 }
 
 export function uprobesAvailable(result: InitializeResult): boolean {
@@ -35,6 +37,7 @@ function describeReport(report: DoctorReport): string {
     'Probe kinds:',
     ...kinds.map(([kind, capability]) => `  ${kind.padEnd(kindWidth)}  ${capability.available ? 'available' : `unavailable: ${capability.reason ?? 'no reason given'}`}`),
     `Many functions at once: ${manyFunctionsText(helper.mechanisms.uprobeMulti)}`,
+    ...(report.entry_costs === null ? [] : [`A probed call costs, measured now: ${entryCostsText(report.entry_costs)}`]),
     `Limits: ${helper.limits.maxProbes} probes, ${helper.limits.maxArgs} arguments each, strings up to ${helper.limits.maxStringLength} bytes, ${helper.limits.maxEventsPerSecond} events/s`,
   ];
   if (!helper.privileged) lines.push('', noPrivilegeMessage(report.helper_path, report.privilege_problem ?? 'unknown reason'));
@@ -54,6 +57,7 @@ export async function runDoctor(verbose: boolean, output: Output): Promise<numbe
       privilege_problem: session.privilegeProblem ?? null,
       uprobes_available: uprobesAvailable(session.initializeResult),
       helper: session.initializeResult,
+      entry_costs: uprobesAvailable(session.initializeResult) ? await session.client.entryCosts().catch(() => null) : null,
     };
     output.data(output.json ? `${JSON.stringify(report)}\n` : describeReport(report));
     return report.uprobes_available ? 0 : 3;

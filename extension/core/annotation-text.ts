@@ -5,6 +5,8 @@
 
 import type { AggregateSnapshot, CallRow } from './probe-aggregate';
 import type { EntryCost } from './symbols-addon';
+import type { EntryCostsResult } from './protocol';
+import { formatDuration } from './format';
 
 export const DEFAULT_DECORATION_FORMAT = '{calls} · {rate} · {returns} · {p50} · {p99}';
 export const DECORATION_PLACEHOLDERS = ['calls', 'rate', 'returns', 'p50', 'p99', 'dropped', 'state'] as const;
@@ -100,6 +102,26 @@ export function entryCostText(cost: EntryCost): string {
     case 'single-stepped':
       return 'Each call costs ~20–30 µs: the kernel single-steps the first instruction. A 5-byte nop at entry costs ~1.5 µs: build with clang -fpatchable-function-entry=5 (or gcc -pg -mfentry -mnop-mcount, without PIE).';
   }
+}
+
+/** A probe that takes at least this share of a core (calls a second × cost a call) is worth a cheaper build. */
+export const HOT_PROBE_CORE_SHARE = 0.05;
+
+/**
+ * Once a single-stepped probe is hot: what it costs now, at the rate it runs, and what it would
+ * with a 5-byte nop first, from the costs measured on this machine; undefined when not worth it.
+ */
+export function fastBuildHint(functionName: string, cost: EntryCost | undefined, callsPerSecond: number | undefined, measured: EntryCostsResult | undefined): string | undefined {
+  if (cost !== 'single-stepped' || callsPerSecond === undefined) return undefined;
+  const perCall = measured?.nsPerHit['single-stepped'] ?? 20_000;
+  const share = (callsPerSecond * perCall) / 1e9;
+  if (share < HOT_PROBE_CORE_SHARE) return undefined;
+  const cheap = measured === undefined ? '~1.5 µs' : `~${formatDuration(measured.nsPerHit.optimized)}`;
+  return (
+    `${functionName} runs ${Math.round(callsPerSecond).toLocaleString('en-US')} times a second, and each probed call costs ~${formatDuration(perCall)} here ` +
+    `(its first instruction is single-stepped): about ${Math.round(share * 100)}% of a core. Built with clang -fpatchable-function-entry=5 ` +
+    `(or gcc -pg -mfentry -mnop-mcount, without PIE), each would cost ${cheap}${measured === undefined || measured.nop5Optimized ? '' : ' (emulated: this kernel does not turn the nop into a call)'}.`
+  );
 }
 
 /** The hover: a heading with the exact counts, then the last calls in a code block, newest first. */

@@ -247,6 +247,17 @@ export interface DetachParams {
   probe: number;
 }
 
+/**
+ * `probe/entryCosts`: what one uprobe hit costs here for each kind of first instruction (the cost
+ * classes of the symbol index), measured now on the helper's own code with a trivial program;
+ * `nop5Optimized`: the kernel rewrote a 5-byte nop into a call (optimized uprobes).
+ */
+export interface EntryCostsResult {
+  nsPerHit: { optimized: number; emulated: number; 'single-stepped': number };
+  nop5Optimized: boolean;
+  calls: number;
+}
+
 /** `probe/detachMany`: probe/detach for each, as one (they stop counting together). */
 export interface DetachManyParams {
   probes: number[];
@@ -442,6 +453,7 @@ export const Methods = {
   attachFunctions: 'probe/attachFunctions',
   detach: 'probe/detach',
   detachMany: 'probe/detachMany',
+  entryCosts: 'probe/entryCosts',
   list: 'probe/list',
   start: 'probe/start',
   stop: 'probe/stop',

@@ -2,7 +2,8 @@
 // kind, available or the plain reason), how it was started and why, and — for what is missing —
 // the fix in words a user can follow. Pure: built from the helper's `initialize` result.
 
-import type { Capability, InitializeResult, KernelCatalogResult, ProbeKind } from './protocol';
+import { formatDuration } from './format';
+import type { Capability, EntryCostsResult, InitializeResult, KernelCatalogResult, ProbeKind } from './protocol';
 
 export interface SystemReportInput {
   helperPath: string;
@@ -14,6 +15,8 @@ export interface SystemReportInput {
   /** Kernel functions: the mechanism a probe would get here, or why none. */
   kernel?: Pick<KernelCatalogResult, 'functionMechanism' | 'functionMechanismReason' | 'functionsTotal' | 'syscallsTotal' | 'tracepointsTotal' | 'tracepointsAvailable' | 'tracepointsReason'>;
   symbolsProblem?: string | undefined;
+  /** What a probe hit costs here, measured (probe/entryCosts); absent when it could not be. */
+  entryCosts?: EntryCostsResult;
 }
 
 const FIXES: Partial<Record<ProbeKind, string>> = {
@@ -42,6 +45,7 @@ export function systemReportMarkdown(input: SystemReportInput): string {
     const fix = capability.available ? '' : `${capability.reason ?? 'no reason given'}${FIXES[kind] === undefined ? '' : ` — ${FIXES[kind]}`}`;
     lines.push(`| ${kind} | ${capability.available ? '✅ available' : '❌ unavailable'} | ${fix.replaceAll('|', '\\|')} |`);
   }
+  if (input.entryCosts !== undefined) lines.push('', `What a probed call costs here, measured now: ${entryCostsText(input.entryCosts)}`);
   lines.push('', `Many functions at once (BINARY:GLOB, FILE.c:*, Probe All Functions in This File): ${manyFunctionsText(result.mechanisms.uprobeMulti)}`, '');
   if (!result.privileged) {
     lines.push('## The helper is not permitted to load eBPF programs', '', ...input.privilegeFixes.map((fix) => `- ${fix}`), '');
@@ -71,4 +75,13 @@ export function manyFunctionsText(uprobeMulti: Capability): string {
   return uprobeMulti.available
     ? 'one uprobe_multi link for all their entries, one for their returns'
     : `a link per function (slower to attach, and to detach by the hundred): ${uprobeMulti.reason ?? 'no reason given'}`;
+}
+
+/** What a probed call costs here per kind of first instruction, in words, from probe/entryCosts. */
+export function entryCostsText(costs: EntryCostsResult): string {
+  const ns = costs.nsPerHit;
+  const nop5 = costs.nop5Optimized
+    ? `${formatDuration(ns.optimized)} when the function starts with a 5-byte nop (the kernel turns it into a call: clang -fpatchable-function-entry=5 builds start every function so)`
+    : `${formatDuration(ns.optimized)} when it starts with a 5-byte nop (this kernel does not turn it into a call: it is emulated like any nop)`;
+  return `${nop5}; ${formatDuration(ns.emulated)} with a push or a nop (emulated); ${formatDuration(ns['single-stepped'])} with anything else (single-stepped).`;
 }

@@ -14,6 +14,7 @@ const SCHEME = 'probe-lens-report';
 export async function checkSystem(ctx: Ctx): Promise<string> {
   const session = await ctx.helper.start();
   const kernel = session.initializeResult.privileged ? await session.client.kernelCatalog({ limit: 0 }).catch(() => undefined) : undefined;
+  const entryCosts = session.initializeResult.probeKinds.uprobe.available ? await session.client.entryCosts().catch(() => undefined) : undefined;
   let symbolsProblem: string | undefined;
   try {
     loadSymbolsAddon();
@@ -27,6 +28,7 @@ export async function checkSystem(ctx: Ctx): Promise<string> {
     result: session.initializeResult,
     privilegeFixes: privilegeFixes(session.helperPath, ctx.helper.policyPath()),
     ...(kernel === undefined ? {} : { kernel }),
+    ...(entryCosts === undefined ? {} : { entryCosts }),
     symbolsProblem,
   });
 }

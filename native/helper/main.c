@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include "access.h"
 #include "capabilities.h"
+#include "entry_costs.h"
 #include "kernel_catalog.h"
 #include "params.h"
 #include "probe.h"
@@ -166,6 +167,8 @@ static json_t *handle_request(struct helper *helper, const char *method, json_t 
 	if (!strcmp(method, "probe/kernelCatalog"))
 		return ready_for_probes(helper, failure) && !check_kernel_probes_allowed(&helper->who, failure)
 		       ? kernel_catalog(&helper->capabilities, params, failure) : NULL;
+	if (!strcmp(method, "probe/entryCosts"))
+		return ready_for_probes(helper, failure) ? entry_costs_measure(&helper->capabilities, params, failure) : NULL;
 	if (!strcmp(method, "probe/start"))
 		return ready_for_probes(helper, failure) ? engine_start(helper->engine, params, failure) : NULL;
 	if (!strcmp(method, "probe/stop"))

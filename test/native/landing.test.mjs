@@ -4,7 +4,7 @@
 import { test, before, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, chmodSync } from 'node:fs';
+import { mkdtempSync, chmodSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,4 +43,16 @@ test('a function starting with endbr64: probed 4 bytes in, the same arguments, c
   const calls = events.filter((e) => e.type === 'call');
   assert.deepEqual(calls.map((call) => call.args), Array.from({ length: 500 }, (_, i) => ({ a: i, b: i === 0 ? 0 : -2 * i })));
   assert.deepEqual(events.filter((e) => e.type === 'return').map((ret) => ret.ret), Array.from({ length: 500 }, (_, i) => (i === 0 ? 0 : -i)));
+});
+
+test('probe/entryCosts: what a hit costs per kind of first instruction, and whether the kernel optimizes a 5-byte nop, by trying', { skip: why }, async () => {
+  const helper = new RawHelper();
+  await helper.request('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
+  const { result } = await helper.request('probe/entryCosts', {});
+  assert.deepEqual(Object.keys(result.nsPerHit), ['optimized', 'emulated', 'single-stepped']);
+  for (const ns of Object.values(result.nsPerHit)) assert.ok(ns > 0 && ns < 1e7, `${ns} ns`);
+  // An independent sign of optimized uprobes: the syscall their trampoline returns through.
+  const kernelHasThem = /\b__x64_sys_uprobe\b/.test(readFileSync('/proc/kallsyms', 'utf8'));
+  assert.equal(result.nop5Optimized, kernelHasThem);
+  assert.equal((await helper.request('probe/entryCosts', { calls: 5 })).error.data.code, 'bad-params');
 });

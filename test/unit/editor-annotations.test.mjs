@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decorationText, formatCallLine, formatLatencyBound, hoverMarkdown, lineAnnotation } from '../../out/test-core/annotation-text.mjs';
+import { decorationText, fastBuildHint, formatCallLine, formatLatencyBound, hoverMarkdown, lineAnnotation } from '../../out/test-core/annotation-text.mjs';
 import { AnchorLines, shiftLine } from '../../out/test-core/anchor-lines.mjs';
 import { CallLog, csvField, rowMatches, toCsv, toExportRow, toJsonExportRow, toJsonLines } from '../../out/test-core/call-log.mjs';
 import { identifierAt, isFollowedByParen } from '../../out/test-core/editor-target.mjs';
@@ -273,6 +273,21 @@ describe('call log and export', () => {
     const orphan = aggregate.onReturn(ret(5, 4));
     assert.deepEqual([toJsonExportRow(orphan.row, 'db:mdb_put').args, toJsonExportRow(orphan.row, 'db:mdb_put').ret], [null, 4]);
     assert.match(toJsonLines([exported]), /^\{"probe":"db:mdb_put","time_ns":1,"pid":100,"tid":1,"comm":"orders","args":\{"key":\{.*"mv_size":9.*\},"big":"18446744073709551615","n":-3\},"ret":"-9007199254740993","latency_ns":20000\}\n$/);
+  });
+});
+
+describe('the hint for a cheaper build', () => {
+  const measured = { nsPerHit: { optimized: 500, emulated: 700, 'single-stepped': 10_000 }, nop5Optimized: true, calls: 2000 };
+
+  it('speaks only for a single-stepped probe taking at least 5% of a core, with this machine\'s figures', () => {
+    assert.equal(fastBuildHint('price_order', 'single-stepped', 4_000, measured), undefined, '4,000 × 10 µs: 4% of a core');
+    assert.equal(fastBuildHint('price_order', 'optimized', 1_000_000, measured), undefined);
+    assert.equal(fastBuildHint('price_order', 'single-stepped', undefined, measured), undefined);
+    assert.equal(fastBuildHint('price_order', 'single-stepped', 20_000, measured),
+      'price_order runs 20,000 times a second, and each probed call costs ~10.0 µs here (its first instruction is single-stepped): about 20% of a core. ' +
+      'Built with clang -fpatchable-function-entry=5 (or gcc -pg -mfentry -mnop-mcount, without PIE), each would cost ~500 ns.');
+    assert.match(fastBuildHint('f', 'single-stepped', 20_000, { ...measured, nop5Optimized: false }), /~500 ns \(emulated: this kernel does not turn the nop into a call\)\.$/);
+    assert.match(fastBuildHint('f', 'single-stepped', 5_000, undefined), /~20.0 µs here.*about 10% of a core.*~1\.5 µs\.$/, 'unmeasured: the usual figures');
   });
 });
 

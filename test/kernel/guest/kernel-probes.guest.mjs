@@ -39,6 +39,9 @@ test('this kernel allows kprobes and fentry, and the helper measured it', async 
   for (const kind of ['kprobe', 'kretprobe', 'fentry', 'fexit', 'uprobe', 'tracepoint']) {
     assert.equal(init.probeKinds[kind].available, true, `${kind}: ${init.probeKinds[kind].reason}`);
   }
+  // 6.1 has no optimized uprobes: a 5-byte nop is emulated like any nop, and the helper finds that by trying.
+  const costs = (await helper.request('probe/entryCosts', {})).result;
+  assert.equal(costs.nop5Optimized, false);
   await helper.close();
 });
 

@@ -1,0 +1,13 @@
+/* The probe/entryCosts request: what one uprobe hit costs on this machine for each kind of
+ * first instruction, and whether the kernel turns a 5-byte nop into a call (optimized uprobes),
+ * measured by trying, never inferred from a version. */
+#ifndef PROBE_LENS_ENTRY_COSTS_H
+#define PROBE_LENS_ENTRY_COSTS_H
+
+#include <jansson.h>
+#include "capabilities.h"
+#include "rpc.h"
+
+json_t *entry_costs_measure(const struct capability_report *capabilities, json_t *params, struct rpc_failure *failure);
+
+#endif

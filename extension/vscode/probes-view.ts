@@ -7,6 +7,7 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { entryCostText } from '../core/annotation-text';
 import type { ProbeEntry } from '../core/probe-manager';
 import { Throttle } from '../core/throttle';
 import { Commands, type CommandId } from './command-ids';
@@ -32,6 +33,7 @@ export function describeEntry(entry: ProbeEntry): { label: string; description: 
     counts,
     entry.result === undefined ? '' : `${entry.result.kind}${entry.result.retprobe ? ' + return' : ''}, attached in ${entry.result.attachMs.toFixed(1)} ms`,
     entry.filter === undefined ? 'all processes' : `process ${entry.filter.pid}${entry.filter.descendants === true ? ' and its children' : ''}`,
+    entry.spec.entryCost === undefined ? '' : entryCostText(entry.spec.entryCost),
     ...entry.spec.notes,
   ]
     .filter((line) => line !== '')

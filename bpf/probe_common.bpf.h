@@ -71,10 +71,12 @@ struct thread_stack {
 	struct frame frames[MAX_DEPTH];
 };
 
+/* Each thread's calls awaiting their returns, kept on the thread itself: found without a hash
+ * lookup, and gone when the thread ends. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);	/* tid */
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct thread_stack);
 } thread_stacks SEC(".maps");
 
@@ -82,8 +84,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, RING_BYTES);
 } events SEC(".maps");
-
-static const struct thread_stack empty_stack;
 
 /* Waking the helper for every record would cost the traced program a context switch per
  * call. Records go in quietly; the helper is woken once a batch is worth reading or the last
@@ -429,7 +429,6 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 	struct probe_config *cfg = bpf_map_lookup_elem(&probe_configs, &slot);
 	struct probe_stats *stats = bpf_map_lookup_elem(&probe_stats, &slot);
 	struct thread_stack *stack;
-	__u32 tid = (__u32)id;
 	__u64 now;
 	bool sampled;
 
@@ -440,11 +439,8 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 	sampled = sampled_in(slot, now, stats);
 
 	/* Only a call whose return is probed is pushed: nothing would pop the others. */
-	stack = cfg->has_return ? bpf_map_lookup_elem(&thread_stacks, &tid) : NULL;
-	if (!stack && cfg->has_return) {
-		bpf_map_update_elem(&thread_stacks, &tid, &empty_stack, BPF_NOEXIST);
-		stack = bpf_map_lookup_elem(&thread_stacks, &tid);
-	}
+	stack = cfg->has_return ? bpf_task_storage_get(&thread_stacks, bpf_get_current_task_btf(), NULL,
+						       BPF_LOCAL_STORAGE_GET_F_CREATE) : NULL;
 	if (stack) {
 		__u32 depth = stack->depth;
 
@@ -471,7 +467,6 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 	struct probe_config *cfg = bpf_map_lookup_elem(&probe_configs, &slot);
 	struct probe_stats *stats = bpf_map_lookup_elem(&probe_stats, &slot);
 	struct thread_stack *stack;
-	__u32 tid = (__u32)id;
 	__u64 now, latency = 0, ret = 0;
 	bool paired = false, sampled = false;
 	struct event_with_strings *big = NULL;
@@ -488,7 +483,7 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 	}
 	__sync_fetch_and_add(&stats->returns, 1);
 
-	stack = bpf_map_lookup_elem(&thread_stacks, &tid);
+	stack = bpf_task_storage_get(&thread_stacks, bpf_get_current_task_btf(), NULL, 0);
 	if (stack && stack->overflow) {
 		stack->overflow--;
 	} else if (stack) {

@@ -81,9 +81,13 @@ static void visit_lookup(const char *name, const GElf_Sym *sym, void *ctx)
 			lk->other_address = sym->st_value;
 			lk->matches++;
 		}
-	} else {
-		nearest_consider(&lk->nearest, name);
 	}
+}
+
+static void visit_nearest(const char *name, const GElf_Sym *sym, void *ctx)
+{
+	(void)sym;
+	nearest_consider(&((struct lookup *)ctx)->nearest, name);
 }
 
 /* Calls visit for every function of .symtab and .dynsym. */
@@ -129,8 +133,11 @@ int elf_find_function(int fd, const char *path, const char *name, struct functio
 
 	if (!elf)
 		return -1;
-	nearest_init(&lk.nearest, name);
 	scan_symbol_tables(elf, &lk.saw_symtab, visit_lookup, &lk);
+	/* Only a name not found needs the nearest one: comparing costs far more than matching. */
+	nearest_init(&lk.nearest, name);
+	if (!lk.matches)
+		scan_symbol_tables(elf, &lk.saw_symtab, visit_nearest, &lk);
 	if (lk.matches > 1) {
 		rpc_fail(failure, RPC_BAD_PARAMS,
 			 "%s has %d different functions named '%s' (e.g. at 0x%lx and 0x%lx): "

@@ -34,6 +34,9 @@ enum arg_location {
 				 * with deref, their 8 or 16 bytes are its bytes */
 	ARG_STACK_COPY,		/* a struct passed by value on the stack: its address, the stack
 				 * pointer at entry + offset; read with deref */
+	ARG_REG_ANY,		/* any general register: offset is its DWARF number (0 rax .. 15 r15) */
+	ARG_REG_MEMORY,		/* size bytes at a register (DWARF number in reg) + offset: a local's
+				 * frame slot at a line */
 };
 #define REG_PAIR_NONE 0xff
 
@@ -46,14 +49,15 @@ enum string_source {
 struct arg_config {
 	__u8 location;		/* enum arg_location */
 	__u8 string;		/* enum string_source: read a NUL-terminated string at the value */
-	__u8 size;		/* ARG_CTX_FIELD: 1, 2, 4 or 8 */
+	__u8 size;		/* ARG_CTX_FIELD, ARG_REG_MEMORY: 1, 2, 4 or 8 */
 	__u8 deref;		/* user pointers: bytes (1..MAX_DEREF) to read where it points; 0: none */
 	__s32 offset;
 	__u8 deref_string;	/* with deref: 1 + the 8-byte slot of those bytes holding a pointer
 				 * whose NUL-terminated string is read too; 0: none */
 	__u8 deref_length;	/* with deref_string: 1 + the slot holding its length in bytes: then
 				 * exactly that many bytes are read (up to string_len), NULs and all */
-	__u8 pad[2];
+	__u8 reg;		/* ARG_REG_MEMORY: the base register's DWARF number */
+	__u8 pad;
 };
 
 /* One per probe slot; the slot is the attach cookie. */

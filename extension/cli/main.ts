@@ -35,6 +35,8 @@ probe options:
   --pid PID           count only this process
   --duration SECONDS  stop after this long (default: Ctrl-C, or the end of COMMAND)
   --binary BINARY     the binary FILE.c:LINE targets are in
+  --line              FILE.c:LINE probes the line itself, not its function: each time its code
+                      runs, with the variables in scope there by name (a logpoint that never stops)
   --json              one JSON object per line on stdout (attached, call, return, summary);
                       COMMAND's stdout then goes to stderr so stdout stays JSON
   --no-events         no per-call lines, only the summary (counts are exact either way)
@@ -99,6 +101,7 @@ async function probe(args: string[], output: Output): Promise<number> {
       pid: { type: 'string' },
       duration: { type: 'string' },
       binary: { type: 'string' },
+      line: { type: 'boolean' },
       json: { type: 'boolean' },
       'no-events': { type: 'boolean' },
       'sample-rate': { type: 'string' },
@@ -118,6 +121,7 @@ async function probe(args: string[], output: Output): Promise<number> {
       callsPerSecond: parseSampleRate(values['sample-rate'], values['no-events'] === true),
       verbose: values.verbose === true,
       command,
+      lines: values.line === true,
       ...(values.binary === undefined ? {} : { binary: values.binary }),
     },
     output,

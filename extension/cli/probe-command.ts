@@ -33,6 +33,7 @@ import { BinaryResolver } from '../core/target-resolution';
 import { parseTarget } from '../core/targets';
 import {
   planFileFunctions,
+  planLine,
   planMatchingFunctions,
   planSourceLine,
   planUserFunction,
@@ -55,6 +56,8 @@ export interface ProbeOptions {
   command: string[];
   /** The binary FILE:LINE targets are in (else the command's program, else a workspace search). */
   binary?: string;
+  /** FILE:LINE targets probe the line itself (with its variables), not the function holding it. */
+  lines?: boolean;
 }
 
 /** A target ready to attach: what to ask the helper for, and how to show it until it answers. */
@@ -100,7 +103,7 @@ async function resolveTargets(texts: readonly string[], options: ProbeOptions): 
         resolved.push({ text: target.text, functionName: target.name, attach: { tracepoint: `${target.category}:${target.name}` }, capture: undefined });
         break;
       case 'source-line':
-        resolved.push(...fromPlans(await planSourceLine(target.text, target.file, target.line, sourceContext(options))));
+        resolved.push(...fromPlans(await (options.lines === true ? planLine : planSourceLine)(target.text, target.file, target.line, sourceContext(options))));
         break;
       case 'user-functions':
         resolved.push(...fromMany(target.text, await planMatchingFunctions(target.text, await resolver.resolve(target.binary), target.pattern)));
@@ -273,7 +276,7 @@ async function traceUntilStopped(
         attached.push(description);
         descriptions.set(result.probe, description);
         const announce = (): void => {
-          if (output.json) output.jsonLines([attachedLine(target.text, result)]);
+          if (output.json) output.jsonLines([attachedLine(target.text, result, target.notes)]);
           else if (target.group === undefined) announceProbe(output, target, result);
           else if (!groupsSaid.has(target.group)) {
             groupsSaid.add(target.group);

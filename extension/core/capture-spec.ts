@@ -4,7 +4,7 @@
 // argument registers are read raw as arg0..arg5, and the reason is kept to show the user.
 
 import { ARG_REGISTERS, type ArgSpec, type CapturedShape, type CaptureSpec, type PointeeLayout } from './protocol';
-import type { Signature } from './symbols-addon';
+import type { LineVariable, ParamInfo, Signature } from './symbols-addon';
 
 /** The helper's limit (InitializeResult.limits.maxArgs). */
 export const MAX_CAPTURED_ARGS = 6;
@@ -61,12 +61,31 @@ export function captureFromSignature(signature: Signature, maxArgs = MAX_CAPTURE
       notes: [],
     };
   }
-  const names = argumentNames(signature);
+  const result = captureParams(signature.params, argumentNames(signature), maxArgs);
+  const { capture, layouts, enums } = result;
+  capture.ret = signature.returnCapture;
+  const returnEnum = signature.returnType?.kind === 'enum' ? signature.returnType.enumerators : undefined;
+  let returnLayout: PointeeLayout | undefined;
+  if (signature.returnPointee !== null && signature.returnPointee !== undefined && signature.returnCapture === 'pointer') {
+    const { size, textAt, ...layout } = signature.returnPointee;
+    const text = textAt === null ? {} : { stringAt: textAt, ...(layout.lengthAt === null ? {} : { lengthAt: layout.lengthAt }) };
+    capture.retStruct = { size, ...text, ...(signature.returnRegisters === null || signature.returnRegisters === undefined ? {} : { registers: signature.returnRegisters }) };
+    returnLayout = { ...layout, textAt };
+  }
+  const shape: CapturedShape = { ...capture, layouts, enums, ...(returnEnum === undefined ? {} : { returnEnum }), ...(returnLayout === undefined ? {} : { returnLayout }) };
+  const captured: FunctionCapture = { capture, shape, raw: false, notCaptured: result.notCaptured, notes: signature.notes };
+  const void_ = signature.returnType?.kind === 'void';
+  if (signature.returnCapture === null && !void_ && signature.returnNote !== null) captured.returnNote = signature.returnNote.replace(/^not captured: /, '');
+  return captured;
+}
+
+/** What can be read of these parameters (or a line's variables), in order, up to `maxArgs`. */
+function captureParams(params: readonly Pick<ParamInfo, 'capture' | 'note' | 'pointee' | 'type'>[], names: readonly string[], maxArgs: number) {
   const args: ArgSpec[] = [];
   const layouts: Record<string, PointeeLayout> = {};
   const enums: Record<string, Record<string, string>> = {};
   const notCaptured: NotCaptured[] = [];
-  signature.params.forEach((param, index) => {
+  params.forEach((param, index) => {
     const name = names[index] ?? `arg${index}`;
     if (param.capture === null) {
       notCaptured.push({ name, reason: (param.note ?? 'not captured').replace(/^not captured: /, '') });
@@ -82,20 +101,31 @@ export function captureFromSignature(signature: Signature, maxArgs = MAX_CAPTURE
       layouts[name] = { ...layout, textAt };
     }
   });
-  const capture: CaptureSpec = { args, ret: signature.returnCapture };
-  const returnEnum = signature.returnType?.kind === 'enum' ? signature.returnType.enumerators : undefined;
-  let returnLayout: PointeeLayout | undefined;
-  if (signature.returnPointee !== null && signature.returnPointee !== undefined && signature.returnCapture === 'pointer') {
-    const { size, textAt, ...layout } = signature.returnPointee;
-    const text = textAt === null ? {} : { stringAt: textAt, ...(layout.lengthAt === null ? {} : { lengthAt: layout.lengthAt }) };
-    capture.retStruct = { size, ...text, ...(signature.returnRegisters === null || signature.returnRegisters === undefined ? {} : { registers: signature.returnRegisters }) };
-    returnLayout = { ...layout, textAt };
+  const capture: CaptureSpec = { args, ret: null };
+  return { capture, layouts, enums, notCaptured };
+}
+
+/** Why a line's variable is not read there, in words. */
+function variableNote(variable: LineVariable): string | null {
+  if (variable.capture !== null) return null;
+  switch (variable.location.kind) {
+    case 'optimized-out': return 'optimized out here';
+    case 'constant': return `the constant ${variable.location.value ?? '?'} (the compiler keeps no copy)`;
+    case 'unsupported': return `a computed location (${variable.location.text})`;
+    case 'register':
+    case 'memory':
+      return `a ${variable.type.name} (${variable.type.kind}) is not read at a line yet`;
   }
-  const shape: CapturedShape = { ...capture, layouts, enums, ...(returnEnum === undefined ? {} : { returnEnum }), ...(returnLayout === undefined ? {} : { returnLayout }) };
-  const result: FunctionCapture = { capture, shape, raw: false, notCaptured, notes: signature.notes };
-  const void_ = signature.returnType?.kind === 'void';
-  if (signature.returnCapture === null && !void_ && signature.returnNote !== null) result.returnNote = signature.returnNote.replace(/^not captured: /, '');
-  return result;
+}
+
+/** What a line probe reads: the variables in scope there, innermost first, by name. */
+export function captureVariables(variables: readonly LineVariable[], maxArgs = MAX_CAPTURED_ARGS): { capture: CaptureSpec; shape: CapturedShape; notCaptured: NotCaptured[] } {
+  const seen = new Set<string>();
+  // An inner variable hides an outer one of the same name: the outer is not in scope by name.
+  const visible = variables.filter((variable) => !seen.has(variable.name) && seen.add(variable.name));
+  const params = visible.map((variable) => ({ ...variable, note: variableNote(variable) }));
+  const { capture, layouts, enums, notCaptured } = captureParams(params, visible.map((variable) => variable.name), maxArgs);
+  return { capture, shape: { ...capture, layouts, enums }, notCaptured };
 }
 
 /** How much of each call is read (settings probeLens.capture.*); the helper bounds them too. */

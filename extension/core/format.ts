@@ -196,6 +196,7 @@ export interface AttachedLine {
   target: string;
   kind: AttachResult['kind'];
   attach_ms: number;
+  notes?: string[];
 }
 
 export interface CallLine {
@@ -249,8 +250,12 @@ export interface ErrorLine {
   message: string;
 }
 
-export function attachedLine(target: string, result: AttachResult): AttachedLine {
-  return { type: 'attached', probe: result.probe, target, kind: result.kind, attach_ms: Math.round(result.attachMs * 1000) / 1000 };
+/** `notes`: what is not read and why, and the like; the line has them only when there are some. */
+export function attachedLine(target: string, result: AttachResult, notes: readonly string[] = []): AttachedLine {
+  return {
+    type: 'attached', probe: result.probe, target, kind: result.kind, attach_ms: Math.round(result.attachMs * 1000) / 1000,
+    ...(notes.length === 0 ? {} : { notes: [...notes] }),
+  };
 }
 
 /** Arguments as JSON: numbers as numbers (64-bit beyond 2^53 as decimal strings), what pointers point to by field. */

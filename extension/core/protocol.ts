@@ -70,9 +70,14 @@ export type ArgRegister = (typeof ARG_REGISTERS)[number];
  * offset from the stack pointer at entry (8 is the first stack-passed argument, 0 the return
  * address).
  */
+/** Every general register: where a local may be at a line. */
+export type GeneralRegister = ArgRegister | 'rax' | 'rbx' | 'rbp' | 'rsp' | 'r10' | 'r11' | 'r12' | 'r13' | 'r14' | 'r15';
+
 export type ArgLocation =
-  | { register: ArgRegister }
+  | { register: GeneralRegister }
   | { stackOffset: number }
+  /** A line's local in its frame slot: the value at the register's value + offset (its type's size). */
+  | { memory: { register: GeneralRegister; offset: number } }
   /** A struct passed by value: its bytes are these registers' (a `pointer` with a `deref` of ≤ 16 bytes)... */
   | { registers: ArgRegister[] }
   /** ...or its copy on the stack, at this offset (a `pointer` with a `deref`). */

@@ -142,6 +142,49 @@ export interface LineAddresses {
   nextLine: number | null;
 }
 
+/** Where a variable is at a line's site. */
+export interface VariableLocation {
+  kind: 'register' | 'memory' | 'optimized-out' | 'constant' | 'unsupported';
+  /** DWARF's expression in words: "DW_OP_fbreg -40", "DW_OP_reg3 (rbx)", "optimized out here". */
+  text: string;
+  /** register: the register; memory: the base register (rax .. r15). */
+  register?: string;
+  /** memory: from the base register's value. */
+  offset?: number;
+  /** constant: its value. */
+  value?: number;
+}
+
+/** A variable in scope at a line's site, and how the helper reads it there (null: it cannot). */
+export interface LineVariable {
+  name: string;
+  parameter: boolean;
+  type: TypeInfo;
+  location: VariableLocation;
+  capture: { location: ArgLocation; type: ValueType } | null;
+  pointee: (PointeeLayout & { size: number }) | null;
+}
+
+/** Where one line's code starts in one function, or in one inlined copy of one. */
+export interface LineSite {
+  address: number;
+  fileOffset: number | null;
+  /** The source function whose code this is. */
+  function: string;
+  inlined: boolean;
+  /** Innermost scope first. */
+  variables: LineVariable[];
+}
+
+export interface LineSites {
+  file: string;
+  line: number;
+  /** Empty when the line has no code (then the nearest lines with code, when known). */
+  sites: LineSite[];
+  previousLine: number | null;
+  nextLine: number | null;
+}
+
 export interface SourceFileMatch {
   /** The binary's own path for the file. */
   file: string;
@@ -167,6 +210,8 @@ export interface SymbolsAddon {
   /** `address` picks one of several functions of that name (static functions in two files). */
   signature(binary: string, name: string, address?: number): Promise<Signature>;
   lineAddresses(sourceFile: string, line: number, binary: string): Promise<LineAddresses>;
+  /** Where a line's code starts (per function and inlined copy), with the variables in scope there. */
+  lineSites(sourceFile: string, line: number, binary: string): Promise<LineSites>;
   /** The functions called directly on a line (DWARF call sites, -O1 and up): symbols, else DWARF names. */
   calleesAt(sourceFile: string, line: number, binary: string): Promise<string[]>;
   /** The source files the binary's DWARF names (absolute paths). */
@@ -209,6 +254,7 @@ function wrap(raw: SymbolsAddon): SymbolsAddon {
     functionAt: (sourceFile, line, binary) => raw.functionAt(sourceFile, line, binary).catch(rethrow),
     signature: (binary, name, address) => raw.signature(binary, name, address).catch(rethrow),
     lineAddresses: (sourceFile, line, binary) => raw.lineAddresses(sourceFile, line, binary).catch(rethrow),
+    lineSites: (sourceFile, line, binary) => raw.lineSites(sourceFile, line, binary).catch(rethrow),
     calleesAt: (sourceFile, line, binary) => raw.calleesAt(sourceFile, line, binary).catch(rethrow),
     sourceFiles: (binary) => raw.sourceFiles(binary).catch(rethrow),
     matchSourceFile: (binary, sourceFile) => raw.matchSourceFile(binary, sourceFile).catch(rethrow),

@@ -5,7 +5,7 @@
 
 import * as path from 'node:path';
 import { findBinariesForSource, pickBinaryForSource } from './binaries-for-source';
-import { captureFromSignature, describeCaptureGaps, RAW_REGISTER_CAPTURE } from './capture-spec';
+import { captureFromSignature, captureVariables, describeCaptureGaps, RAW_REGISTER_CAPTURE } from './capture-spec';
 import { ProbeLensError } from './errors';
 import { readableName } from './names';
 import type { AttachParams, CapturedShape, CaptureSpec } from './protocol';
@@ -244,4 +244,37 @@ export async function planFileFunctions(text: string, file: string, context: Sou
   const source = path.resolve(context.cwd, file);
   const binary = await binaryForSource(source, context, symbols);
   return planFunctionsOfFile(symbols, binary, source, (fn) => `${path.basename(file)}:${fn.name}`);
+}
+
+/**
+ * `FILE.c:LINE` as a line probe: an entry-only probe where the line's code starts in each
+ * function (and each inlined copy) it is in, reading the variables in scope there by name.
+ */
+export async function planLine(text: string, file: string, line: number, context: SourceLineContext): Promise<UserProbePlan[]> {
+  const { symbols, reason } = symbolsOrReason();
+  if (symbols === undefined) throw new ProbeLensError('symbols-unavailable', `${text}: line probes need the symbol reader: ${reason}`);
+  const source = path.resolve(context.cwd, file);
+  const binary = await binaryForSource(source, context, symbols);
+  const found = await symbols.lineSites(source, line, binary);
+  const sites = found.sites.filter((site) => site.fileOffset !== null);
+  if (sites.length === 0) {
+    const nearest = [found.previousLine, found.nextLine].filter((other): other is number => other !== null);
+    throw new ProbeLensError(
+      'no-function-at-line',
+      `line ${line} of ${path.basename(file)} has no code in ${path.basename(binary)}` +
+        (nearest.length > 0 ? `; the nearest line${nearest.length > 1 ? 's' : ''} with code: ${nearest.join(' and ')}` : ' (is it built from this file, with -g?)'),
+    );
+  }
+  return sites.map((site) => {
+    const { capture, shape, notCaptured } = captureVariables(site.variables);
+    const where = sites.length > 1 ? ` (${site.inlined ? 'inlined copy of ' : ''}${site.function} at 0x${site.address.toString(16)})` : '';
+    return {
+      text: `${text}${where}`,
+      functionName: `${path.basename(file)}:${line}${where}`,
+      attach: { binary, offset: site.fileOffset as number, retprobe: false, capture },
+      shape,
+      notes: notCaptured.length === 0 ? [] : [`not read at ${path.basename(file)}:${line}: ${notCaptured.map((gap) => `${gap.name} (${gap.reason})`).join(', ')}`],
+      source: { file: source, line },
+    };
+  });
 }

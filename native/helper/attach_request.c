@@ -30,6 +30,10 @@ const char *value_type_name(enum value_type type)
 }
 
 static const char *const register_names[] = { "rdi", "rsi", "rdx", "rcx", "r8", "r9" };
+/* Every general register, by DWARF number: where a local may be at a line. */
+static const char *const dwarf_register_names[] = { "rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",
+						    "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
+#define MAX_MEMORY_OFFSET (1 << 20)
 
 static int parse_value_type(json_t *field, const char *what, enum value_type *type, struct rpc_failure *failure)
 {
@@ -45,14 +49,50 @@ static int parse_value_type(json_t *field, const char *what, enum value_type *ty
 			"s64, bool, char, pointer, string", what);
 }
 
-/* An argument register by name: its enum arg_location. */
-static int register_index(const char *reg, struct rpc_failure *failure)
+/* An argument register by name: its enum arg_location, or -1. */
+static int argument_register(const char *reg)
 {
 	for (size_t r = 0; r < sizeof(register_names) / sizeof(register_names[0]); r++)
 		if (reg && !strcmp(reg, register_names[r]))
 			return (int)r;
-	return rpc_fail(failure, RPC_BAD_PARAMS, "register must be one of rdi, rsi, rdx, rcx, r8, r9, not '%s'",
-			reg ? reg : "(not a string)");
+	return -1;
+}
+
+static int register_index(const char *reg, struct rpc_failure *failure)
+{
+	int r = argument_register(reg);
+
+	return r >= 0 ? r : rpc_fail(failure, RPC_BAD_PARAMS, "register must be one of rdi, rsi, rdx, rcx, r8, r9, not '%s'",
+				      reg ? reg : "(not a string)");
+}
+
+static int dwarf_register_number(const char *reg)
+{
+	for (size_t r = 0; r < sizeof(dwarf_register_names) / sizeof(dwarf_register_names[0]); r++)
+		if (reg && !strcmp(reg, dwarf_register_names[r]))
+			return (int)r;
+	return -1;
+}
+
+/* {"memory": {"register": R, "offset": N}}: the value at R + N (a local in its frame slot). */
+static int parse_memory(json_t *memory, struct arg_config *arg, struct rpc_failure *failure)
+{
+	static const char *const fields[] = { "register", "offset", NULL };
+	const char *reg = NULL;
+	int64_t offset = 0;
+	int number;
+
+	if (!json_is_object(memory) || params_only(memory, "location.memory", fields, failure) ||
+	    params_string(memory, "register", 8, &reg, failure) < 0 ||
+	    params_integer(memory, "offset", -MAX_MEMORY_OFFSET, MAX_MEMORY_OFFSET, &offset, failure) < 0)
+		return json_is_object(memory) ? -1 : rpc_fail(failure, RPC_BAD_PARAMS, "location.memory is {register, offset}");
+	if ((number = dwarf_register_number(reg)) < 0)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "location.memory.register must be a general register "
+				"(rax .. r15), not '%s'", reg ? reg : "(none)");
+	arg->location = ARG_REG_MEMORY;
+	arg->reg = number;
+	arg->offset = offset;
+	return 0;
 }
 
 /* {"registers": [R1, R2?]}: a struct passed by value in one or two registers. */
@@ -71,13 +111,14 @@ static int parse_register_pair(json_t *registers, struct arg_config *arg, struct
 	return 0;
 }
 
-/* {register}, {stackOffset}, or for a struct by value {registers} or {stackCopy}. */
+/* {register}, {stackOffset}, {memory} (a line's local), or for a struct by value {registers} or
+ * {stackCopy}. An argument register is named as such; any other general register by DWARF number. */
 static int parse_location(json_t *location, struct arg_config *arg, struct rpc_failure *failure)
 {
-	static const char *const fields[] = { "register", "stackOffset", "registers", "stackCopy", NULL };
+	static const char *const fields[] = { "register", "stackOffset", "registers", "stackCopy", "memory", NULL };
 	const char *reg = NULL;
 	int64_t stack_offset = -1, stack_copy = -1;
-	json_t *registers = NULL;
+	json_t *registers = NULL, *memory = NULL;
 	int r;
 
 	if (!json_is_object(location))
@@ -88,18 +129,27 @@ static int parse_location(json_t *location, struct arg_config *arg, struct rpc_f
 	    params_integer(location, "stackCopy", 8, MAX_STACK_OFFSET, &stack_copy, failure) < 0)
 		return -1;
 	registers = json_object_get(location, "registers");
-	if ((reg != NULL) + (stack_offset >= 0) + (stack_copy >= 0) + (registers != NULL) != 1)
-		return rpc_fail(failure, RPC_BAD_PARAMS, "a location is one of {register}, {stackOffset}, {registers}, {stackCopy}");
+	memory = json_object_get(location, "memory");
+	if ((reg != NULL) + (stack_offset >= 0) + (stack_copy >= 0) + (registers != NULL) + (memory != NULL) != 1)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "a location is one of {register}, {stackOffset}, {memory}, "
+				"{registers}, {stackCopy}");
 	if (registers)
 		return parse_register_pair(registers, arg, failure);
+	if (memory)
+		return parse_memory(memory, arg, failure);
 	if (!reg) {
 		arg->location = stack_copy >= 0 ? ARG_STACK_COPY : ARG_STACK;
 		arg->offset = stack_copy >= 0 ? stack_copy : stack_offset;
 		return 0;
 	}
-	if ((r = register_index(reg, failure)) < 0)
-		return -1;
-	arg->location = r;
+	if ((r = argument_register(reg)) >= 0) {
+		arg->location = r;
+		return 0;
+	}
+	if ((r = dwarf_register_number(reg)) < 0)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "register must be a general register (rax .. r15), not '%s'", reg);
+	arg->location = ARG_REG_ANY;
+	arg->offset = r;
 	return 0;
 }
 
@@ -204,6 +254,8 @@ static int parse_capture(json_t *capture, struct attach_request *request, struct
 		    parse_value_type(json_object_get(arg, "type"), "an argument's 'type'", &captured->type, failure))
 			return -1;
 		cfg->args[i].string = captured->type == VALUE_STRING ? STRING_USER : STRING_NONE;
+		if (cfg->args[i].location == ARG_REG_MEMORY)
+			cfg->args[i].size = value_type_bytes(captured->type);
 		captured->by_value = cfg->args[i].location == ARG_REG_PAIR || cfg->args[i].location == ARG_STACK_COPY;
 		if (captured->by_value && (captured->type != VALUE_POINTER || !json_object_get(arg, "deref")))
 			return rpc_fail(failure, RPC_BAD_PARAMS, "argument '%s': a struct by value ({registers} or "

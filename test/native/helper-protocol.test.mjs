@@ -188,7 +188,9 @@ test('bad input gets a specific error while the helper keeps serving', async () 
     [{ binary: target, symbol: 'add', surprise: 1 }, 'bad-params', /unknown field 'surprise'/],
     [{ binary: 42, symbol: 'add' }, 'bad-params', /'binary' must be a string/],
     [{ binary: target, symbol: 'add', filter: { pid: 2 ** 31 } }, 'bad-params', /between/],
-    [{ binary: target, symbol: 'add', capture: { args: [{ name: 'x', location: { register: 'rax' }, type: 's64' }] } }, 'bad-params', /register must be one of/],
+    [{ binary: target, symbol: 'add', capture: { args: [{ name: 'x', location: { register: 'xmm0' }, type: 's64' }] } }, 'bad-params', /register must be a general register \(rax \.\. r15\), not 'xmm0'/],
+    [{ binary: target, symbol: 'add', capture: { args: [{ name: 'x', location: { memory: { register: 'rip', offset: 0 } }, type: 's64' }] } }, 'bad-params', /memory.register must be a general register/],
+    [{ binary: target, symbol: 'add', capture: { args: [{ name: 'x', location: { memory: { register: 'rbp', offset: 2 ** 21 } }, type: 's64' }] } }, 'bad-params', /between/],
     [{ binary: target, symbol: 'add', capture: { args: Array(7).fill(s64('x', 'rdi')) } }, 'bad-params', /more than 6/],
     // A struct by value: one or two argument registers, or a stack copy, always a pointer with a deref.
     [{ binary: target, symbol: 'add', capture: { args: [{ name: 'p', location: { registers: ['rdi', 'rsi', 'rdx'] }, type: 'pointer', deref: { size: 8 } }] } }, 'bad-params', /one or two argument registers/],

@@ -182,6 +182,69 @@ Napi::Object type_object(Napi::Env env, const TypeInfo &t)
 	return o;
 }
 
+const char *const kRegisterNames[] = { "rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",
+				       "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15" };
+
+/** A variable in scope at a line's site: where it is, and how the helper reads it there. */
+Napi::Object variable_object(Napi::Env env, const BinaryIndex &types, const LocalVariable &var)
+{
+	static const char *const kinds[] = { "register", "memory", "optimized-out", "constant", "unsupported" };
+	const VariableLocation &loc = var.location;
+	const TypeInfo &type = types.types.at(var.type);
+	Napi::Object o = Napi::Object::New(env);
+	o.Set("name", var.name);
+	o.Set("parameter", var.parameter);
+	o.Set("type", type_object(env, type));
+	Napi::Object where = Napi::Object::New(env);
+	where.Set("kind", kinds[loc.kind]);
+	where.Set("text", loc.text);
+	bool readable = (loc.kind == VariableLocation::Register || loc.kind == VariableLocation::Memory) && loc.dwarf_register >= 0 && loc.dwarf_register < 16;
+	if (readable)
+		where.Set("register", kRegisterNames[loc.dwarf_register]);
+	if (loc.kind == VariableLocation::Memory)
+		where.Set("offset", Napi::Number::New(env, double(loc.offset)));
+	if (loc.kind == VariableLocation::Constant)
+		where.Set("value", Napi::Number::New(env, double(loc.constant)));
+	o.Set("location", where);
+	std::string value_type = value_type_of(type);
+	if (readable && !value_type.empty()) {
+		Napi::Object capture = Napi::Object::New(env);
+		Napi::Object location = Napi::Object::New(env);
+		if (loc.kind == VariableLocation::Register) {
+			location.Set("register", kRegisterNames[loc.dwarf_register]);
+		} else {
+			Napi::Object memory = Napi::Object::New(env);
+			memory.Set("register", kRegisterNames[loc.dwarf_register]);
+			memory.Set("offset", Napi::Number::New(env, double(loc.offset)));
+			location.Set("memory", memory);
+		}
+		capture.Set("location", location);
+		capture.Set("type", value_type);
+		o.Set("capture", capture);
+	} else {
+		o.Set("capture", env.Null());
+	}
+	Pointee pointee = type.kind == TypeKind::Pointer ? pointee_of(types, type) : Pointee{};
+	o.Set("pointee", pointee.type_name.empty() && !pointee.text_only ? env.Null() : pointee_object(env, pointee));
+	return o;
+}
+
+Napi::Object line_site_object(Napi::Env env, const BinaryIndex &index, const BinaryIndex &types, const LineSite &site)
+{
+	Napi::Object o = Napi::Object::New(env);
+	uint64_t offset = 0;
+	bool has = index.file_offset_of(site.address, offset);
+	o.Set("address", Napi::Number::New(env, double(site.address)));
+	o.Set("fileOffset", has ? Napi::Number::New(env, double(offset)) : env.Null());
+	o.Set("function", site.function);
+	o.Set("inlined", site.inlined);
+	Napi::Array vars = Napi::Array::New(env, site.variables.size());
+	for (size_t i = 0; i < site.variables.size(); i++)
+		vars.Set(uint32_t(i), variable_object(env, types, site.variables[i]));
+	o.Set("variables", vars);
+	return o;
+}
+
 Napi::Object signature_object(Napi::Env env, const BinaryIndex &index, int32_t id)
 {
 	const Function &f = index.functions[size_t(id)];
@@ -358,6 +421,7 @@ public:
 					     InstanceMethod("functionAt", &SymbolsAddon::FunctionAt),
 					     InstanceMethod("signature", &SymbolsAddon::SignatureOf),
 					     InstanceMethod("lineAddresses", &SymbolsAddon::LineAddresses),
+					     InstanceMethod("lineSites", &SymbolsAddon::LineSites),
 					     InstanceMethod("calleesAt", &SymbolsAddon::CalleesAt),
 					     InstanceMethod("sourceFiles", &SymbolsAddon::SourceFiles),
 					     InstanceMethod("matchSourceFile", &SymbolsAddon::MatchSourceFile),
@@ -506,6 +570,38 @@ private:
 				o.Set("addresses", list);
 				o.Set("previousLine", result->previous_line ? Napi::Number::New(env, result->previous_line) : env.Null());
 				o.Set("nextLine", result->next_line ? Napi::Number::New(env, result->next_line) : env.Null());
+				return o;
+			});
+	}
+
+	Napi::Value LineSites(const Napi::CallbackInfo &info)
+	{
+		std::string source = string_arg(info, 0, "source file");
+		uint32_t line = line_arg(info, 1);
+		std::string binary = string_arg(info, 2, "binary");
+		struct Found {
+			LineAddressesResult where;
+			std::vector<LineSite> sites;
+			BinaryIndex scratch; // the variables' types
+		};
+		auto found = std::make_shared<Found>();
+		return queue(
+			info.Env(), binary,
+			[source, line, found](const BinaryIndex &index) {
+				found->where = line_addresses(index, source, line);
+				if (!found->where.addresses.empty() && index.has_dwarf)
+					found->sites = line_sites(index, found->where.addresses, found->scratch);
+			},
+			[found, line](Napi::Env env, const BinaryIndex &index) -> Napi::Value {
+				Napi::Object o = Napi::Object::New(env);
+				o.Set("file", index.files[found->where.file]);
+				o.Set("line", Napi::Number::New(env, line));
+				o.Set("previousLine", found->where.previous_line ? Napi::Number::New(env, found->where.previous_line) : env.Null());
+				o.Set("nextLine", found->where.next_line ? Napi::Number::New(env, found->where.next_line) : env.Null());
+				Napi::Array sites = Napi::Array::New(env, found->sites.size());
+				for (size_t i = 0; i < found->sites.size(); i++)
+					sites.Set(uint32_t(i), line_site_object(env, index, found->scratch, found->sites[i]));
+				o.Set("sites", sites);
 				return o;
 			});
 	}

@@ -577,6 +577,16 @@ std::shared_ptr<const BinaryIndex> build_index(const std::string &path)
 	return builder.build();
 }
 
+std::vector<LineSite> line_sites(const BinaryIndex &index, const std::vector<uint64_t> &addresses, BinaryIndex &scratch)
+{
+	OpenElf binary, debug;
+	open_elf(index.path, binary);
+	if (!index.debug_file.empty())
+		open_elf(index.debug_file, debug);
+	const OpenElf &dwarf = index.debug_file.empty() ? binary : debug;
+	return read_line_sites(dwarf.handle.elf, binary.handle.elf, dwarf.file.path, addresses, scratch);
+}
+
 bool index_is_stale(const BinaryIndex &index)
 {
 	FileKey key;

@@ -140,6 +140,36 @@ struct LineRow {
 	uint32_t line;
 };
 
+/** Where a variable is at one address: what a line probe reads there. */
+struct VariableLocation {
+	enum Kind {
+		Register,      // DW_OP_regN
+		Memory,        // at register + offset (a frame slot: DW_OP_fbreg, DW_OP_bregN)
+		OptimizedOut,  // no location covers the address
+		Constant,      // DW_AT_const_value
+		Unsupported,   // a computed location (pieces, DW_OP_stack_value, entry values, ...)
+	} kind = Unsupported;
+	int dwarf_register = -1; // Register; Memory: the base register
+	int64_t offset = 0;      // Memory: from the base register's value
+	int64_t constant = 0;
+	std::string text; // DWARF's expression, in words
+};
+
+struct LocalVariable {
+	std::string name;
+	uint32_t type = 0; // into the types of the index the sites were read with
+	bool parameter = false;
+	VariableLocation location;
+};
+
+/** One place a source line's code starts: in a function, or in one inlined copy of one. */
+struct LineSite {
+	uint64_t address = 0;
+	std::string function; // the source function whose code this is
+	bool inlined = false;
+	std::vector<LocalVariable> variables; // innermost scope first
+};
+
 enum class ElfKind { Executable, PieExecutable, SharedLibrary, Relocatable, Core, Other };
 
 struct LoadSegment {
@@ -177,6 +207,12 @@ struct BinaryIndex {
 
 /** Reads and indexes a binary (and its separate debug file, if any); throws SymbolError. */
 std::shared_ptr<const BinaryIndex> build_index(const std::string &path);
+
+/**
+ * The sites of a line's addresses (read_line_sites), from the binary's DWARF read again: the
+ * index keeps no local variables. Types go to `scratch`.
+ */
+std::vector<LineSite> line_sites(const BinaryIndex &index, const std::vector<uint64_t> &addresses, BinaryIndex &scratch);
 
 /** Whether anything the index was built from changed since (the binary or a debug file). */
 bool index_is_stale(const BinaryIndex &index);

@@ -146,13 +146,48 @@ class Reader {
 public:
 	Reader(const std::string &path, BinaryIndex &index, DwarfFacts &facts) : path_(path), index_(index), facts_(facts) {}
 
+	std::vector<LineSite> line_sites(Dwarf *dwarf, Dwarf_CFI *cfi, const std::vector<uint64_t> &addresses)
+	{
+		dwarf_ = dwarf;
+		index_.types.push_back(void_type());
+		std::vector<LineSite> sites;
+		std::vector<Dwarf_Off> seen;
+		for (uint64_t address : addresses) {
+			Dwarf_Die cu, *scopes = nullptr;
+			if (!unit_holding(dwarf, address, cu))
+				continue;
+			int n = dwarf_getscopes(&cu, address, &scopes);
+			int function = -1; // the innermost subprogram or inlined copy: the code's own function
+			for (int i = 0; i < n && function < 0; i++)
+				if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram || dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine)
+					function = i;
+			if (function < 0 || std::find(seen.begin(), seen.end(), dwarf_dieoffset(&scopes[function])) != seen.end()) {
+				free(scopes);
+				continue;
+			}
+			seen.push_back(dwarf_dieoffset(&scopes[function]));
+			LineSite site;
+			site.address = address;
+			site.inlined = dwarf_tag(&scopes[function]) == DW_TAG_inlined_subroutine;
+			if (const char *name = attr_string(&scopes[function], DW_AT_name))
+				site.function = name;
+			// The frame base is the out-of-line function's, whose frame the copy runs in.
+			Dwarf_Die *frame_owner = nullptr;
+			for (int i = function; i < n && !frame_owner; i++)
+				if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram)
+					frame_owner = &scopes[i];
+			for (int i = 0; i <= function; i++)
+				add_variables(&scopes[i], address, frame_owner, cfi, site.variables);
+			sites.push_back(std::move(site));
+			free(scopes);
+		}
+		return sites;
+	}
+
 	void read(Dwarf *dwarf)
 	{
 		dwarf_ = dwarf;
-		TypeInfo void_type;
-		void_type.name = "void";
-		void_type.kind = TypeKind::Void;
-		index_.types.push_back(void_type);
+		index_.types.push_back(void_type());
 		Dwarf_Off offset = 0, next;
 		size_t header_size;
 		int guard = 0;
@@ -496,6 +531,135 @@ private:
 			loc.kind = EntryLocation::Expression;
 		}
 		return loc;
+	}
+
+	/** The unit whose code holds `address`: by .debug_aranges, else (clang emits none) by each unit's ranges. */
+	static bool unit_holding(Dwarf *dwarf, uint64_t address, Dwarf_Die &cu)
+	{
+		if (dwarf_addrdie(dwarf, address, &cu) != nullptr)
+			return true;
+		Dwarf_Off offset = 0, next;
+		size_t header_size;
+		while (dwarf_nextcu(dwarf, offset, &next, &header_size, nullptr, nullptr, nullptr) == 0) {
+			if (dwarf_offdie(dwarf, offset + header_size, &cu) != nullptr && dwarf_haspc(&cu, address) > 0)
+				return true;
+			offset = next;
+		}
+		return false;
+	}
+
+	static TypeInfo void_type()
+	{
+		TypeInfo t;
+		t.name = "void";
+		t.kind = TypeKind::Void;
+		return t;
+	}
+
+	void add_variables(Dwarf_Die *scope, uint64_t address, Dwarf_Die *frame_owner, Dwarf_CFI *cfi, std::vector<LocalVariable> &out)
+	{
+		Dwarf_Die child;
+		if (dwarf_child(scope, &child) != 0)
+			return;
+		do {
+			int tag = dwarf_tag(&child);
+			if (tag != DW_TAG_variable && tag != DW_TAG_formal_parameter)
+				continue;
+			const char *name = attr_string(&child, DW_AT_name);
+			Dwarf_Attribute attr;
+			// A static or global variable declared here has a fixed address: not a local.
+			if (!name || attr_flag(&child, DW_AT_external) || (dwarf_attr(&child, DW_AT_location, &attr) && is_static_location(&attr)))
+				continue;
+			LocalVariable var;
+			var.name = name;
+			var.parameter = tag == DW_TAG_formal_parameter;
+			Dwarf_Die type;
+			var.type = attr_ref(&child, DW_AT_type, type) ? describe(&type, 0) : unknown_type();
+			var.location = location_at(&child, address, frame_owner, cfi);
+			out.push_back(std::move(var));
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+
+	static bool is_static_location(Dwarf_Attribute *attr)
+	{
+		Dwarf_Op *expr;
+		size_t len;
+		return dwarf_getlocation(attr, &expr, &len) == 0 && len >= 1 && expr[0].atom == DW_OP_addr;
+	}
+
+	/** Where a variable is at `address`. */
+	VariableLocation location_at(Dwarf_Die *var, uint64_t address, Dwarf_Die *frame_owner, Dwarf_CFI *cfi)
+	{
+		VariableLocation loc;
+		Dwarf_Attribute attr;
+		if (!dwarf_attr(var, DW_AT_location, &attr)) {
+			Dwarf_Sword value;
+			if (dwarf_attr(var, DW_AT_const_value, &attr) && dwarf_formsdata(&attr, &value) == 0) {
+				loc.kind = VariableLocation::Constant;
+				loc.constant = value;
+				loc.text = "the constant " + std::to_string(value);
+			} else {
+				loc.kind = VariableLocation::OptimizedOut;
+				loc.text = "optimized out (no location)";
+			}
+			return loc;
+		}
+		Dwarf_Op *expr = nullptr;
+		size_t len = 0;
+		int n = dwarf_getlocation_addr(&attr, address, &expr, &len, 1);
+		if (n <= 0 || len == 0) {
+			loc.kind = VariableLocation::OptimizedOut;
+			loc.text = n < 0 ? std::string("unreadable location: ") + dwarf_errmsg(-1) : "optimized out here";
+			return loc;
+		}
+		loc.text = expr_text(expr, len);
+		unsigned atom = expr[0].atom;
+		if (len == 1 && atom >= DW_OP_reg0 && atom <= DW_OP_reg15) {
+			loc.kind = VariableLocation::Register;
+			loc.dwarf_register = int(atom - DW_OP_reg0);
+		} else if (len == 1 && atom >= DW_OP_breg0 && atom <= DW_OP_breg15) {
+			loc.kind = VariableLocation::Memory;
+			loc.dwarf_register = int(atom - DW_OP_breg0);
+			loc.offset = int64_t(expr[0].number);
+		} else if (len == 1 && atom == DW_OP_fbreg && frame_base(frame_owner, address, cfi, loc)) {
+			loc.kind = VariableLocation::Memory;
+			loc.offset += int64_t(expr[0].number);
+		}
+		return loc;
+	}
+
+	/** The frame base at `address` as a register and offset (via the CFA where DWARF says so). */
+	bool frame_base(Dwarf_Die *function, uint64_t address, Dwarf_CFI *cfi, VariableLocation &loc)
+	{
+		Dwarf_Attribute attr;
+		Dwarf_Op *expr;
+		size_t len;
+		if (!function || !dwarf_attr_integrate(function, DW_AT_frame_base, &attr) ||
+		    dwarf_getlocation_addr(&attr, address, &expr, &len, 1) <= 0 || len != 1)
+			return false;
+		if (expr[0].atom >= DW_OP_reg0 && expr[0].atom <= DW_OP_reg15) {
+			loc.dwarf_register = int(expr[0].atom - DW_OP_reg0);
+			loc.offset = 0;
+			return true;
+		}
+		if (expr[0].atom >= DW_OP_breg0 && expr[0].atom <= DW_OP_breg15) {
+			loc.dwarf_register = int(expr[0].atom - DW_OP_breg0);
+			loc.offset = int64_t(expr[0].number);
+			return true;
+		}
+		Dwarf_Frame *frame = nullptr;
+		Dwarf_Op *cfa;
+		size_t cfa_len;
+		if (expr[0].atom != DW_OP_call_frame_cfa || !cfi || dwarf_cfi_addrframe(cfi, address, &frame) != 0)
+			return false;
+		// libdw gives a register-plus-offset CFA rule as DW_OP_bregx register, offset.
+		bool simple = dwarf_frame_cfa(frame, &cfa, &cfa_len) == 0 && cfa_len == 1 && cfa[0].atom == DW_OP_bregx && cfa[0].number < 16;
+		if (simple) {
+			loc.dwarf_register = int(cfa[0].number);
+			loc.offset = int64_t(cfa[0].number2);
+		}
+		free(frame);
+		return simple;
 	}
 
 	int32_t signature(Dwarf_Die *function, uint64_t entry, bool with_locations)
@@ -1061,6 +1225,23 @@ void read_dwarf(Elf *elf, const std::string &dwarf_path, BinaryIndex &index, Dwa
 		corrupt(dwarf_path, "cannot open the DWARF sections");
 	Reader reader(dwarf_path, index, facts);
 	reader.read(handle.dwarf);
+}
+
+std::vector<LineSite> read_line_sites(Elf *dwarf_elf, Elf *cfi_elf, const std::string &dwarf_path,
+				      const std::vector<uint64_t> &addresses, BinaryIndex &scratch)
+{
+	DwarfHandle handle;
+	handle.dwarf = dwarf_begin_elf(dwarf_elf, DWARF_C_READ, nullptr);
+	if (handle.dwarf == nullptr)
+		corrupt(dwarf_path, "cannot open the DWARF sections");
+	Dwarf_CFI *eh_frame = dwarf_getcfi_elf(cfi_elf);
+	Dwarf_CFI *cfi = eh_frame ? eh_frame : dwarf_getcfi(handle.dwarf);
+	DwarfFacts facts;
+	Reader reader(dwarf_path, scratch, facts);
+	std::vector<LineSite> sites = reader.line_sites(handle.dwarf, cfi, addresses);
+	if (eh_frame)
+		dwarf_cfi_end(eh_frame);
+	return sites;
 }
 
 } // namespace probelens

@@ -35,6 +35,15 @@ struct DwarfFacts {
 /** Fills index.files/types/signatures/source_functions/lines; throws SymbolError("corrupt"). */
 void read_dwarf(Elf *elf, const std::string &dwarf_path, BinaryIndex &index, DwarfFacts &facts);
 
+/**
+ * For addresses of one source line (ascending): a site per function or inlined copy the line's
+ * code is in (its lowest address), with every variable in scope there and where it is. Frame
+ * bases come from `cfi_elf`'s call frame information (.eh_frame, else .debug_frame); variable
+ * types go to `scratch`. Throws SymbolError("corrupt").
+ */
+std::vector<LineSite> read_line_sites(Elf *dwarf_elf, Elf *cfi_elf, const std::string &dwarf_path,
+				      const std::vector<uint64_t> &addresses, BinaryIndex &scratch);
+
 /** The file index for a source path, adding it if new. */
 uint32_t intern_file(BinaryIndex &index, const std::string &normalized);
 

@@ -55,6 +55,14 @@ export function decorationText(snapshot: AggregateSnapshot, format: string = DEF
   return `  ${text}${suffix}`;
 }
 
+/** After a probed line: its hits, their rate, and the variables at the latest one. */
+export function lineProbeText(snapshot: AggregateSnapshot, state = 'live'): string {
+  const rate = snapshot.ratePerSecond === undefined || state !== 'live' ? '' : formatRate(snapshot.ratePerSecond);
+  const last = snapshot.recent.at(-1)?.args;
+  const pieces = [plural(snapshot.calls, 'hit', 'hits'), rate, last === undefined || last === '' ? '' : `last: ${last}`].filter((piece) => piece !== '');
+  return `  ${pieces.join(' · ')}${state === 'live' ? '' : ` (${state})`}`;
+}
+
 /** After-line text this long at most: the rest would run off the editor's edge (the hover has it all). */
 export const MAX_ANNOTATION_LENGTH = 120;
 
@@ -87,6 +95,8 @@ export interface HoverInput {
   /** At most this many calls, newest first. */
   maxCalls?: number;
   entryCost?: EntryCost | undefined;
+  /** A line probe: hits with the variables at each, no returns. */
+  line?: boolean | undefined;
 }
 
 /**
@@ -130,7 +140,7 @@ export function hoverMarkdown(input: HoverInput): string {
   const lines: string[] = [];
   lines.push(`**Probe Lens** · \`${input.target}\` · ${input.state}${input.reason === undefined ? '' : `: ${escapeMarkdown(input.reason)}`}`);
   lines.push('');
-  const counts = [plural(snapshot.calls, 'call', 'calls'), plural(snapshot.returns, 'return', 'returns')];
+  const counts = input.line === true ? [plural(snapshot.calls, 'hit', 'hits')] : [plural(snapshot.calls, 'call', 'calls'), plural(snapshot.returns, 'return', 'returns')];
   if (snapshot.dropped > 0) counts.push(`${plural(snapshot.dropped, 'record', 'records')} not shown (counts stay exact)`);
   if (snapshot.latency !== undefined) counts.push(`p50 ${formatLatencyBound(snapshot.latency.p50)}`, `p99 ${formatLatencyBound(snapshot.latency.p99)}`, `max ${formatLatencyBound(snapshot.latency.max)}`);
   lines.push(counts.join(' · '));
@@ -141,9 +151,10 @@ export function hoverMarkdown(input: HoverInput): string {
   const calls = snapshot.recent.slice(-(input.maxCalls ?? 10)).reverse();
   if (calls.length > 0) {
     // Calls past the probe's record rate are counted, not sent: the list is then a sample.
-    lines.push('', snapshot.sampledOut > 0 ? 'Last calls (a sample, evenly spread):' : 'Last calls:', '', '```');
+    const what = input.line === true ? 'Last hits' : 'Last calls';
+    lines.push('', snapshot.sampledOut > 0 ? `${what} (a sample, evenly spread):` : `${what}:`, '', '```');
     // A fence inside a value cannot close the block: backticks are replaced.
-    for (const row of calls) lines.push(formatCallLine(input.functionName, row).replaceAll('`', 'ʼ'));
+    for (const row of calls) lines.push((input.line === true ? row.args : formatCallLine(input.functionName, row)).replaceAll('`', 'ʼ'));
     lines.push('```');
   }
   if (input.entryCost !== undefined) lines.push('', `_${escapeMarkdown(entryCostText(input.entryCost))}_`);

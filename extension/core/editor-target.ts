@@ -10,7 +10,7 @@ import { ProbeLensError } from './errors';
 import { readableName } from './names';
 import { loadSymbolsAddon, type FunctionInfo, type SymbolsAddon } from './symbols-addon';
 import { BinaryResolver } from './target-resolution';
-import { planFunctionsOfFile, planSourceLine, planUserFunction, type ManyFunctionsPlan, type UserProbePlan } from './user-targets';
+import { planFunctionsOfFile, planLineIn, planSourceLine, planUserFunction, type ManyFunctionsPlan, type UserProbePlan } from './user-targets';
 
 /** The identifier under (or just before) the cursor, with where it ends. */
 export function identifierAt(lineText: string, character: number): { word: string; start: number; end: number } | undefined {
@@ -218,4 +218,12 @@ export async function resolveFileProbes(file: string, options: EditorTargetOptio
   // Named as Probe This Function names them, so a function probed either way is one probe.
   const plan = (): Promise<ManyFunctionsPlan> => planFunctionsOfFile(symbols, binary, file, (fn) => `${label}:${readableName(fn.demangled)}`);
   return { binary, many: await plan(), replan: plan };
+}
+
+/** Probe This Line: where the line's code starts, in the binary built from the file, with its variables. */
+export async function resolveLineProbes(file: string, line: number, options: EditorTargetOptions): Promise<{ plans: UserProbePlan[]; replan: () => Promise<UserProbePlan[]> }> {
+  const symbols = options.symbols ?? loadSymbolsAddon();
+  const { binary, label } = await binaryFor(file, options, symbols, undefined);
+  const plan = (): Promise<UserProbePlan[]> => planLineIn(symbols, `${label}:${path.basename(file)}:${line}`, binary, file, line);
+  return { plans: await plan(), replan: plan };
 }

@@ -46,6 +46,8 @@ export interface ProbeSpec {
   notes: string[];
   /** What each hit costs, by the instruction the probe replaces (user functions). */
   entryCost?: EntryCost;
+  /** A line probe: hits of a source line, with its variables; no returns. */
+  line?: boolean;
   /** A library function probed for one program: counted only in that program's processes. */
   program?: string;
   /** Re-resolves the attach request after the binary was rebuilt (new offsets). */

@@ -254,14 +254,18 @@ export async function planLine(text: string, file: string, line: number, context
   const { symbols, reason } = symbolsOrReason();
   if (symbols === undefined) throw new ProbeLensError('symbols-unavailable', `${text}: line probes need the symbol reader: ${reason}`);
   const source = path.resolve(context.cwd, file);
-  const binary = await binaryForSource(source, context, symbols);
+  return planLineIn(symbols, text, await binaryForSource(source, context, symbols), source, line);
+}
+
+/** planLine in a binary already chosen (the editor's). */
+export async function planLineIn(symbols: SymbolsAddon, text: string, binary: string, source: string, line: number): Promise<UserProbePlan[]> {
   const found = await symbols.lineSites(source, line, binary);
   const sites = found.sites.filter((site) => site.fileOffset !== null);
   if (sites.length === 0) {
     const nearest = [found.previousLine, found.nextLine].filter((other): other is number => other !== null);
     throw new ProbeLensError(
       'no-function-at-line',
-      `line ${line} of ${path.basename(file)} has no code in ${path.basename(binary)}` +
+      `line ${line} of ${path.basename(source)} has no code in ${path.basename(binary)}` +
         (nearest.length > 0 ? `; the nearest line${nearest.length > 1 ? 's' : ''} with code: ${nearest.join(' and ')}` : ' (is it built from this file, with -g?)'),
     );
   }
@@ -270,10 +274,10 @@ export async function planLine(text: string, file: string, line: number, context
     const where = sites.length > 1 ? ` (${site.inlined ? 'inlined copy of ' : ''}${site.function} at 0x${site.address.toString(16)})` : '';
     return {
       text: `${text}${where}`,
-      functionName: `${path.basename(file)}:${line}${where}`,
+      functionName: `${path.basename(source)}:${line}${where}`,
       attach: { binary, offset: site.fileOffset as number, retprobe: false, capture },
       shape,
-      notes: notCaptured.length === 0 ? [] : [`not read at ${path.basename(file)}:${line}: ${notCaptured.map((gap) => `${gap.name} (${gap.reason})`).join(', ')}`],
+      notes: notCaptured.length === 0 ? [] : [`not read at ${path.basename(source)}:${line}: ${notCaptured.map((gap) => `${gap.name} (${gap.reason})`).join(', ')}`],
       source: { file: source, line },
     };
   });

@@ -4,6 +4,7 @@ export const Commands = {
   probeFunction: 'probeLens.probeFunction',
   probeFunctionInBinary: 'probeLens.probeFunctionInBinary',
   probeFile: 'probeLens.probeFile',
+  probeLine: 'probeLens.probeLine',
   detachFile: 'probeLens.detachFile',
   probeKernelFunction: 'probeLens.probeKernelFunction',
   runWithProbes: 'probeLens.runWithProbes',

@@ -5,7 +5,7 @@
 
 import * as vscode from 'vscode';
 import { AnchorLines } from '../core/anchor-lines';
-import { decorationText, hoverMarkdown, lineAnnotation } from '../core/annotation-text';
+import { decorationText, hoverMarkdown, lineAnnotation, lineProbeText } from '../core/annotation-text';
 import type { ProbeEntry } from '../core/probe-manager';
 import { Throttle } from '../core/throttle';
 import type { Ctx } from './ctx';
@@ -97,7 +97,12 @@ export class Decorations implements vscode.Disposable {
       if (enabled && document.uri.scheme === 'file') {
         for (const [line, entries] of this.entriesByLine(document.uri.fsPath)) {
           if (line >= document.lineCount) continue;
-          const text = lineAnnotation(entries.map((entry) => ({ label: entry.spec.functionName, text: decorationText(entry.aggregate.snapshot(), format, entry.state) })));
+          const text = lineAnnotation(
+            entries.map((entry) => ({
+              label: entry.spec.functionName,
+              text: entry.spec.line === true ? lineProbeText(entry.aggregate.snapshot(), entry.state) : decorationText(entry.aggregate.snapshot(), format, entry.state),
+            })),
+          );
           const end = document.lineAt(line).range.end;
           options.push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: text } } });
           lines.push({ line: line + 1, text, probeIds: entries.map((entry) => entry.id) });
@@ -135,6 +140,7 @@ export class Decorations implements vscode.Disposable {
           snapshot: entry.aggregate.snapshot(5),
           notes: entry.spec.notes,
           entryCost: entry.spec.entryCost,
+          line: entry.spec.line,
         }),
       );
       markdown.isTrusted = false;

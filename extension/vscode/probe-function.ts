@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { findElfFiles, launchJsonPrograms } from '../core/binaries-for-source';
-import { Cancelled, resolveEditorProbe, resolveFileProbes, type EditorProbe } from '../core/editor-target';
+import { Cancelled, resolveEditorProbe, resolveFileProbes, resolveLineProbes, type EditorProbe } from '../core/editor-target';
 import { ProbeLensError } from '../core/errors';
 import { functionsToPick, type FunctionGroup } from '../core/function-pick';
 import { readableName } from '../core/names';
@@ -94,6 +94,38 @@ export async function probeAtPosition(ctx: Ctx, document: vscode.TextDocument, p
   const entries = await attachSpecs(ctx, specsFrom(probe, probe.replan));
   await ctx.extension.workspaceState.update('probeLens.probedOnce', true);
   return entries;
+}
+
+/** Probe This Line: a logpoint that never stops, with the variables in scope by name. */
+export async function probeLine(ctx: Ctx, document: vscode.TextDocument, line: number): Promise<ProbeEntry[]> {
+  if (document.uri.scheme !== 'file') throw new ProbeLensError('usage', 'Probe This Line works on files saved on disk (this one is not).');
+  const file = document.uri.fsPath;
+  const { plans, replan } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Probe Lens: finding the line\'s code…' }, () =>
+    resolveLineProbes(file, line, { workspaceRoots: workspaceRoots(), explicit: ctx.config.binaries, chooseBinary: (source, candidates) => chooseBinary(ctx, source, candidates), chooseFunction: () => Promise.resolve(undefined) }),
+  );
+  const specs = plans.map((plan, index): ProbeSpec => ({
+    target: plan.text,
+    functionName: plan.functionName,
+    attach: plan.attach,
+    capture: plan.shape,
+    source: { file, line },
+    notes: plan.notes,
+    line: true,
+    replan: async () => {
+      const fresh = (await replan())[index];
+      if (fresh === undefined) throw new ProbeLensError('no-function-at-line', `line ${line} of ${path.basename(file)} has no code in the rebuilt binary`);
+      return fresh.attach;
+    },
+  }));
+  const fresh = specs.filter((spec) => ctx.probes.find(spec) === undefined);
+  const entries = fresh.length === 0 ? [] : await ctx.probes.addMany(fresh);
+  for (const entry of entries) {
+    ctx.log.info(`Probe ${entry.id}: ${entry.spec.target}${entry.state === 'error' ? `: ${entry.reason ?? ''}` : ''}`);
+    for (const note of entry.spec.notes) ctx.log.info(`  ${note}`);
+  }
+  const refused = entries.find((entry) => entry.state === 'error');
+  if (refused !== undefined) throw new ProbeLensError('attach-failed', `${refused.spec.target}: ${refused.reason ?? ''}`);
+  return [...specs.flatMap((spec) => ctx.probes.find(spec) ?? [])];
 }
 
 /** Probe All Functions in This File: every function the file defines, attached in one request. */
@@ -201,6 +233,14 @@ export function activate(ctx: Ctx): void {
         if (uri instanceof vscode.Uri && (editor === undefined || editor.document.uri.toString() !== uri.toString())) return probeFunctionInBinary(ctx, uri.fsPath);
         if (editor === undefined) throw new ProbeLensError('usage', 'Open a C or C++ file and put the cursor on a function first.');
         return probeAtPosition(ctx, editor.document, editor.selection.active);
+      }),
+    ),
+    vscode.commands.registerCommand(
+      Commands.probeLine,
+      guarded(ctx, 'Probe This Line', async () => {
+        const editor = vscode.window.activeTextEditor;
+        if (editor === undefined) throw new ProbeLensError('usage', 'Open a C or C++ file and put the cursor on a line first.');
+        return probeLine(ctx, editor.document, editor.selection.active.line + 1);
       }),
     ),
     vscode.commands.registerCommand(

@@ -1,0 +1,82 @@
+// Probe This Line in a real VS Code: on the sample's `total += price;` inside the order loop, a
+// logpoint that never stops the program. Run with Probes runs it; the line then shows its exact
+// hits and the variables at the latest hit, which the test knows from the program's data, and
+// the hover lists the last hits.
+
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { missingPrerequisite, REPO, SAMPLE, startWorkbench } from './harness.mjs';
+
+const ROUNDS = 3;
+/** Per round, three orders are accepted: 750, 1999 and 810 cents (sprocket, 12 × 75 less 10 %). */
+const HITS = 3 * ROUNDS;
+const LINE = /^\s+total \+= price;$/;
+
+const why = missingPrerequisite() ?? (existsSync(join(REPO, 'out/extension.js')) ? undefined : 'out/extension.js is not built');
+if (why) console.log(`SKIPPED: Probe This Line UI test: ${why}`);
+
+describe('Probe This Line, in a real VS Code', { skip: why }, () => {
+  let wb;
+  let scratch;
+
+  before(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'probe-lens-line-ui-'));
+    const workspace = join(scratch, 'sample');
+    mkdirSync(join(workspace, 'build'), { recursive: true });
+    copyFileSync(join(SAMPLE, 'orders.c'), join(workspace, 'orders.c'));
+    execFileSync('gcc', ['-g', '-O1', '-o', join(workspace, 'build', 'orders'), join(workspace, 'orders.c')]);
+    mkdirSync(join(workspace, '.vscode'));
+    writeFileSync(
+      join(workspace, '.vscode/launch.json'),
+      JSON.stringify({ version: '0.2.0', configurations: [{ name: 'orders', type: 'cppdbg', request: 'launch', program: '${workspaceFolder}/build/orders', args: [String(ROUNDS), '0'], cwd: '${workspaceFolder}' }] }),
+    );
+    wb = await startWorkbench({ name: 'line', folder: workspace });
+    console.log(`screenshots: ${wb.shots}`);
+    await wb.openFile('orders.c');
+  });
+
+  afterEach(async (t) => {
+    await wb?.screenshot(`end-of-${t.name.slice(0, 40)}`).catch(() => {});
+  });
+
+  after(async () => {
+    await wb?.close();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test('the line shows its exact hits and the variables at the last one', async () => {
+    const source = readFileSync(join(scratch, 'sample', 'orders.c'), 'utf8').split('\n');
+    await wb.goToLine(source.findIndex((line) => LINE.test(line)) + 1);
+    await wb.clickWord(LINE, 'total', { button: 'right' });
+    assert.ok((await wb.contextMenuLabels()).includes('Probe This Line'));
+    await wb.clickContextMenu('Probe This Line');
+    let text = '';
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && !text.startsWith('  0 hits'); await wb.page.waitForTimeout(100)) text = await wb.decorationText(LINE);
+    assert.match(text, /^ {2}0 hits/, 'attached, nothing counted yet');
+
+    const before = await wb.terminalText();
+    await wb.runCommand('Probe Lens: Run with Probes');
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await wb.page.waitForTimeout(200)) {
+      const output = await wb.terminalText();
+      if (output !== before && /exited with status 0$/.test(output)) break;
+    }
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline && !text.startsWith(`  ${HITS} hits`); await wb.page.waitForTimeout(100)) text = await wb.decorationText(LINE);
+    await wb.screenshot('line-probed');
+    assert.match(text, new RegExp(`^ {2}${HITS} hits\\b`), text);
+    // The program has ended by now, and its probe with it: it says so.
+    assert.match(text, new RegExp(`last: price=810, total=2749, round=${ROUNDS - 1} \\(ended\\)$`), text);
+
+    await wb.hoverWord(LINE, 'price');
+    const hover = wb.page.locator('.monaco-hover-content', { hasText: 'Probe Lens' });
+    await hover.first().waitFor({ timeout: 10_000 });
+    const hoverText = await hover.first().textContent();
+    await wb.screenshot('line-hover');
+    assert.match(hoverText, new RegExp(`${HITS} hits`));
+    assert.match(hoverText, /Last hits:/);
+    assert.match(hoverText, /price=1999, total=750/);
+  });
+});

@@ -75,7 +75,17 @@ struct probe_config {
 	__u32 filter_gid;	/* with filter_uid: the user's gid */
 	struct arg_config args[MAX_ARGS];
 	struct arg_config ret;
+	/* A condition on an argument, checked at the call: calls that fail it are counted in
+	 * `calls` and nothing else (no matched, record, return, latency or value). */
+	__u8 cond_arg;		/* 0: none; else 1 + the argument's index */
+	__u8 cond_op;		/* enum condition_op */
+	__u8 cond_bytes;	/* the argument's width: 1, 2, 4 or 8 */
+	__u8 cond_signed;
+	__u8 pad2[4];
+	__u64 cond_value;
 };
+
+enum condition_op { COND_EQ, COND_NE, COND_LT, COND_LE, COND_GT, COND_GE };
 
 /* Exact per-probe counters, per CPU; the helper sums them. */
 struct probe_stats {
@@ -84,6 +94,7 @@ struct probe_stats {
 	__u64 dropped;		/* records the ring had no room for */
 	__u64 sampled_out;	/* records the sampling gate left out (probe_gates) */
 	__u64 values_uncounted;	/* returns whose value found no room in value_counts */
+	__u64 matched;		/* calls that met the probe's condition (with one) */
 	__u64 latency_hist[LATENCY_BUCKETS];	/* log2 of nanoseconds */
 };
 

@@ -62,7 +62,8 @@ struct {
 struct frame {
 	__u64 ts_ns;
 	__u32 slot;
-	__u32 sampled;		/* the call's record was sent: its return's is too */
+	__u16 sampled;		/* the call's record was sent: its return's is too */
+	__u16 unmatched;	/* the call failed the probe's condition: its return counts for nothing */
 };
 
 struct thread_stack {
@@ -480,6 +481,39 @@ static __always_inline void emit_call(void *ctx, enum ctx_kind kind, const struc
 }
 
 /* A call: count it, push its entry time, and send its record. */
+/* Whether the call meets the probe's condition on one of its arguments (none: it does). */
+static __always_inline bool condition_met(void *ctx, enum ctx_kind kind, const struct probe_config *cfg)
+{
+	__u32 index = cfg->cond_arg - 1;
+	__u64 raw;
+	__s64 value, limit = (__s64)cfg->cond_value;
+
+	/* Conditions are for user functions: other kinds never carry one. */
+	if (kind != CTX_PT_REGS || !cfg->cond_arg || index >= MAX_ARGS)
+		return true;
+	raw = low_bytes(read_value(ctx, kind, &cfg->args[index]), cfg->cond_bytes);
+	if (!cfg->cond_signed) {
+		switch (cfg->cond_op) {
+		case COND_EQ: return raw == cfg->cond_value;
+		case COND_NE: return raw != cfg->cond_value;
+		case COND_LT: return raw < cfg->cond_value;
+		case COND_LE: return raw <= cfg->cond_value;
+		case COND_GT: return raw > cfg->cond_value;
+		default: return raw >= cfg->cond_value;
+		}
+	}
+	/* Sign-extend the argument's width. */
+	value = cfg->cond_bytes >= 8 ? (__s64)raw : (__s64)(raw << (64 - 8 * (cfg->cond_bytes & 7))) >> (64 - 8 * (cfg->cond_bytes & 7));
+	switch (cfg->cond_op) {
+	case COND_EQ: return value == limit;
+	case COND_NE: return value != limit;
+	case COND_LT: return value < limit;
+	case COND_LE: return value <= limit;
+	case COND_GT: return value > limit;
+	default: return value >= limit;
+	}
+}
+
 static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slot, bool sleepable)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -487,13 +521,16 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 	struct probe_stats *stats = bpf_map_lookup_elem(&probe_stats, &slot);
 	struct thread_stack *stack;
 	__u64 now;
-	bool sampled;
+	bool sampled, matched;
 
 	if (!cfg || !stats || !cfg->active || !process_selected(cfg, id >> 32))
 		return 0;
 	now = bpf_ktime_get_ns();
 	__sync_fetch_and_add(&stats->calls, 1);
-	sampled = sampled_in(slot, now, stats);
+	matched = condition_met(ctx, kind, cfg);
+	if (cfg->cond_arg && matched)
+		__sync_fetch_and_add(&stats->matched, 1);
+	sampled = matched && sampled_in(slot, now, stats);
 
 	/* Only a call whose return is probed is pushed: nothing would pop the others. */
 	stack = cfg->has_return ? bpf_task_storage_get(&thread_stacks, bpf_get_current_task_btf(), NULL,
@@ -505,6 +542,7 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 			stack->frames[depth].ts_ns = now;
 			stack->frames[depth].slot = slot;
 			stack->frames[depth].sampled = sampled;
+			stack->frames[depth].unmatched = !matched;
 			stack->depth = depth + 1;
 		} else {
 			stack->overflow++;
@@ -525,21 +563,13 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 	struct probe_stats *stats = bpf_map_lookup_elem(&probe_stats, &slot);
 	struct thread_stack *stack;
 	__u64 now, latency = 0, ret = 0;
-	bool paired = false, sampled = false;
+	bool paired = false, sampled = false, unmatched = false;
 	struct event_with_strings *big = NULL;
 	struct event *e;
 
 	if (!cfg || !stats || !cfg->active || !process_selected(cfg, id >> 32))
 		return 0;
 	now = bpf_ktime_get_ns();
-	/* The value first: whoever reads this many returns finds their values counted. */
-	if (cfg->count_returns) {
-		/* A return value is a number: a tracepoint's (sys_exit's ret) is never a string. */
-		ret = kind == CTX_TRACEPOINT ? read_tracepoint_field(ctx, &cfg->ret) : read_value(ctx, kind, &cfg->ret);
-		count_value(slot, VALUE_FIELD_RETURN, low_bytes(ret, cfg->count_returns), stats);
-	}
-	__sync_fetch_and_add(&stats->returns, 1);
-
 	stack = bpf_task_storage_get(&thread_stacks, bpf_get_current_task_btf(), NULL, 0);
 	if (stack && stack->overflow) {
 		stack->overflow--;
@@ -558,12 +588,24 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 				continue;
 			latency = now - stack->frames[at].ts_ns;
 			sampled = stack->frames[at].sampled;
+			unmatched = stack->frames[at].unmatched;
 			for (int above = 1; above < up; above++)
 				stack->frames[(at + above - 1) & (MAX_DEPTH - 1)] = stack->frames[(at + above) & (MAX_DEPTH - 1)];
 			stack->depth = depth - 1;
 			paired = true;
 		}
 	}
+	/* With a condition, only the return of a call known to meet it counts. */
+	if (cfg->cond_arg && (!paired || unmatched))
+		return 0;
+	/* The value first: whoever reads this many returns finds their values counted. */
+	if (cfg->count_returns) {
+		/* A return value is a number: a tracepoint's (sys_exit's ret) is never a string. */
+		ret = kind == CTX_TRACEPOINT ? read_tracepoint_field(ctx, &cfg->ret) : read_value(ctx, kind, &cfg->ret);
+		count_value(slot, VALUE_FIELD_RETURN, low_bytes(ret, cfg->count_returns), stats);
+	}
+	__sync_fetch_and_add(&stats->returns, 1);
+
 	if (paired) {
 		__u32 bucket = log2_u64(latency);
 

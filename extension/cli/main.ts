@@ -10,6 +10,7 @@ import { CLI_VERSION } from './helper-session';
 import { Output } from './output';
 import { runProbe } from './probe-command';
 import { runResolve, runSymbols } from './symbols-command';
+import { parseCondition } from '../core/targets';
 
 const USAGE = `Usage:
   probe-lens doctor [--json]
@@ -35,6 +36,8 @@ probe options:
   --pid PID           count only this process
   --duration SECONDS  stop after this long (default: Ctrl-C, or the end of COMMAND)
   --binary BINARY     the binary FILE.c:LINE targets are in
+  --if 'ARG OP N'      only calls whose argument ARG compares so (OP: == != < <= > >=) are
+                      recorded, timed and counted as matched, in the kernel; CALLS counts all
   --line              FILE.c:LINE probes the line itself, not its function: each time its code
                       runs, with the variables in scope there by name (a logpoint that never stops)
   --json              one JSON object per line on stdout (attached, call, return, summary);
@@ -102,6 +105,7 @@ async function probe(args: string[], output: Output): Promise<number> {
       duration: { type: 'string' },
       binary: { type: 'string' },
       line: { type: 'boolean' },
+      if: { type: 'string' },
       json: { type: 'boolean' },
       'no-events': { type: 'boolean' },
       'sample-rate': { type: 'string' },
@@ -122,6 +126,7 @@ async function probe(args: string[], output: Output): Promise<number> {
       verbose: values.verbose === true,
       command,
       lines: values.line === true,
+      ...(values.if === undefined ? {} : { condition: parseCondition(values.if) }),
       ...(values.binary === undefined ? {} : { binary: values.binary }),
     },
     output,

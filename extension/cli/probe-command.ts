@@ -25,12 +25,13 @@ import {
   type AttachResult,
   type CapturedShape,
   type CaptureSpec,
+  type Condition,
   type EndedNotification,
   type ProbeStats,
   type ProcessFilter,
 } from '../core/protocol';
 import { BinaryResolver } from '../core/target-resolution';
-import { parseTarget } from '../core/targets';
+import { describeCondition, parseTarget } from '../core/targets';
 import {
   planFileFunctions,
   planLine,
@@ -58,6 +59,8 @@ export interface ProbeOptions {
   binary?: string;
   /** FILE:LINE targets probe the line itself (with its variables), not the function holding it. */
   lines?: boolean;
+  /** Only calls meeting it go further than being counted (user functions; evaluated in the kernel). */
+  condition?: Condition;
 }
 
 /** A target ready to attach: what to ask the helper for, and how to show it until it answers. */
@@ -174,11 +177,26 @@ export async function runProbe(options: ProbeOptions, output: Output): Promise<v
     if (command.status === 'rejected') throw command.reason;
     requirePrivilege(session.value, targets.value);
     requireWithinLimit(session.value, targets.value);
+    if (options.condition !== undefined) applyCondition(options.condition, targets.value);
     if (options.pid !== undefined) requireMapped(options.pid, targets.value);
     await traceUntilStopped(session.value, targets.value, options, output, command.value);
   } finally {
     if (command.status === 'fulfilled') await command.value?.terminate();
     if (session.status === 'fulfilled') await session.value.close();
+  }
+}
+
+/** `--if`: on every user-space target, which must capture the argument it names. */
+function applyCondition(condition: Condition, targets: ResolvedTarget[]): void {
+  const user = targets.filter((target) => target.attach.binary !== undefined);
+  if (user.length === 0) throw new ProbeLensError('usage', `--if '${describeCondition(condition)}' is for user-space functions; no target is one`);
+  for (const target of user) {
+    const names = (target.capture?.args ?? []).map((arg) => arg.name);
+    if (!names.includes(condition.arg)) {
+      throw new ProbeLensError('usage', `${target.text} has no argument '${condition.arg}' to compare${names.length > 0 ? ` (it has ${names.join(', ')})` : ''}`);
+    }
+    target.attach = { ...target.attach, condition };
+    target.text = `${target.text} if ${describeCondition(condition)}`;
   }
 }
 
@@ -345,6 +363,7 @@ async function attachBatch(
       functions: batch.map(({ attach }) => ({
         ...(attach.symbol === undefined ? { offset: attach.offset as number } : { symbol: attach.symbol }),
         ...(attach.capture === undefined ? {} : { capture: attach.capture as CaptureSpec }),
+        ...(attach.condition === undefined ? {} : { condition: attach.condition }),
       })),
     });
   } catch (error) {

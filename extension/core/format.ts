@@ -154,7 +154,9 @@ export const LATENCY_NOTE =
 
 /** The end-of-run table; counts are exact, latencies are bucket bounds (see LATENCY_NOTE). */
 export function formatSummaryTable(summaries: readonly ProbeSummary[], command?: CommandOutcome): string {
-  const header = ['PROBE', 'TARGET', 'CALLS', 'RETURNS', 'DROPPED', 'P50 ≤', 'P99 ≤', 'MAX ≤'];
+  // A probe with a condition counts every call, and the calls that met it.
+  const conditional = summaries.some((summary) => summary.stats.matched !== undefined);
+  const header = ['PROBE', 'TARGET', 'CALLS', ...(conditional ? ['MATCHED'] : []), 'RETURNS', 'DROPPED', 'P50 ≤', 'P99 ≤', 'MAX ≤'];
   const { shown, notCalled } = summaryRows(summaries);
   const rows = shown.map((summary) => {
     const latency = percentilesFromLog2Histogram(summary.stats.latencyHistogram);
@@ -163,6 +165,7 @@ export function formatSummaryTable(summaries: readonly ProbeSummary[], command?:
       String(summary.probe),
       summary.target,
       String(summary.stats.calls),
+      ...(conditional ? [summary.stats.matched === undefined ? '-' : String(summary.stats.matched)] : []),
       String(summary.stats.returns),
       String(summary.stats.dropped),
       bound(latency?.p50),
@@ -227,6 +230,8 @@ export interface SummaryProbeLine {
   probe: number;
   target: string;
   calls: number;
+  /** With --if: the calls that met the condition. */
+  matched?: number;
   returns: number;
   dropped: number;
   /** Call/return records left out on purpose (--sample-rate, --no-events). */
@@ -293,6 +298,7 @@ export function summaryLine(summaries: readonly ProbeSummary[], command?: Comman
       probe: summary.probe,
       target: summary.target,
       calls: summary.stats.calls,
+      ...(summary.stats.matched === undefined ? {} : { matched: summary.stats.matched }),
       returns: summary.stats.returns,
       dropped: summary.stats.dropped,
       sampled_out: summary.stats.sampledOut,

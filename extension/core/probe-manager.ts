@@ -240,6 +240,7 @@ export class ProbeManager {
         functions: batch.map(({ params }) => ({
           ...(params.symbol === undefined ? { offset: params.offset as number } : { symbol: params.symbol }),
           ...(params.capture === undefined ? {} : { capture: params.capture as CaptureSpec }),
+          ...(params.condition === undefined ? {} : { condition: params.condition }),
         })),
       });
     } catch (error) {

@@ -196,6 +196,20 @@ export interface AttachParams {
   start?: boolean;
   /** User functions: what to capture. Kernel targets: only `stringLength`. */
   capture?: CaptureSpec | { stringLength: number };
+  /**
+   * User functions: only calls whose captured argument `arg` compares so (by its type's width and
+   * sign) go further than being counted in `calls`: `matched`, records, returns, latency, values.
+   */
+  condition?: Condition;
+}
+
+export type ConditionOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+
+export interface Condition {
+  arg: string;
+  op: ConditionOp;
+  /** Beyond 2^53: a decimal string. */
+  value: number | string;
 }
 
 export interface AttachResult {
@@ -225,7 +239,7 @@ export interface AttachResult {
 }
 
 /** One function of a `probe/attachFunctions`: by symbol or by file offset, with its own capture. */
-export type FunctionTarget = ({ symbol: string } | { offset: number }) & { capture?: CaptureSpec };
+export type FunctionTarget = ({ symbol: string } | { offset: number }) & { capture?: CaptureSpec; condition?: Condition };
 
 /**
  * `probe/attachFunctions`: a probe per function of one binary, attached together (one
@@ -348,6 +362,8 @@ export interface ProbeStats {
   dropped: number;
   /** Records the sampling left out on purpose (a rate was asked for, or none subscribed). */
   sampledOut: number;
+  /** With a condition: the calls that met it (`calls` counts them all). */
+  matched?: number;
   /** The records sent now: null every one, 0 none, else at most this many calls a second. */
   maxRecordsPerSecond: number | null;
   /**

@@ -4,6 +4,7 @@
 
 import { minimatch } from 'minimatch';
 import { ProbeLensError } from './errors';
+import type { Condition, ConditionOp } from './protocol';
 
 export type Target =
   /** `BINARY:FUNCTION`: BINARY has a `/` (a path) or is a short name (`libc`, `bash`). */
@@ -126,4 +127,26 @@ export function pickLibraryFromLdconfig(entries: LdconfigEntry[], shortName: str
   const matching = entries.filter((entry) => isLibraryFileFor(entry.name, stem));
   const sameArch = archFlag === undefined ? matching : matching.filter((entry) => entry.flags.split(',').some((flag) => flag.trim() === archFlag));
   return sameArch[0]?.path;
+}
+
+const CONDITION_OPS: Record<string, ConditionOp> = { '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
+const OP_SIGNS = Object.fromEntries(Object.entries(CONDITION_OPS).map(([sign, op]) => [op, sign])) as Record<ConditionOp, string>;
+
+/** `--if 'quantity > 3'`: an argument, a comparison and a whole number (decimal or 0x hex, may be negative). */
+export function parseCondition(text: string): Condition {
+  const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(==|!=|<=|>=|<|>)\s*(-?(?:0x[0-9a-fA-F]+|\d+))\s*$/.exec(text);
+  if (match === null) {
+    throw new ProbeLensError('usage', `bad condition '${text}': expected ARGUMENT OP NUMBER, e.g. 'quantity > 3' (OP: == != < <= > >=)`);
+  }
+  const [, arg, sign, number] = match as unknown as [string, string, string, string];
+  const negative = number.startsWith('-');
+  const magnitude = BigInt(negative ? number.slice(1) : number);
+  const value = negative ? -magnitude : magnitude;
+  if (value < -(2n ** 63n) || value >= 2n ** 64n) throw new ProbeLensError('usage', `bad condition '${text}': ${number} does not fit in 64 bits`);
+  return { arg, op: CONDITION_OPS[sign] as ConditionOp, value: value >= -(2n ** 53n) && value <= 2n ** 53n ? Number(value) : value.toString() };
+}
+
+/** A condition as the user wrote it: `quantity > 3`. */
+export function describeCondition(condition: Condition): string {
+  return `${condition.arg} ${OP_SIGNS[condition.op]} ${condition.value}`;
 }

@@ -1,4 +1,6 @@
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/limits.h>
 #include "attach_request.h"
@@ -284,6 +286,59 @@ static int parse_capture(json_t *capture, struct attach_request *request, struct
 	return parse_ret_struct(json_object_get(capture, "retStruct"), request, failure);
 }
 
+/* A whole decimal number, as the protocol writes integers beyond 2^53; 0, or -1 if it is not one. */
+static int parse_decimal(const char *text, bool is_signed, __u64 *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = is_signed ? (__u64)strtoll(text, &end, 10) : (__u64)strtoull(text, &end, 10);
+	return errno || end == text || *end || (!is_signed && text[0] == '-') ? -1 : 0;
+}
+
+/* "condition": {"arg": NAME, "op": "gt", "value": 3}: only calls whose captured argument NAME
+ * compares so (by its type's width and sign) go further than being counted. */
+static int parse_condition(json_t *spec, struct attach_request *request, struct rpc_failure *failure)
+{
+	static const char *const fields[] = { "arg", "op", "value", NULL };
+	static const char *const ops[] = { "eq", "ne", "lt", "le", "gt", "ge" };
+	struct probe_config *cfg = &request->cfg;
+	const char *name = NULL, *op = NULL;
+	json_t *value = json_object_get(spec, "value");
+	enum value_type type;
+	int arg = -1;
+
+	if (params_only(spec, "condition", fields, failure) || params_string(spec, "arg", MAX_ARG_NAME, &name, failure) < 0 ||
+	    params_string(spec, "op", 8, &op, failure) < 0)
+		return -1;
+	for (int i = 0; name && i < request->nargs; i++)
+		if (!strcmp(request->args[i].name, name))
+			arg = i;
+	if (arg < 0)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "condition.arg must name a captured argument%s%s%s",
+				name ? " ('" : "", name ? name : "", name ? "' is not one)" : "");
+	type = request->args[arg].type;
+	if (type == VALUE_STRING || request->args[arg].deref)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "condition.arg '%s' is a %s: conditions compare numbers",
+				name, type == VALUE_STRING ? "string" : "struct");
+	for (size_t i = 0; op && i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (!strcmp(op, ops[i]))
+			cfg->cond_op = i + 1;
+	if (!cfg->cond_op--)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "condition.op must be one of eq, ne, lt, le, gt, ge");
+	cfg->cond_signed = type == VALUE_S8 || type == VALUE_S16 || type == VALUE_S32 || type == VALUE_S64 || type == VALUE_CHAR;
+	if (json_is_integer(value)) {
+		cfg->cond_value = (__u64)json_integer_value(value);
+	} else if (json_is_string(value) && parse_decimal(json_string_value(value), cfg->cond_signed, &cfg->cond_value) == 0) {
+		/* beyond 2^53, as the protocol writes big numbers */
+	} else {
+		return rpc_fail(failure, RPC_BAD_PARAMS, "condition.value must be an integer (or a decimal string)");
+	}
+	cfg->cond_arg = arg + 1;
+	cfg->cond_bytes = value_type_bytes(type);
+	return 0;
+}
+
 static int parse_filter(json_t *spec, struct filter_request *filter, struct rpc_failure *failure)
 {
 	static const char *const fields[] = { "pid", "descendants", "fromExec", NULL };
@@ -354,8 +409,8 @@ int attach_request_parse(json_t *params, struct attach_request *request, struct 
 {
 	static const char *const fields[] = { "binary", "symbol", "offset", "kernelFunction", "mechanism",
 					      "tracepoint", "syscall", "filter", "retprobe", "maxRecordsPerSecond", "start",
-					      "capture", NULL };
-	json_t *filter_spec = NULL, *capture = NULL;
+					      "capture", "condition", NULL };
+	json_t *filter_spec = NULL, *capture = NULL, *condition = NULL;
 
 	memset(request, 0, sizeof(*request));
 	request->offset = -1;
@@ -376,7 +431,11 @@ int attach_request_parse(json_t *params, struct attach_request *request, struct 
 	    (json_object_get(capture, "args") || json_object_get(capture, "ret")))
 		return rpc_fail(failure, RPC_BAD_PARAMS, "kernel probes take their arguments from kernel BTF or "
 				"tracefs: 'capture' may only set 'stringLength'");
-	if (parse_capture(capture, request, failure))
+	if (parse_capture(capture, request, failure) || params_object(params, "condition", &condition, failure) < 0)
+		return -1;
+	if (condition && request->target != TARGET_USER_FUNCTION)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "a 'condition' is for user functions (kernel probes: not yet)");
+	if (condition && parse_condition(condition, request, failure))
 		return -1;
 	if (filter_spec) {
 		if (parse_filter(filter_spec, &request->filter, failure))

@@ -74,6 +74,7 @@ struct probe {
 	 * second, sampled evenly in time in BPF (probe_gates). */
 	int64_t records_per_second;
 	bool counts_returns;	/* its return values are counted in value_counts */
+	bool has_condition;	/* counts the calls that meet it as "matched"; only they go further */
 	/* The most frequent return values, exact, as last read from value_counts. */
 	struct value_count top_returns[TOP_RETURNS];
 	int ntop_returns;

@@ -148,7 +148,7 @@ static json_t *records_per_second_json(const struct probe *probe)
 /* ---- counters ---- */
 
 struct totals {
-	uint64_t calls, returns, dropped, sampled_out, values_uncounted;
+	uint64_t calls, returns, dropped, sampled_out, values_uncounted, matched;
 	uint64_t latency_hist[LATENCY_BUCKETS];
 };
 
@@ -168,6 +168,7 @@ static void read_totals(struct engine *engine, const struct probe *probe, struct
 		totals->dropped += s->dropped;
 		totals->sampled_out += s->sampled_out;
 		totals->values_uncounted += s->values_uncounted;
+		totals->matched += s->matched;
 		for (int b = 0; b < LATENCY_BUCKETS; b++)
 			totals->latency_hist[b] += s->latency_hist[b];
 	}
@@ -272,6 +273,8 @@ static json_t *stats_with_values_json(const struct probe *probe, const struct to
 {
 	json_t *stats = stats_to_json(probe, totals);
 
+	if (probe->has_condition)
+		json_object_set_new(stats, "matched", json_integer((json_int_t)totals->matched));
 	if (probe->counts_returns) {
 		json_object_set_new(stats, "topReturns", top_returns_json(probe));
 		json_object_set_new(stats, "returnsUncounted", json_integer((json_int_t)totals->values_uncounted));
@@ -690,6 +693,7 @@ static struct probe *prepare_probe(struct engine *engine, const struct attach_re
 	cfg.count_returns = probe->capture_ret && !probe->ret_struct.deref ? value_type_bytes(probe->ret_type) : 0;
 	cfg.has_return = probe->retprobe;
 	probe->counts_returns = cfg.count_returns != 0;
+	probe->has_condition = cfg.cond_arg != 0;
 	set_records_per_second(engine, probe, request->records_per_second);
 	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_configs), &slot, &cfg, BPF_ANY);
 	return probe;
@@ -728,7 +732,7 @@ json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure 
  * fields with the function's own; validated by the same parser. */
 static json_t *function_request(json_t *params, json_t *function, struct rpc_failure *failure)
 {
-	static const char *const function_fields[] = { "symbol", "offset", "capture", NULL };
+	static const char *const function_fields[] = { "symbol", "offset", "capture", "condition", NULL };
 	json_t *request;
 
 	if (!json_is_object(function))

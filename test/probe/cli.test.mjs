@@ -181,6 +181,25 @@ describe('probe-lens probe (real helper, real uprobes)', { skip: notRoot, timeou
     assert.equal(none.top_returns.length, 5);
   });
 
+  it('--if: a condition on an argument, evaluated in the kernel; every call counted, the matched ones exact and the only ones shown', async () => {
+    const add = `${bin('add-loop')}:add`;
+    const shown = `${add} if a >= 900`;
+    const { summary, byType } = successfulJsonRun(await runCli('probe', add, '--if', 'a >= 900', '--json', '--', bin('add-loop'), '1000'));
+    // add(total, 1) with total 0..999: the program's own tally of a >= 900 is 100.
+    assert.deepEqual(['calls', 'matched', 'returns'].map((key) => probeSummary(summary, shown)[key]), [1000, 100, 100]);
+    assert.deepEqual(byType('call').map((call) => call.args.a), Array.from({ length: 100 }, (_, i) => 900 + i));
+    // Signed 64-bit: identity(x) over 0, -1, 42, -42, ±(2^53 + 1), INT64_MAX, INT64_MIN.
+    const identity = `${bin('values')}:identity`;
+    const negative = successfulJsonRun(await runCli('probe', identity, '--if', 'x < 0', '--json', '--no-events', '--', bin('values'))).summary;
+    assert.deepEqual([probeSummary(negative, `${identity} if x < 0`).calls, probeSummary(negative, `${identity} if x < 0`).matched], [8, 4]);
+    const wrong = await runCli('probe', add, '--if', 'b == 1', '--if', 'nope', '--duration', '1');
+    assert.equal(wrong.status, 2);
+    assert.match(wrong.stderr, /bad condition 'nope': expected ARGUMENT OP NUMBER/);
+    const missing = await runCli('probe', add, '--if', 'quantity > 3', '--duration', '1');
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /add has no argument 'quantity' to compare \(it has a, b\)/);
+  });
+
   it('reads negative and 64-bit arguments and return values, beyond 2^53 as decimal strings', async () => {
     const identity = `${bin('values')}:identity`;
     const sum6 = `${bin('values')}:sum6`;

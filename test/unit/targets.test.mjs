@@ -7,7 +7,9 @@ import {
   ldconfigArchFlag,
   libraryFileStem,
   parseLdconfigOutput,
+  describeCondition,
   nameMatches,
+  parseCondition,
   parseTarget,
   pickLibraryFromLdconfig,
 } from '../../out/test-core/targets.mjs';
@@ -62,6 +64,18 @@ describe('parseTarget', () => {
     assert.equal(nameMatches('strncpy', 'str?cpy'), true);
     assert.equal(nameMatches('kv::Store::Put', 'kv::Store::*'), true);
     assert.equal(nameMatches('!x', '!x'), true, 'no negation: a name is a name');
+  });
+
+  it('reads --if conditions: an argument, a comparison, a whole number (64-bit exact)', () => {
+    assert.deepEqual(parseCondition('quantity > 3'), { arg: 'quantity', op: 'gt', value: 3 });
+    assert.deepEqual(parseCondition(' ret<=-1 '), { arg: 'ret', op: 'le', value: -1 });
+    assert.deepEqual(parseCondition('flags != 0x10'), { arg: 'flags', op: 'ne', value: 16 });
+    assert.deepEqual(parseCondition('n == 18446744073709551615'), { arg: 'n', op: 'eq', value: '18446744073709551615' });
+    assert.deepEqual(parseCondition('n >= -9223372036854775808'), { arg: 'n', op: 'ge', value: '-9223372036854775808' });
+    assert.throws(() => parseCondition('n == 18446744073709551616'), /does not fit in 64 bits/);
+    assert.throws(() => parseCondition('name == "widget"'), /expected ARGUMENT OP NUMBER/);
+    assert.throws(() => parseCondition('n => 3'), /expected ARGUMENT OP NUMBER/);
+    assert.equal(describeCondition({ arg: 'quantity', op: 'ge', value: 3 }), 'quantity >= 3');
   });
 
   it('reads kernel, syscall and tracepoint targets', () => {

@@ -1,0 +1,83 @@
+// Conditions evaluated in the kernel: a probe with {arg, op, value} counts every call, and only
+// the calls that meet it go further (matched, records, returns, latency, return values), exactly,
+// by the argument's width and sign. Bad conditions are refused with the reason.
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RawHelper, closeAllHelpers } from '../support/raw-helper.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const work = mkdtempSync(path.join(tmpdir(), 'probe-lens-conditions-'));
+chmodSync(work, 0o755);
+const target = path.join(work, 'wait-then-tick');
+execFileSync('gcc', ['-g', '-O1', '-o', target, path.join(here, '..', 'fixtures', 'wait-then-tick.c')]);
+const CALLS = 500;
+const why = process.geteuid() !== 0 && 'needs root (real uprobes through the helper)';
+
+afterEach(closeAllHelpers);
+
+/** tick(i) for i in 0..CALLS-1 under a probe reading i as `type` with `condition`; its final stats and records. */
+async function run(type, condition) {
+  const helper = new RawHelper();
+  await helper.request('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
+  const child = spawn(target, [String(CALLS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await new Promise((resolve) => child.stdout.once('data', resolve));
+  const { result, error } = await helper.request('probe/attach', {
+    binary: target, symbol: 'tick', filter: { pid: child.pid },
+    capture: { args: [{ name: 'i', location: { register: 'rdi' }, type }], ret: 's64' }, condition,
+  });
+  assert.equal(error, undefined, JSON.stringify(error));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.stdin.end('go\n');
+  await exited;
+  await helper.waitFor((m) => m.method === 'probe/ended' && m.params.probe === result.probe);
+  const stats = (await helper.request('probe/detach', { probe: result.probe })).result;
+  const events = helper.messages.filter((m) => m.method === 'probe/events').flatMap((m) => m.params.events);
+  return { stats, calls: events.filter((e) => e.type === 'call'), returns: events.filter((e) => e.type === 'return') };
+}
+
+test('i >= 100: every call counted, the 400 that meet it recorded, returned and timed', { skip: why }, async () => {
+  const { stats, calls, returns } = await run('s64', { arg: 'i', op: 'ge', value: 100 });
+  assert.deepEqual([stats.calls, stats.matched, stats.returns], [CALLS, 400, 400]);
+  assert.equal(stats.latencyHistogram.reduce((sum, n) => sum + n, 0), 400);
+  assert.deepEqual(calls.map((call) => call.args.i), Array.from({ length: 400 }, (_, k) => k + 100));
+  assert.equal(returns.length, 400);
+  assert.deepEqual(stats.topReturns.map((top) => top.count), [1, 1, 1, 1, 1], 'each return value once (i + 1)');
+});
+
+test('by the argument\'s width and sign: u8 compares the low byte, s8 its signed value', { skip: why }, async () => {
+  const lowByte = Array.from({ length: CALLS }, (_, i) => i & 0xff);
+  const u8 = await run('u8', { arg: 'i', op: 'gt', value: 200 });
+  assert.deepEqual([u8.stats.calls, u8.stats.matched], [CALLS, lowByte.filter((b) => b > 200).length]);
+  const s8 = await run('s8', { arg: 'i', op: 'lt', value: 0 });
+  assert.deepEqual([s8.stats.calls, s8.stats.matched], [CALLS, lowByte.filter((b) => b >= 128).length]);
+  const none = await run('s64', { arg: 'i', op: 'eq', value: '9007199254740993' });
+  assert.deepEqual([none.stats.calls, none.stats.matched, none.stats.returns, none.calls.length], [CALLS, 0, 0, 0]);
+});
+
+test('a condition must name a captured number, with a known comparison and an integer', { skip: why }, async () => {
+  const helper = new RawHelper();
+  await helper.request('initialize', {});
+  const attach = (condition, type = 's64') => helper.request('probe/attach', {
+    binary: target, symbol: 'tick', capture: { args: [{ name: 'i', location: { register: 'rdi' }, type }] }, condition,
+  });
+  const refusals = [
+    [{ arg: 'x', op: 'ge', value: 1 }, /condition.arg must name a captured argument \('x' is not one\)/],
+    [{ arg: 'i', op: 'gte', value: 1 }, /condition.op must be one of eq, ne, lt, le, gt, ge/],
+    [{ arg: 'i', op: 'lt', value: 'abc' }, /condition.value must be an integer/],
+    [{ arg: 'i', op: 'lt', value: 1.5 }, /condition.value must be an integer/],
+    [{ arg: 'i', op: 'lt', value: 1, also: 2 }, /unknown field 'also'/],
+  ];
+  for (const [condition, message] of refusals) {
+    const answer = await attach(condition);
+    assert.equal(answer.error?.data.code, 'bad-params', JSON.stringify(condition));
+    assert.match(answer.error.message, message);
+  }
+  assert.match((await attach({ arg: 'i', op: 'eq', value: 1 }, 'string')).error.message, /'i' is a string: conditions compare numbers/);
+  const kernel = await helper.request('probe/attach', { syscall: 'getpid', condition: { arg: 'x', op: 'eq', value: 1 } });
+  assert.match(kernel.error.message, /'condition' is for user functions/);
+});

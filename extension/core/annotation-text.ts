@@ -31,7 +31,7 @@ function plural(count: number, one: string, many: string): string {
 /** Fields the template may name; an empty field drops out with its separator. */
 export function decorationFields(snapshot: AggregateSnapshot, state: string): Record<(typeof DECORATION_PLACEHOLDERS)[number], string> {
   return {
-    calls: plural(snapshot.calls, 'call', 'calls'),
+    calls: snapshot.matched === undefined ? plural(snapshot.calls, 'call', 'calls') : `${snapshot.matched} of ${plural(snapshot.calls, 'call', 'calls')} matched`,
     // A paused or ended probe says so instead of a rate it no longer measures.
     rate: snapshot.ratePerSecond === undefined || state !== 'live' ? '' : formatRate(snapshot.ratePerSecond),
     returns: snapshot.topReturns.length === 0 ? '' : `→ ${snapshot.topReturns.map(({ value, count }) => `${value} ×${count}`).join(', ')}`,
@@ -140,7 +140,8 @@ export function hoverMarkdown(input: HoverInput): string {
   const lines: string[] = [];
   lines.push(`**Probe Lens** · \`${input.target}\` · ${input.state}${input.reason === undefined ? '' : `: ${escapeMarkdown(input.reason)}`}`);
   lines.push('');
-  const counts = input.line === true ? [plural(snapshot.calls, 'hit', 'hits')] : [plural(snapshot.calls, 'call', 'calls'), plural(snapshot.returns, 'return', 'returns')];
+  const callCount = snapshot.matched === undefined ? plural(snapshot.calls, 'call', 'calls') : `${snapshot.matched} of ${plural(snapshot.calls, 'call', 'calls')} matched`;
+  const counts = input.line === true ? [plural(snapshot.calls, 'hit', 'hits')] : [callCount, plural(snapshot.returns, 'return', 'returns')];
   if (snapshot.dropped > 0) counts.push(`${plural(snapshot.dropped, 'record', 'records')} not shown (counts stay exact)`);
   if (snapshot.latency !== undefined) counts.push(`p50 ${formatLatencyBound(snapshot.latency.p50)}`, `p99 ${formatLatencyBound(snapshot.latency.p99)}`, `max ${formatLatencyBound(snapshot.latency.max)}`);
   lines.push(counts.join(' · '));

@@ -38,6 +38,8 @@ export interface AggregateSnapshot {
   dropped: number;
   /** Records left out on purpose: the rows are then a sample of the calls. */
   sampledOut: number;
+  /** With a condition: the calls that met it (`calls` counts them all). */
+  matched?: number;
   /** Calls per second over the last few seconds; undefined until two samples are apart. */
   ratePerSecond: number | undefined;
   /** Exact, from the kernel; `returnsUncounted` returns had values beyond the ones counted. */
@@ -64,6 +66,7 @@ function addStats(a: ProbeStats, b: ProbeStats, sign: 1 | -1 = 1): ProbeStats {
     dropped: a.dropped + sign * b.dropped,
     sampledOut: a.sampledOut + sign * b.sampledOut,
     returnsUncounted: (a.returnsUncounted ?? 0) + sign * (b.returnsUncounted ?? 0),
+    ...(a.matched === undefined && b.matched === undefined ? {} : { matched: (a.matched ?? 0) + sign * (b.matched ?? 0) }),
     maxRecordsPerSecond: sign === 1 ? b.maxRecordsPerSecond : a.maxRecordsPerSecond,
     latencyHistogram: Array.from({ length }, (_, i) => (a.latencyHistogram[i] ?? 0) + sign * (b.latencyHistogram[i] ?? 0)),
   };
@@ -230,6 +233,7 @@ export class ProbeAggregate {
       returns: Math.max(exact.returns, this.eventReturns),
       dropped: exact.dropped,
       sampledOut: exact.sampledOut,
+      ...(exact.matched === undefined ? {} : { matched: exact.matched }),
       ratePerSecond,
       topReturns,
       returnsUncounted: exact.returnsUncounted ?? 0,

@@ -5,6 +5,7 @@ export const Commands = {
   probeFunctionInBinary: 'probeLens.probeFunctionInBinary',
   probeFile: 'probeLens.probeFile',
   probeLine: 'probeLens.probeLine',
+  probeFunctionIf: 'probeLens.probeFunctionIf',
   detachFile: 'probeLens.detachFile',
   probeKernelFunction: 'probeLens.probeKernelFunction',
   runWithProbes: 'probeLens.runWithProbes',

@@ -10,6 +10,7 @@ import { Cancelled, resolveEditorProbe, resolveFileProbes, resolveLineProbes, ty
 import { ProbeLensError } from '../core/errors';
 import { functionsToPick, type FunctionGroup } from '../core/function-pick';
 import { readableName } from '../core/names';
+import { describeCondition, parseCondition } from '../core/targets';
 import type { ProbeEntry, ProbeSpec, SourceAnchor } from '../core/probe-manager';
 import { processesOf } from '../core/processes';
 import { loadSymbolsAddon, type FunctionInfo } from '../core/symbols-addon';
@@ -73,6 +74,45 @@ export async function attachSpecs(ctx: Ctx, specs: readonly ProbeSpec[]): Promis
 }
 
 export async function probeAtPosition(ctx: Ctx, document: vscode.TextDocument, position: vscode.Position): Promise<ProbeEntry[]> {
+  const probe = await editorProbeAt(ctx, document, position);
+  const entries = await attachSpecs(ctx, specsFrom(probe, probe.replan));
+  await ctx.extension.workspaceState.update('probeLens.probedOnce', true);
+  return entries;
+}
+
+/** Probe This Function If…: the same, with a condition on an argument, decided in the kernel. */
+export async function probeAtPositionIf(ctx: Ctx, document: vscode.TextDocument, position: vscode.Position, conditionText?: string): Promise<ProbeEntry[]> {
+  const probe = await editorProbeAt(ctx, document, position);
+  const names = [...new Set(probe.plans.flatMap((plan) => plan.shape.args.map((arg) => arg.name)))];
+  const check = (text: string): string | undefined => {
+    try {
+      const { arg } = parseCondition(text);
+      return names.includes(arg) ? undefined : `${probe.plans[0]?.functionName ?? 'The function'} has no argument '${arg}' (it has ${names.join(', ') || 'none read'})`;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  };
+  const text = conditionText ?? (await vscode.window.showInputBox({
+    title: `Probe ${probe.plans[0]?.functionName ?? 'this function'} only when…`,
+    prompt: `An argument, a comparison (== != < <= > >=) and a whole number; arguments: ${names.join(', ')}`,
+    placeHolder: names[0] === undefined ? 'quantity > 3' : `${names[0]} > 3`,
+    validateInput: check,
+  }));
+  if (text === undefined) throw new Cancelled();
+  const problem = check(text);
+  if (problem !== undefined) throw new ProbeLensError('usage', problem);
+  const condition = parseCondition(text);
+  const suffix = ` if ${describeCondition(condition)}`;
+  const specs = specsFrom(probe, probe.replan).map((spec) => ({
+    ...spec,
+    target: `${spec.target}${suffix}`,
+    functionName: `${spec.functionName}${suffix}`,
+    attach: { ...spec.attach, condition },
+  }));
+  return attachSpecs(ctx, specs);
+}
+
+async function editorProbeAt(ctx: Ctx, document: vscode.TextDocument, position: vscode.Position): Promise<EditorProbe> {
   if (document.uri.scheme !== 'file') throw new ProbeLensError('usage', 'Probe This Function works on files saved on disk (this one is not).');
   const probe = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: 'Probe Lens: finding the function…' },
@@ -91,9 +131,7 @@ export async function probeAtPosition(ctx: Ctx, document: vscode.TextDocument, p
       )
       .then((chosen) => (chosen === run ? vscode.commands.executeCommand(Commands.runWithProbes) : undefined));
   }
-  const entries = await attachSpecs(ctx, specsFrom(probe, probe.replan));
-  await ctx.extension.workspaceState.update('probeLens.probedOnce', true);
-  return entries;
+  return probe;
 }
 
 /** Probe This Line: a logpoint that never stops, with the variables in scope by name. */
@@ -233,6 +271,14 @@ export function activate(ctx: Ctx): void {
         if (uri instanceof vscode.Uri && (editor === undefined || editor.document.uri.toString() !== uri.toString())) return probeFunctionInBinary(ctx, uri.fsPath);
         if (editor === undefined) throw new ProbeLensError('usage', 'Open a C or C++ file and put the cursor on a function first.');
         return probeAtPosition(ctx, editor.document, editor.selection.active);
+      }),
+    ),
+    vscode.commands.registerCommand(
+      Commands.probeFunctionIf,
+      guarded(ctx, 'Probe This Function If', async (conditionText?: unknown) => {
+        const editor = vscode.window.activeTextEditor;
+        if (editor === undefined) throw new ProbeLensError('usage', 'Open a C or C++ file and put the cursor on a function first.');
+        return probeAtPositionIf(ctx, editor.document, editor.selection.active, typeof conditionText === 'string' ? conditionText : undefined);
       }),
     ),
     vscode.commands.registerCommand(

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decorationText, fastBuildHint, formatCallLine, formatLatencyBound, hoverMarkdown, lineAnnotation } from '../../out/test-core/annotation-text.mjs';
+import { decorationText, fastBuildHint, formatCallLine, formatLatencyBound, hoverMarkdown, lineAnnotation, lineProbeText } from '../../out/test-core/annotation-text.mjs';
 import { AnchorLines, shiftLine } from '../../out/test-core/anchor-lines.mjs';
 import { CallLog, csvField, rowMatches, toCsv, toExportRow, toJsonExportRow, toJsonLines } from '../../out/test-core/call-log.mjs';
 import { identifierAt, isFollowedByParen } from '../../out/test-core/editor-target.mjs';
@@ -115,6 +115,17 @@ describe('ProbeAggregate', () => {
     assert.equal(decorationText(aggregate.snapshot(), '{calls} · {rate}', 'paused'), '  9 calls (paused)');
     const hover = hoverMarkdown({ functionName: 'f', target: 'app:f', state: 'live', snapshot: aggregate.snapshot(), notes: [] });
     assert.match(hover, /9 calls · 9 returns · 1 record not shown \(counts stay exact\)/);
+  });
+
+  it('a probe with a condition says how many of its calls matched, carried over a pause; a line probe its hits and last values', () => {
+    const aggregate = aggregateOf([]);
+    aggregate.onStats(stats({ probe: 7, calls: 15, matched: 6, returns: 6, dropped: 0, latencyHistogram: [] }), 0);
+    aggregate.closeAttachment(stats({ probe: 7, calls: 15, matched: 6, returns: 6, dropped: 0, latencyHistogram: [] }));
+    aggregate.onStats(stats({ probe: 8, calls: 5, matched: 2, returns: 2, dropped: 0, latencyHistogram: [] }), 0);
+    assert.equal(decorationText(aggregate.snapshot(), '{calls}'), '  8 of 20 calls matched');
+    assert.match(hoverMarkdown({ functionName: 'f', target: 'app:f if n > 3', state: 'live', snapshot: aggregate.snapshot(), notes: [] }), /8 of 20 calls matched · 8 returns/);
+    const line = aggregateOf([['widget', 3, 750], ['gadget', 1, 1999]]);
+    assert.match(lineProbeText(line.snapshot(), 'ended'), /^ {2}2 hits · last: item="gadget", quantity=1 \(ended\)$/);
   });
 
   it('labels the parts of a line several probes share, and stops before the editor\'s edge', () => {

@@ -5,13 +5,12 @@
 // The program is built -O2 -g, so the compiler's call sites tell which Put a call means.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { missingPrerequisite, REPO, startWorkbench } from './harness.mjs';
+import { missingPrerequisite, REPO, scratchWorkspace, startWorkbench } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = 3;
@@ -40,19 +39,6 @@ describe('Probe This Function on C++ methods that share a name, in a real VS Cod
     await wb.clickContextMenu('Probe This Function');
   }
 
-  /** Runs the launch.json program with the probes; waits for its end in the terminal. */
-  async function runProgram() {
-    const before = await wb.terminalText();
-    await wb.runCommand('Probe Lens: Run with Probes');
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      const text = await wb.terminalText();
-      if (text !== before && /exited with status 0$/.test(text)) return text;
-      await wb.page.waitForTimeout(200);
-    }
-    assert.fail('the program did not end in its terminal');
-  }
-
   /** The annotation on each definition's line, once every count is in. */
   async function countsOnDefinitions() {
     const counts = {};
@@ -70,16 +56,8 @@ describe('Probe This Function on C++ methods that share a name, in a real VS Cod
 
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'probe-lens-cpp-ui-'));
-    const workspace = join(scratch, 'stores');
-    mkdirSync(join(workspace, 'build'), { recursive: true });
-    copyFileSync(join(here, 'fixtures', 'cpp', 'stores.cpp'), join(workspace, 'stores.cpp'));
-    execFileSync('g++', ['-g', '-O2', '-o', join(workspace, 'build', 'stores'), join(workspace, 'stores.cpp')]);
+    const workspace = scratchWorkspace(scratch, 'stores', { sources: [join(here, 'fixtures', 'cpp', 'stores.cpp')], program: 'stores', compiler: 'g++', flags: ['-g', '-O2'], args: [String(ROUNDS)] });
     lines = readFileSync(join(workspace, 'stores.cpp'), 'utf8').split('\n');
-    mkdirSync(join(workspace, '.vscode'));
-    writeFileSync(
-      join(workspace, '.vscode/launch.json'),
-      JSON.stringify({ version: '0.2.0', configurations: [{ name: 'stores', type: 'cppdbg', request: 'launch', program: '${workspaceFolder}/build/stores', args: [String(ROUNDS)], cwd: '${workspaceFolder}' }] }),
-    );
     wb = await startWorkbench({ name: 'cpp', folder: workspace });
     console.log(`screenshots: ${wb.shots}`);
     await wb.openFile('stores.cpp');
@@ -100,7 +78,7 @@ describe('Probe This Function on C++ methods that share a name, in a real VS Cod
     assert.equal(await wb.page.locator('.quick-input-widget .monaco-list-row').filter({ visible: true }).count(), 0, 'no quick pick');
     const probes = await wb.page.locator('.notifications-toasts .notification-list-item-message').allTextContents();
     assert.deepEqual(probes.filter((text) => /error|cannot/i.test(text)), []);
-    await runProgram();
+    await wb.runWithProbes();
     const counts = await countsOnDefinitions();
     await wb.screenshot('counted-from-call-sites');
     console.log(`annotations: ${JSON.stringify(counts)}`);
@@ -110,7 +88,7 @@ describe('Probe This Function on C++ methods that share a name, in a real VS Cod
 
   test('from each definition: the method defined there, each with its own exact count', async () => {
     for (const method of METHODS) await probeAt(method.definition);
-    await runProgram();
+    await wb.runWithProbes();
     const counts = await countsOnDefinitions();
     await wb.screenshot('counted-from-definitions');
     console.log(`annotations: ${JSON.stringify(counts)}`);

@@ -10,12 +10,12 @@
 
 /* global document, getComputedStyle, NodeFilter -- in functions page.evaluate runs in the browser */
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -272,6 +272,24 @@ export async function startWorkbench({
 }
 
 /**
+ * A workspace `name` under `scratch` for one C program: `sources` copied in, built with
+ * `compiler` and `flags` into build/<program>, and a .vscode/launch.json that Run with Probes
+ * starts it from, with `args`. Returns the workspace's folder.
+ */
+export function scratchWorkspace(scratch, name, { sources, program, compiler = 'gcc', flags = ['-g', '-O1'], args = [] }) {
+  const workspace = join(scratch, name);
+  mkdirSync(join(workspace, 'build'), { recursive: true });
+  for (const source of sources) copyFileSync(source, join(workspace, basename(source)));
+  execFileSync(compiler, [...flags, '-o', join(workspace, 'build', program), ...sources.map((source) => join(workspace, basename(source)))]);
+  mkdirSync(join(workspace, '.vscode'));
+  writeFileSync(
+    join(workspace, '.vscode/launch.json'),
+    JSON.stringify({ version: '0.2.0', configurations: [{ name: program, type: 'cppdbg', request: 'launch', program: `\${workspaceFolder}/build/${program}`, args, cwd: '${workspaceFolder}' }] }),
+  );
+  return workspace;
+}
+
+/**
  * Headless chromium on a workbench `url` served by someone else (the demo, say); resolves once
  * the workbench is drawn. close() ends only the browser.
  */
@@ -456,6 +474,20 @@ class Workbench {
       }
       return parts.join('');
     });
+  }
+
+  /** Probe Lens: Run with Probes, then the terminal's text once that run has ended (status 0). */
+  async runWithProbes({ timeout = 30_000 } = {}) {
+    const before = await this.terminalText();
+    await this.runCommand('Probe Lens: Run with Probes');
+    const deadline = Date.now() + timeout;
+    let text = '';
+    while (Date.now() < deadline) {
+      text = await this.terminalText();
+      if (text !== before && /exited with status 0$/.test(text)) return text;
+      await this.page.waitForTimeout(200);
+    }
+    throw new Error(`the terminal never showed the run's end:\n${text}`);
   }
 
   /** The text the terminal in the panel shows (its rows, as drawn). */

@@ -5,12 +5,11 @@
 // quantity > 3) counts every call and shows only those that meet it, decided in the kernel.
 
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { missingPrerequisite, REPO, SAMPLE, startWorkbench } from './harness.mjs';
+import { missingPrerequisite, REPO, SAMPLE, scratchWorkspace, startWorkbench } from './harness.mjs';
 
 const ROUNDS = 3;
 /** Per round, three orders are accepted: 750, 1999 and 810 cents (sprocket, 12 × 75 less 10 %). */
@@ -26,15 +25,7 @@ describe('Probe This Line and Probe This Function If…, in a real VS Code', { s
 
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'probe-lens-line-ui-'));
-    const workspace = join(scratch, 'sample');
-    mkdirSync(join(workspace, 'build'), { recursive: true });
-    copyFileSync(join(SAMPLE, 'orders.c'), join(workspace, 'orders.c'));
-    execFileSync('gcc', ['-g', '-O1', '-o', join(workspace, 'build', 'orders'), join(workspace, 'orders.c')]);
-    mkdirSync(join(workspace, '.vscode'));
-    writeFileSync(
-      join(workspace, '.vscode/launch.json'),
-      JSON.stringify({ version: '0.2.0', configurations: [{ name: 'orders', type: 'cppdbg', request: 'launch', program: '${workspaceFolder}/build/orders', args: [String(ROUNDS), '0'], cwd: '${workspaceFolder}' }] }),
-    );
+    const workspace = scratchWorkspace(scratch, 'sample', { sources: [join(SAMPLE, 'orders.c')], program: 'orders', args: [String(ROUNDS), '0'] });
     wb = await startWorkbench({ name: 'line', folder: workspace });
     console.log(`screenshots: ${wb.shots}`);
     await wb.openFile('orders.c');
@@ -59,12 +50,7 @@ describe('Probe This Line and Probe This Function If…, in a real VS Code', { s
     for (const deadline = Date.now() + 20_000; Date.now() < deadline && !text.startsWith('  0 hits'); await wb.page.waitForTimeout(100)) text = await wb.decorationText(LINE);
     assert.match(text, /^ {2}0 hits/, 'attached, nothing counted yet');
 
-    const before = await wb.terminalText();
-    await wb.runCommand('Probe Lens: Run with Probes');
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await wb.page.waitForTimeout(200)) {
-      const output = await wb.terminalText();
-      if (output !== before && /exited with status 0$/.test(output)) break;
-    }
+    await wb.runWithProbes();
     for (const deadline = Date.now() + 15_000; Date.now() < deadline && !text.startsWith(`  ${HITS} hits`); await wb.page.waitForTimeout(100)) text = await wb.decorationText(LINE);
     await wb.screenshot('line-probed');
     assert.match(text, new RegExp(`^ {2}${HITS} hits\\b`), text);
@@ -93,14 +79,9 @@ describe('Probe This Line and Probe This Function If…, in a real VS Code', { s
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill('quantity > 3');
     await input.press('Enter');
-    const before = await wb.terminalText();
     let text = '';
     for (const deadline = Date.now() + 20_000; Date.now() < deadline && !text.includes('0 of 0 calls matched'); await wb.page.waitForTimeout(100)) text = await wb.decorationText(signature);
-    await wb.runCommand('Probe Lens: Run with Probes');
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await wb.page.waitForTimeout(200)) {
-      const output = await wb.terminalText();
-      if (output !== before && /exited with status 0$/.test(output)) break;
-    }
+    await wb.runWithProbes();
     // Five orders a round; quantity > 3: sprocket (12, 810 cents) and gizmo (7, rejected: -1).
     const matched = 2 * ROUNDS;
     for (const deadline = Date.now() + 15_000; Date.now() < deadline && !text.startsWith(`  ${matched} of ${5 * ROUNDS} calls matched`); await wb.page.waitForTimeout(100)) text = await wb.decorationText(signature);

@@ -4,13 +4,12 @@
 // file's probes, most called first, and detaches them in one click.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { escapeRegExp, missingPrerequisite, REPO, startWorkbench } from './harness.mjs';
+import { escapeRegExp, missingPrerequisite, REPO, scratchWorkspace, startWorkbench } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = 3;
@@ -26,10 +25,7 @@ describe('Probe All Functions in This File, in a real VS Code', { skip: why }, (
 
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'probe-lens-many-ui-'));
-    const workspace = join(scratch, 'ledger');
-    mkdirSync(join(workspace, 'build'), { recursive: true });
-    copyFileSync(join(here, 'fixtures', 'ledger', 'ledger.c'), join(workspace, 'ledger.c'));
-    execFileSync('gcc', ['-g', '-O1', '-o', join(workspace, 'build', 'ledger'), join(workspace, 'ledger.c')]);
+    const workspace = scratchWorkspace(scratch, 'ledger', { sources: [join(here, 'fixtures', 'ledger', 'ledger.c')], program: 'ledger', args: [String(ROUNDS)] });
     const source = readFileSync(join(workspace, 'ledger.c'), 'utf8');
     functions = [...source.matchAll(/^__attribute__\(\(noinline\)\) long (\w+)\(long value\)$/gm)].map((match, index) => ({
       name: match[1],
@@ -37,11 +33,6 @@ describe('Probe All Functions in This File, in a real VS Code', { skip: why }, (
       calls: ((index % 5) + 1) * ROUNDS,
     }));
     assert.equal(functions.length, 24);
-    mkdirSync(join(workspace, '.vscode'));
-    writeFileSync(
-      join(workspace, '.vscode/launch.json'),
-      JSON.stringify({ version: '0.2.0', configurations: [{ name: 'ledger', type: 'cppdbg', request: 'launch', program: '${workspaceFolder}/build/ledger', args: [String(ROUNDS)], cwd: '${workspaceFolder}' }] }),
-    );
     wb = await startWorkbench({ name: 'many', folder: workspace });
     console.log(`screenshots: ${wb.shots}`);
     await wb.openFile('ledger.c');
@@ -66,13 +57,7 @@ describe('Probe All Functions in This File, in a real VS Code', { skip: why }, (
     await probesRow.first().waitFor({ timeout: 20_000 });
     assert.match(await probesRow.first().textContent(), /ledger\.c.*25 probes/, 'the 24 functions and main, grouped under their file');
 
-    const before = await wb.terminalText();
-    await wb.runCommand('Probe Lens: Run with Probes');
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await wb.page.waitForTimeout(200)) {
-      const text = await wb.terminalText();
-      if (text !== before && /exited with status 0$/.test(text)) break;
-    }
-    assert.match(await wb.terminalText(), /total \d+[\s\S]*exited with status 0$/);
+    assert.match(await wb.runWithProbes(), /total \d+[\s\S]*exited with status 0$/);
 
     const shown = {};
     for (const fn of functions) {

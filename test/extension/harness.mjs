@@ -480,6 +480,11 @@ class Workbench {
   async runWithProbes({ timeout = 30_000 } = {}) {
     const before = await this.terminalText();
     await this.runCommand('Probe Lens: Run with Probes');
+    return this.waitForRunEnd(before, { timeout });
+  }
+
+  /** Polls the Run with Probes terminal until a run other than `before`'s has ended; returns its text. */
+  async waitForRunEnd(before = '', { timeout = 30_000 } = {}) {
     const deadline = Date.now() + timeout;
     let text = '';
     while (Date.now() < deadline) {

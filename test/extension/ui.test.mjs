@@ -45,18 +45,6 @@ async function runProgram(args) {
   return output;
 }
 
-/** Polls the Run with Probes terminal until a run other than `before`'s has ended; returns its text. */
-async function waitForRunEnd(before = '', { timeout = 30_000 } = {}) {
-  const deadline = Date.now() + timeout;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = await wb.terminalText();
-    if (text !== before && /exited with status 0$/.test(text)) return text;
-    await wb.page.waitForTimeout(200);
-  }
-  assert.fail(`the terminal never showed the run's end:\n${text}`);
-}
-
 /** Polls the after-line text on the signature line until `predicate` holds; returns it. */
 async function waitForDecoration(predicate, { timeout = 15_000 } = {}) {
   const deadline = Date.now() + timeout;
@@ -304,7 +292,7 @@ describe('Probe Lens in a real VS Code, as a user', { skip: why }, () => {
     const run = ROUNDS * RETURNS_PER_ROUND.length;
     assert.ok(state.calls > 0, 'counted before this run');
     // Wait for the program to end (its terminal says so), then for its last calls to arrive.
-    await waitForRunEnd();
+    await wb.waitForRunEnd();
     await wb.page.waitForTimeout(1500);
     const settled = await wb.decorationText(SIGNATURE);
     await wb.screenshot('run-with-probes');
@@ -480,7 +468,7 @@ describe('Probe Lens in a real VS Code, as a user', { skip: why }, () => {
       await wb.openFile('orders.c');
       await wb.goToLine(readFileSync(join(workspace, 'orders.c'), 'utf8').split('\n').findIndex((line) => SIGNATURE.test(line)) + 1);
       await wb.page.locator('.part.panel', { hasText: 'Probe Lens: orders' }).first().waitFor({ timeout: 10_000 });
-      await waitForRunEnd(before);
+      await wb.waitForRunEnd(before);
       await wb.page.waitForTimeout(1500);
       const settled = await wb.decorationText(SIGNATURE);
       await wb.screenshot('run-with-probes-again');

@@ -12,7 +12,7 @@
 #define TASK_COMM_LEN 16
 #define RING_BYTES (8 << 20)	/* the records' ring buffer */
 #define MAX_DEREF 64		/* bytes read at a pointer argument (a struct it points to) */
-#define VALUES_PER_PROBE 256	/* distinct return values counted per probe */
+#define VALUES_PER_PROBE 256	/* distinct values counted per probe and field (return value, an argument) */
 #define MAX_COUNTED_VALUES 16384	/* ... and in all */
 
 enum arg_location {
@@ -81,7 +81,10 @@ struct probe_config {
 	__u8 cond_op;		/* enum condition_op */
 	__u8 cond_bytes;	/* the argument's width: 1, 2, 4 or 8 */
 	__u8 cond_signed;
-	__u8 pad2[4];
+	/* An argument whose values are counted, exactly, like the return value's (field 1). */
+	__u8 count_arg;		/* 0: none; else 1 + the argument's index */
+	__u8 count_arg_bytes;	/* its width */
+	__u8 pad2[2];
 	__u64 cond_value;
 };
 
@@ -95,6 +98,7 @@ struct probe_stats {
 	__u64 sampled_out;	/* records the sampling gate left out (probe_gates) */
 	__u64 values_uncounted;	/* returns whose value found no room in value_counts */
 	__u64 matched;		/* calls that met the probe's condition (with one) */
+	__u64 arg_values_uncounted;	/* calls whose counted argument's value found no room */
 	__u64 latency_hist[LATENCY_BUCKETS];	/* log2 of nanoseconds */
 };
 
@@ -117,6 +121,8 @@ struct value_key {
 	__u64 value;
 };
 #define VALUE_FIELD_RETURN 0
+#define VALUE_FIELD_ARG 1	/* the argument a probe counts the values of (count_arg) */
+#define VALUE_FIELDS 2		/* each with its own VALUES_PER_PROBE */
 
 /* Processes followed for a filter: a fork inherits membership, an execve activates it. */
 struct traced_process {

@@ -47,9 +47,9 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, MAX_PROBES);
-	__type(key, __u32);
-	__type(value, __u32);	/* distinct values of the probe in value_counts */
+	__uint(max_entries, MAX_PROBES * VALUE_FIELDS);
+	__type(key, __u32);	/* slot * VALUE_FIELDS + field */
+	__type(value, __u32);	/* distinct values of the probe's field in value_counts */
 } values_counted SEC(".maps");
 
 struct {
@@ -125,15 +125,16 @@ static __always_inline bool sampled_in(__u32 slot, __u64 now, struct probe_stats
  * none left in the map) is counted as uncounted instead, so the top values stay exact. */
 static __always_inline void count_value(__u32 slot, __u32 field, __u64 value, struct probe_stats *stats)
 {
+	__u64 *uncounted = field == VALUE_FIELD_RETURN ? &stats->values_uncounted : &stats->arg_values_uncounted;
 	struct value_key key = { .slot = slot, .field = field, .value = value };
 	__u64 one = 1, *count = bpf_map_lookup_elem(&value_counts, &key);
-	__u32 *distinct;
+	__u32 counted_key = slot * VALUE_FIELDS + field, *distinct;
 
 	if (count) {
 		__sync_fetch_and_add(count, 1);
 		return;
 	}
-	distinct = bpf_map_lookup_elem(&values_counted, &slot);
+	distinct = bpf_map_lookup_elem(&values_counted, &counted_key);
 	if (distinct && *distinct < VALUES_PER_PROBE) {
 		if (!bpf_map_update_elem(&value_counts, &key, &one, BPF_NOEXIST)) {
 			__sync_fetch_and_add(distinct, 1);
@@ -146,7 +147,7 @@ static __always_inline void count_value(__u32 slot, __u32 field, __u64 value, st
 			return;
 		}
 	}
-	__sync_fetch_and_add(&stats->values_uncounted, 1);
+	__sync_fetch_and_add(uncounted, 1);
 }
 
 /* The low `bytes` of a register: what a narrower return type leaves above is not its value. */
@@ -514,6 +515,22 @@ static __always_inline bool condition_met(void *ctx, enum ctx_kind kind, const s
 	}
 }
 
+/* The value of the argument the probe counts the values of (valuesOf), counted. */
+static __always_inline void count_arg_value(void *ctx, enum ctx_kind kind, const struct probe_config *cfg, __u32 slot,
+					    struct probe_stats *stats)
+{
+	__u32 index = cfg->count_arg - 1;
+
+	/* Argument values are for user functions: other kinds never count one. */
+	if (kind != CTX_PT_REGS || !cfg->count_arg)
+		return;
+	/* The bound checked must be the index used: hide it from clang, or it checks a copy. */
+	barrier_var(index);
+	if (index >= MAX_ARGS)
+		return;
+	count_value(slot, VALUE_FIELD_ARG, low_bytes(read_value(ctx, kind, &cfg->args[index]), cfg->count_arg_bytes), stats);
+}
+
 static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slot, bool sleepable)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -530,6 +547,8 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 	matched = condition_met(ctx, kind, cfg);
 	if (cfg->cond_arg && matched)
 		__sync_fetch_and_add(&stats->matched, 1);
+	if (matched)
+		count_arg_value(ctx, kind, cfg, slot, stats);
 	sampled = matched && sampled_in(slot, now, stats);
 
 	/* Only a call whose return is probed is pushed: nothing would pop the others. */

@@ -38,6 +38,8 @@ probe options:
   --binary BINARY     the binary FILE.c:LINE targets are in
   --if 'ARG OP N'      only calls whose argument ARG compares so (OP: == != < <= > >=) are
                       recorded, timed and counted as matched, in the kernel; CALLS counts all
+  --values ARG        count the values of argument ARG exactly, in the kernel: the summary shows
+                      the most frequent ones (like argdist)
   --line              FILE.c:LINE probes the line itself, not its function: each time its code
                       runs, with the variables in scope there by name (a logpoint that never stops)
   --json              one JSON object per line on stdout (attached, call, return, summary);
@@ -106,6 +108,7 @@ async function probe(args: string[], output: Output): Promise<number> {
       binary: { type: 'string' },
       line: { type: 'boolean' },
       if: { type: 'string' },
+      values: { type: 'string' },
       json: { type: 'boolean' },
       'no-events': { type: 'boolean' },
       'sample-rate': { type: 'string' },
@@ -127,6 +130,7 @@ async function probe(args: string[], output: Output): Promise<number> {
       command,
       lines: values.line === true,
       ...(values.if === undefined ? {} : { condition: parseCondition(values.if) }),
+      ...(values.values === undefined ? {} : { valuesOf: values.values }),
       ...(values.binary === undefined ? {} : { binary: values.binary }),
     },
     output,

@@ -61,6 +61,8 @@ export interface ProbeOptions {
   lines?: boolean;
   /** Only calls meeting it go further than being counted (user functions; evaluated in the kernel). */
   condition?: Condition;
+  /** An argument whose values are counted exactly in the kernel (user functions). */
+  valuesOf?: string;
 }
 
 /** A target ready to attach: what to ask the helper for, and how to show it until it answers. */
@@ -178,6 +180,7 @@ export async function runProbe(options: ProbeOptions, output: Output): Promise<v
     requirePrivilege(session.value, targets.value);
     requireWithinLimit(session.value, targets.value);
     if (options.condition !== undefined) applyCondition(options.condition, targets.value);
+    if (options.valuesOf !== undefined) applyValuesOf(options.valuesOf, targets.value);
     if (options.pid !== undefined) requireMapped(options.pid, targets.value);
     await traceUntilStopped(session.value, targets.value, options, output, command.value);
   } finally {
@@ -186,18 +189,28 @@ export async function runProbe(options: ProbeOptions, output: Output): Promise<v
   }
 }
 
-/** `--if`: on every user-space target, which must capture the argument it names. */
-function applyCondition(condition: Condition, targets: ResolvedTarget[]): void {
+/** The user-space targets an option about argument `arg` applies to: each must capture it. */
+function targetsWithArgument(targets: ResolvedTarget[], arg: string, option: string, verb: string): ResolvedTarget[] {
   const user = targets.filter((target) => target.attach.binary !== undefined);
-  if (user.length === 0) throw new ProbeLensError('usage', `--if '${describeCondition(condition)}' is for user-space functions; no target is one`);
+  if (user.length === 0) throw new ProbeLensError('usage', `${option} is for user-space functions; no target is one`);
   for (const target of user) {
-    const names = (target.capture?.args ?? []).map((arg) => arg.name);
-    if (!names.includes(condition.arg)) {
-      throw new ProbeLensError('usage', `${target.text} has no argument '${condition.arg}' to compare${names.length > 0 ? ` (it has ${names.join(', ')})` : ''}`);
-    }
+    const names = (target.capture?.args ?? []).map((captured) => captured.name);
+    if (!names.includes(arg)) throw new ProbeLensError('usage', `${target.text} has no argument '${arg}' to ${verb}${names.length > 0 ? ` (it has ${names.join(', ')})` : ''}`);
+  }
+  return user;
+}
+
+/** `--if`: on every user-space target. */
+function applyCondition(condition: Condition, targets: ResolvedTarget[]): void {
+  for (const target of targetsWithArgument(targets, condition.arg, `--if '${describeCondition(condition)}'`, 'compare')) {
     target.attach = { ...target.attach, condition };
     target.text = `${target.text} if ${describeCondition(condition)}`;
   }
+}
+
+/** `--values ARG`: on every user-space target. */
+function applyValuesOf(arg: string, targets: ResolvedTarget[]): void {
+  for (const target of targetsWithArgument(targets, arg, `--values ${arg}`, 'count the values of')) target.attach = { ...target.attach, valuesOf: arg };
 }
 
 /** More functions than the helper holds probes is an error that names the biggest targets. */
@@ -364,6 +377,7 @@ async function attachBatch(
         ...(attach.symbol === undefined ? { offset: attach.offset as number } : { symbol: attach.symbol }),
         ...(attach.capture === undefined ? {} : { capture: attach.capture as CaptureSpec }),
         ...(attach.condition === undefined ? {} : { condition: attach.condition }),
+        ...(attach.valuesOf === undefined ? {} : { valuesOf: attach.valuesOf }),
       })),
     });
   } catch (error) {

@@ -45,6 +45,14 @@ function summaryRows(summaries: readonly ProbeSummary[]): { shown: ProbeSummary[
   return { shown, notCalled };
 }
 
+/** `--values`: a probe's counted argument, most frequent values first, exact. */
+function argValuesLine(summary: ProbeSummary): string[] {
+  const values = summary.stats.argValues;
+  if (values === undefined) return [];
+  const top = values.top.map(({ value, count }) => `${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)} ×${count}`).join(', ');
+  return [`${summary.target}: ${values.arg} = ${top === '' ? '(no calls)' : top}${values.uncounted > 0 ? ` (and ${values.uncounted} calls of values not counted)` : ''}`];
+}
+
 /** How the command run after `--` ended: an exit status, or the signal that killed it. */
 export interface CommandOutcome {
   argv: string[];
@@ -175,7 +183,7 @@ export function formatSummaryTable(summaries: readonly ProbeSummary[], command?:
   });
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
   const render = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
-  const lines = [render(header), ...rows.map(render), ...notCalled, LATENCY_NOTE];
+  const lines = [render(header), ...rows.map(render), ...notCalled, ...shown.flatMap(argValuesLine), LATENCY_NOTE];
   if (summaries.some((summary) => summary.stats.dropped > 0)) {
     lines.push('DROPPED counts call/return records not shown (event rate too high); CALLS and RETURNS stay exact.');
   }
@@ -232,6 +240,8 @@ export interface SummaryProbeLine {
   calls: number;
   /** With --if: the calls that met the condition. */
   matched?: number;
+  /** With --values: the argument's most frequent values, exact. */
+  arg_values?: NonNullable<ProbeStats['argValues']>;
   returns: number;
   dropped: number;
   /** Call/return records left out on purpose (--sample-rate, --no-events). */
@@ -299,6 +309,7 @@ export function summaryLine(summaries: readonly ProbeSummary[], command?: Comman
       target: summary.target,
       calls: summary.stats.calls,
       ...(summary.stats.matched === undefined ? {} : { matched: summary.stats.matched }),
+      ...(summary.stats.argValues === undefined ? {} : { arg_values: summary.stats.argValues }),
       returns: summary.stats.returns,
       dropped: summary.stats.dropped,
       sampled_out: summary.stats.sampledOut,

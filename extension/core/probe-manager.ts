@@ -241,6 +241,7 @@ export class ProbeManager {
           ...(params.symbol === undefined ? { offset: params.offset as number } : { symbol: params.symbol }),
           ...(params.capture === undefined ? {} : { capture: params.capture as CaptureSpec }),
           ...(params.condition === undefined ? {} : { condition: params.condition }),
+          ...(params.valuesOf === undefined ? {} : { valuesOf: params.valuesOf }),
         })),
       });
     } catch (error) {

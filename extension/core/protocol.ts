@@ -201,6 +201,11 @@ export interface AttachParams {
    * sign) go further than being counted in `calls`: `matched`, records, returns, latency, values.
    */
   condition?: Condition;
+  /**
+   * User functions: a captured number argument whose values are counted exactly in the kernel
+   * (256 distinct values a probe; calls that meet the condition, with one), like the return value's.
+   */
+  valuesOf?: string;
 }
 
 export type ConditionOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
@@ -239,7 +244,7 @@ export interface AttachResult {
 }
 
 /** One function of a `probe/attachFunctions`: by symbol or by file offset, with its own capture. */
-export type FunctionTarget = ({ symbol: string } | { offset: number }) & { capture?: CaptureSpec; condition?: Condition };
+export type FunctionTarget = ({ symbol: string } | { offset: number }) & { capture?: CaptureSpec; condition?: Condition; valuesOf?: string };
 
 /**
  * `probe/attachFunctions`: a probe per function of one binary, attached together (one
@@ -364,6 +369,8 @@ export interface ProbeStats {
   sampledOut: number;
   /** With a condition: the calls that met it (`calls` counts them all). */
   matched?: number;
+  /** With valuesOf: that argument's most frequent values, exact, and the calls whose value was not counted. */
+  argValues?: { arg: string; top: { value: CapturedValue; count: number }[]; uncounted: number };
   /** The records sent now: null every one, 0 none, else at most this many calls a second. */
   maxRecordsPerSecond: number | null;
   /**

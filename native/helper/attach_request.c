@@ -286,6 +286,22 @@ static int parse_capture(json_t *capture, struct attach_request *request, struct
 	return parse_ret_struct(json_object_get(capture, "retStruct"), request, failure);
 }
 
+/* The index of the captured number argument `name`, or -1 with a failure saying what `what` needs. */
+static int numeric_argument(const struct attach_request *request, const char *name, const char *what,
+			    struct rpc_failure *failure)
+{
+	for (int i = 0; name && i < request->nargs; i++) {
+		if (strcmp(request->args[i].name, name))
+			continue;
+		if (request->args[i].type == VALUE_STRING || request->args[i].deref)
+			return rpc_fail(failure, RPC_BAD_PARAMS, "%s '%s' is a %s: only numbers are compared and counted",
+					what, name, request->args[i].type == VALUE_STRING ? "string" : "struct");
+		return i;
+	}
+	return rpc_fail(failure, RPC_BAD_PARAMS, "%s must name a captured argument%s%s%s", what,
+			name ? " ('" : "", name ? name : "", name ? "' is not one)" : "");
+}
+
 /* A whole decimal number, as the protocol writes integers beyond 2^53; 0, or -1 if it is not one. */
 static int parse_decimal(const char *text, bool is_signed, __u64 *out)
 {
@@ -306,21 +322,12 @@ static int parse_condition(json_t *spec, struct attach_request *request, struct 
 	const char *name = NULL, *op = NULL;
 	json_t *value = json_object_get(spec, "value");
 	enum value_type type;
-	int arg = -1;
+	int arg;
 
 	if (params_only(spec, "condition", fields, failure) || params_string(spec, "arg", MAX_ARG_NAME, &name, failure) < 0 ||
-	    params_string(spec, "op", 8, &op, failure) < 0)
+	    params_string(spec, "op", 8, &op, failure) < 0 || (arg = numeric_argument(request, name, "condition.arg", failure)) < 0)
 		return -1;
-	for (int i = 0; name && i < request->nargs; i++)
-		if (!strcmp(request->args[i].name, name))
-			arg = i;
-	if (arg < 0)
-		return rpc_fail(failure, RPC_BAD_PARAMS, "condition.arg must name a captured argument%s%s%s",
-				name ? " ('" : "", name ? name : "", name ? "' is not one)" : "");
 	type = request->args[arg].type;
-	if (type == VALUE_STRING || request->args[arg].deref)
-		return rpc_fail(failure, RPC_BAD_PARAMS, "condition.arg '%s' is a %s: conditions compare numbers",
-				name, type == VALUE_STRING ? "string" : "struct");
 	for (size_t i = 0; op && i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (!strcmp(op, ops[i]))
 			cfg->cond_op = i + 1;
@@ -409,8 +416,9 @@ int attach_request_parse(json_t *params, struct attach_request *request, struct 
 {
 	static const char *const fields[] = { "binary", "symbol", "offset", "kernelFunction", "mechanism",
 					      "tracepoint", "syscall", "filter", "retprobe", "maxRecordsPerSecond", "start",
-					      "capture", "condition", NULL };
+					      "capture", "condition", "valuesOf", NULL };
 	json_t *filter_spec = NULL, *capture = NULL, *condition = NULL;
+	const char *values_of = NULL;
 
 	memset(request, 0, sizeof(*request));
 	request->offset = -1;
@@ -433,10 +441,20 @@ int attach_request_parse(json_t *params, struct attach_request *request, struct 
 				"tracefs: 'capture' may only set 'stringLength'");
 	if (parse_capture(capture, request, failure) || params_object(params, "condition", &condition, failure) < 0)
 		return -1;
-	if (condition && request->target != TARGET_USER_FUNCTION)
-		return rpc_fail(failure, RPC_BAD_PARAMS, "a 'condition' is for user functions (kernel probes: not yet)");
+	if ((condition || json_object_get(params, "valuesOf")) && request->target != TARGET_USER_FUNCTION)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "'condition' and 'valuesOf' are for user functions (kernel probes: not yet)");
 	if (condition && parse_condition(condition, request, failure))
 		return -1;
+	if (params_string(params, "valuesOf", MAX_ARG_NAME, &values_of, failure) < 0)
+		return -1;
+	if (values_of) {
+		int arg = numeric_argument(request, values_of, "valuesOf", failure);
+
+		if (arg < 0)
+			return -1;
+		request->cfg.count_arg = arg + 1;
+		request->cfg.count_arg_bytes = value_type_bytes(request->args[arg].type);
+	}
 	if (filter_spec) {
 		if (parse_filter(filter_spec, &request->filter, failure))
 			return -1;

@@ -37,10 +37,17 @@ struct probe_group {
 	struct bpf_link *entry_link, *return_link;
 };
 
-#define TOP_RETURNS 5
+#define TOP_VALUES 5
 
 struct value_count {
 	uint64_t value, count;
+};
+
+/* A field's most frequent values, most first (ties: the smaller value), exact. */
+struct top_values {
+	struct value_count top[TOP_VALUES];
+	int n;
+	uint64_t seen;		/* counted by value in all */
 };
 
 /* One kind of target. prepare() validates and resolves the request and fills the BPF config's
@@ -75,9 +82,9 @@ struct probe {
 	int64_t records_per_second;
 	bool counts_returns;	/* its return values are counted in value_counts */
 	bool has_condition;	/* counts the calls that meet it as "matched"; only they go further */
-	/* The most frequent return values, exact, as last read from value_counts. */
-	struct value_count top_returns[TOP_RETURNS];
-	int ntop_returns;
+	int values_of;		/* 1 + the argument whose values are counted (valuesOf); 0: none */
+	/* The most frequent return values and counted argument's values, as last read from value_counts. */
+	struct top_values top_returns, top_arg_values;
 	int nargs;
 	struct captured_arg args[MAX_ARGS];
 	bool capture_ret;
@@ -88,9 +95,9 @@ struct probe {
 	double attach_ms;
 	uint64_t helper_dropped;	/* over the event-rate limit */
 	uint64_t last_sent_calls, last_sent_returns, last_sent_dropped, last_sent_sampled_out;
-	/* Returns counted by value when last read, and as last sent: a return is counted a moment
-	 * before its value is, so the values are read again until they have caught up. */
-	uint64_t values_seen, last_sent_values_seen;
+	/* Returns counted by value as last sent (top_returns.seen: when last read): a return is counted
+	 * a moment before its value is, so the values are read again until they have caught up. */
+	uint64_t last_sent_values_seen;
 
 	/* user functions */
 	int binary_fd;

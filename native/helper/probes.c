@@ -148,7 +148,7 @@ static json_t *records_per_second_json(const struct probe *probe)
 /* ---- counters ---- */
 
 struct totals {
-	uint64_t calls, returns, dropped, sampled_out, values_uncounted, matched;
+	uint64_t calls, returns, dropped, sampled_out, values_uncounted, matched, arg_values_uncounted;
 	uint64_t latency_hist[LATENCY_BUCKETS];
 };
 
@@ -169,6 +169,7 @@ static void read_totals(struct engine *engine, const struct probe *probe, struct
 		totals->sampled_out += s->sampled_out;
 		totals->values_uncounted += s->values_uncounted;
 		totals->matched += s->matched;
+		totals->arg_values_uncounted += s->arg_values_uncounted;
 		for (int b = 0; b < LATENCY_BUCKETS; b++)
 			totals->latency_hist[b] += s->latency_hist[b];
 	}
@@ -198,36 +199,44 @@ static size_t read_value_counts(struct engine *engine)
 	return total;
 }
 
-/* Each counting probe's most frequent return values, most first (ties: the smaller value). */
-static void read_top_returns(struct engine *engine)
+/* Places a value among a field's most frequent ones. */
+static void rank_value(struct top_values *top, struct value_count seen)
+{
+	int at;
+
+	top->seen += seen.count;
+	for (at = top->n; at > 0; at--) {
+		const struct value_count *above = &top->top[at - 1];
+
+		if (above->count > seen.count || (above->count == seen.count && above->value < seen.value))
+			break;
+	}
+	if (at >= TOP_VALUES)
+		return;
+	memmove(&top->top[at + 1], &top->top[at], (TOP_VALUES - at - 1) * sizeof(top->top[0]));
+	top->top[at] = seen;
+	if (top->n < TOP_VALUES)
+		top->n++;
+}
+
+/* Each counting probe's most frequent return values and argument values, most first. */
+static void read_top_values(struct engine *engine)
 {
 	size_t n = read_value_counts(engine);
 
-	for (int slot = 0; slot < MAX_PROBES; slot++)
-		engine->probes[slot].ntop_returns = engine->probes[slot].values_seen = 0;
+	for (int slot = 0; slot < MAX_PROBES; slot++) {
+		memset(&engine->probes[slot].top_returns, 0, sizeof(engine->probes[slot].top_returns));
+		memset(&engine->probes[slot].top_arg_values, 0, sizeof(engine->probes[slot].top_arg_values));
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct value_key *key = &engine->value_keys[i];
-		struct value_count seen = { key->value, engine->value_counts[i] };
 		struct probe *probe;
-		int at;
 
-		if (key->slot >= MAX_PROBES || key->field != VALUE_FIELD_RETURN)
+		if (key->slot >= MAX_PROBES || (key->field != VALUE_FIELD_RETURN && key->field != VALUE_FIELD_ARG))
 			continue;
 		probe = &engine->probes[key->slot];
-		probe->values_seen += seen.count;
-		for (at = probe->ntop_returns; at > 0; at--) {
-			const struct value_count *above = &probe->top_returns[at - 1];
-
-			if (above->count > seen.count || (above->count == seen.count && above->value < seen.value))
-				break;
-		}
-		if (at >= TOP_RETURNS)
-			continue;
-		memmove(&probe->top_returns[at + 1], &probe->top_returns[at],
-			(TOP_RETURNS - at - 1) * sizeof(probe->top_returns[0]));
-		probe->top_returns[at] = seen;
-		if (probe->ntop_returns < TOP_RETURNS)
-			probe->ntop_returns++;
+		rank_value(key->field == VALUE_FIELD_RETURN ? &probe->top_returns : &probe->top_arg_values,
+			   (struct value_count){ key->value, engine->value_counts[i] });
 	}
 }
 
@@ -241,17 +250,21 @@ static void forget_values(struct engine *engine, __u32 slot)
 	for (size_t i = 0; i < n; i++)
 		if (engine->value_keys[i].slot == slot)
 			bpf_map_delete_elem(fd, &engine->value_keys[i]);
-	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.values_counted), &slot, &none, BPF_ANY);
+	for (__u32 field = 0; field < VALUE_FIELDS; field++) {
+		__u32 key = slot * VALUE_FIELDS + field;
+
+		bpf_map_update_elem(bpf_map__fd(engine->skel->maps.values_counted), &key, &none, BPF_ANY);
+	}
 }
 
-static json_t *top_returns_json(const struct probe *probe)
+static json_t *top_values_json(const struct top_values *top, enum value_type type)
 {
-	json_t *top = json_array();
+	json_t *list = json_array();
 
-	for (int i = 0; i < probe->ntop_returns; i++)
-		json_array_append_new(top, json_pack("{s:o, s:I}", "value", record_value_json(probe->ret_type, probe->top_returns[i].value),
-						     "count", (json_int_t)probe->top_returns[i].count));
-	return top;
+	for (int i = 0; i < top->n; i++)
+		json_array_append_new(list, json_pack("{s:o, s:I}", "value", record_value_json(type, top->top[i].value),
+						      "count", (json_int_t)top->top[i].count));
+	return list;
 }
 
 static json_t *stats_to_json(const struct probe *probe, const struct totals *totals)
@@ -276,9 +289,13 @@ static json_t *stats_with_values_json(const struct probe *probe, const struct to
 	if (probe->has_condition)
 		json_object_set_new(stats, "matched", json_integer((json_int_t)totals->matched));
 	if (probe->counts_returns) {
-		json_object_set_new(stats, "topReturns", top_returns_json(probe));
+		json_object_set_new(stats, "topReturns", top_values_json(&probe->top_returns, probe->ret_type));
 		json_object_set_new(stats, "returnsUncounted", json_integer((json_int_t)totals->values_uncounted));
 	}
+	if (probe->values_of)
+		json_object_set_new(stats, "argValues", json_pack("{s:s, s:o, s:I}", "arg", probe->args[probe->values_of - 1].name,
+				    "top", top_values_json(&probe->top_arg_values, probe->args[probe->values_of - 1].type),
+				    "uncounted", (json_int_t)totals->arg_values_uncounted));
 	return stats;
 }
 
@@ -289,7 +306,7 @@ static json_t *sent_stats_json(struct probe *probe, const struct totals *totals)
 	probe->last_sent_returns = totals->returns;
 	probe->last_sent_dropped = totals->dropped;
 	probe->last_sent_sampled_out = totals->sampled_out;
-	probe->last_sent_values_seen = probe->values_seen;
+	probe->last_sent_values_seen = probe->top_returns.seen;
 	return stats_with_values_json(probe, totals);
 }
 
@@ -299,8 +316,8 @@ static json_t *probe_stats_json(struct engine *engine, struct probe *probe)
 	struct totals totals;
 
 	read_totals(engine, probe, &totals);
-	if (probe->counts_returns)
-		read_top_returns(engine);
+	if (probe->counts_returns || probe->values_of)
+		read_top_values(engine);
 	return sent_stats_json(probe, &totals);
 }
 
@@ -393,13 +410,14 @@ static void send_changed_stats(struct engine *engine)
 		read_totals(engine, probe, &totals);
 		/* Returns made since the values were last read: read them again (one map for all
 		 * probes, so once a tick), so that what is sent agrees with the counts. */
-		if (probe->counts_returns && !values_read && probe->values_seen + totals.values_uncounted < totals.returns) {
-			read_top_returns(engine);
+		if (!values_read && ((probe->counts_returns && probe->top_returns.seen + totals.values_uncounted < totals.returns) ||
+				     (probe->values_of && totals.calls != probe->last_sent_calls))) {
+			read_top_values(engine);
 			values_read = true;
 		}
 		if (totals.calls == probe->last_sent_calls && totals.returns == probe->last_sent_returns &&
 		    totals.dropped == probe->last_sent_dropped && totals.sampled_out == probe->last_sent_sampled_out &&
-		    probe->values_seen == probe->last_sent_values_seen)
+		    probe->top_returns.seen == probe->last_sent_values_seen)
 			continue;
 		json_array_append_new(changed, sent_stats_json(probe, &totals));
 	}
@@ -641,7 +659,7 @@ static void release_probe(struct engine *engine, struct probe *probe)
 
 	unlink_probe(probe);
 	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_configs), &slot, &disabled, BPF_ANY);
-	if (probe->counts_returns)
+	if (probe->counts_returns || probe->values_of)
 		forget_values(engine, slot);
 	if (probe->ops)
 		probe->ops->release(engine, probe);
@@ -694,6 +712,7 @@ static struct probe *prepare_probe(struct engine *engine, const struct attach_re
 	cfg.has_return = probe->retprobe;
 	probe->counts_returns = cfg.count_returns != 0;
 	probe->has_condition = cfg.cond_arg != 0;
+	probe->values_of = cfg.count_arg;
 	set_records_per_second(engine, probe, request->records_per_second);
 	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_configs), &slot, &cfg, BPF_ANY);
 	return probe;
@@ -732,7 +751,7 @@ json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure 
  * fields with the function's own; validated by the same parser. */
 static json_t *function_request(json_t *params, json_t *function, struct rpc_failure *failure)
 {
-	static const char *const function_fields[] = { "symbol", "offset", "capture", "condition", NULL };
+	static const char *const function_fields[] = { "symbol", "offset", "capture", "condition", "valuesOf", NULL };
 	json_t *request;
 
 	if (!json_is_object(function))
@@ -965,11 +984,11 @@ json_t *engine_detach_many(struct engine *engine, json_t *params, struct rpc_fai
 	}
 	for (size_t i = 0; i < count; i++) {
 		deactivate_probe(engine, found[i]);
-		any_values |= found[i]->counts_returns;
+		any_values |= found[i]->counts_returns || found[i]->values_of;
 	}
 	drain_ring_fully(engine);
 	if (any_values)
-		read_top_returns(engine);
+		read_top_values(engine);
 	for (size_t i = 0; i < count; i++) {
 		struct totals totals;
 

@@ -200,6 +200,18 @@ describe('probe-lens probe (real helper, real uprobes)', { skip: notRoot, timeou
     assert.match(missing.stderr, /add has no argument 'quantity' to compare \(it has a, b\)/);
   });
 
+  it('--values: an argument\'s distribution counted in the kernel, exact, in the summary and its JSON', async () => {
+    const add = `${bin('add-loop')}:add`;
+    // add(total, 1): b is always 1, a takes 1000 different values (256 of them counted by value).
+    const { summary } = successfulJsonRun(await runCli('probe', add, '--values', 'b', '--json', '--no-events', '--', bin('add-loop'), '1000'));
+    assert.deepEqual(probeSummary(summary, add).arg_values, { arg: 'b', top: [{ value: 1, count: 1000 }], uncounted: 0 });
+    const text = await runCli('probe', add, '--values', 'a', '--no-events', '--', bin('add-loop'), '1000');
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /add-loop:add: a = 0 ×1, 1 ×1, 2 ×1, 3 ×1, 4 ×1 \(and 744 calls of values not counted\)/);
+    const missing = await runCli('probe', add, '--values', 'quantity', '--duration', '1');
+    assert.match(missing.stderr, /add has no argument 'quantity' to count the values of \(it has a, b\)/);
+  });
+
   it('reads negative and 64-bit arguments and return values, beyond 2^53 as decimal strings', async () => {
     const identity = `${bin('values')}:identity`;
     const sum6 = `${bin('values')}:sum6`;

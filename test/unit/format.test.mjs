@@ -93,6 +93,18 @@ describe('human lines', () => {
 });
 
 describe('summary table', () => {
+  it('shows a MATCHED column for probes with a condition, and an argument\'s counted values under the table', () => {
+    const table = formatSummaryTable([
+      { probe: 1, target: 'app:price if quantity > 3', stats: stats({ calls: 15, matched: 6, returns: 6, argValues: { arg: 'quantity', top: [{ value: 12, count: 3 }, { value: 7, count: 3 }], uncounted: 2 } }) },
+      { probe: 2, target: 'app:other', stats: stats({ calls: 4, returns: 4 }) },
+    ]);
+    const [header, first, second] = table.split('\n').map((line) => line.split(/\s{2,}/).slice(0, 5).join('|'));
+    assert.equal(header, 'PROBE|TARGET|CALLS|MATCHED|RETURNS');
+    assert.equal(first, '1|app:price if quantity > 3|15|6|6');
+    assert.equal(second, '2|app:other|4|-|4');
+    assert.match(table, /^app:price if quantity > 3: quantity = 12 ×3, 7 ×3 \(and 2 calls of values not counted\)$/m);
+  });
+
   it('shows a many-function target most called first, and counts those never called in a line', () => {
     const member = (probe, name, calls) => ({ probe, target: `app:${name}`, group: 'app:db_*', stats: stats({ calls, returns: calls }) });
     const table = formatSummaryTable([

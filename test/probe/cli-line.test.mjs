@@ -72,6 +72,18 @@ describe('probe-lens probe FILE.c:LINE --line', { skip: why }, () => {
     });
   }
 
+  it('a conditional logpoint: --line with --if on a local, decided in the kernel, every hit still counted', () => {
+    for (const level of ['-O0', '-O2']) {
+      const binary = path.join(work, `line-locals-gcc${level}`);
+      const result = spawnSync(process.execPath, [CLI, 'probe', `${SOURCE}:${LOOP_BODY}`, '--line', '--if', 'i >= 2', '--json', '--binary', binary, '--', binary, String(ORDERS)], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(result.status, 0, result.stderr);
+      const records = result.stdout.split('\n').filter((text) => text.startsWith('{')).map((text) => JSON.parse(text));
+      const [probe] = records.find((r) => r.type === 'summary').probes;
+      assert.deepEqual([probe.calls, probe.matched], [ORDERS, ORDERS - 2], level);
+      assert.deepEqual(records.filter((r) => r.type === 'call').map((call) => call.args.i), [2, 3], level);
+    }
+  });
+
   it('a line with no code says which nearest lines have code', () => {
     const binary = path.join(work, 'line-locals-gcc-O0');
     const blank = lines.findIndex((line, index) => index > 0 && line.trim() === '' && index + 1 < LOOP_BODY) + 1;

@@ -14,7 +14,7 @@ import {
   type ProbeDescription,
   type ProbeSummary,
 } from '../core/format';
-import { HelperError } from '../core/helper-connection';
+import { attachTogether, HelperError } from '../core/helper-connection';
 import { noPrivilegeMessage, type HelperSession } from '../core/helper-process';
 import { spawnHeldCommand, type HeldCommand } from '../core/held-command';
 import { entryCostText } from '../core/annotation-text';
@@ -24,7 +24,6 @@ import {
   type AttachParams,
   type AttachResult,
   type CapturedShape,
-  type CaptureSpec,
   type Condition,
   type EndedNotification,
   type ProbeStats,
@@ -366,27 +365,19 @@ async function attachBatch(
       throw failing(error, first.text);
     }
   }
-  let answer: AttachFunctionsResult;
+  let answer: Awaited<ReturnType<typeof attachTogether>>;
   try {
-    const { binary, retprobe } = first.attach;
-    answer = await client.attachFunctions({
-      binary: binary as string,
-      ...(retprobe === undefined ? {} : { retprobe }),
-      ...shared,
-      functions: batch.map(({ attach }) => ({
-        ...(attach.symbol === undefined ? { offset: attach.offset as number } : { symbol: attach.symbol }),
-        ...(attach.capture === undefined ? {} : { capture: attach.capture as CaptureSpec }),
-        ...(attach.condition === undefined ? {} : { condition: attach.condition }),
-        ...(attach.valuesOf === undefined ? {} : { valuesOf: attach.valuesOf }),
-      })),
-    });
+    answer = await attachTogether(client, batch.map((target) => ({ ...target.attach, ...shared })));
   } catch (error) {
     throw failing(error, [...new Set(batch.map((target) => target.group?.text ?? target.text))].join(', '));
   }
-  const failed = new Map(answer.failed.map((failure) => [failure.index, failure]));
-  for (const [index, failure] of failed) output.status(`cannot probe ${batch[index]?.text ?? '?'}: ${failure.message}`);
-  const kept = batch.filter((_, index) => !failed.has(index));
-  return { attachedTargets: kept.map((target, index) => [target, answer.probes[index] as AttachResult]), links: answer.links };
+  const attachedTargets: [ResolvedTarget, AttachResult][] = [];
+  batch.forEach((target, index) => {
+    const outcome = answer.outcomes[index];
+    if (outcome !== undefined && 'result' in outcome) attachedTargets.push([target, outcome.result]);
+    else output.status(`cannot probe ${target.text}: ${outcome?.failure ?? 'no answer'}`);
+  });
+  return { attachedTargets, links: answer.links };
 }
 
 function announceProbe(output: Output, target: ResolvedTarget, result: AttachResult): void {

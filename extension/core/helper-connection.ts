@@ -11,6 +11,7 @@ import {
   type AttachFunctionsResult,
   type AttachParams,
   type AttachResult,
+  type CaptureSpec,
   type DetachManyParams,
   type DetachManyResult,
   type DetachParams,
@@ -148,6 +149,7 @@ export class HelperClient {
     return this.call(() => this.connection.sendRequest(Methods.attachFunctions, params));
   }
 
+
   /** Resolves with the probe's final exact counters, once all of its events were delivered. */
   detach(probe: number): Promise<DetachResult> {
     return this.call(() => this.connection.sendRequest(Methods.detach, { probe }));
@@ -212,4 +214,33 @@ export class HelperClient {
       throw toHelperError(error);
     }
   }
+}
+
+/**
+ * probe/attach requests of one binary as one probe/attachFunctions: the binary, retprobe,
+ * filter, rate and start are the first request's (the caller groups by them). Each request's
+ * result, or why it failed, in order.
+ */
+export async function attachTogether(client: Pick<HelperClient, 'attachFunctions'>, requests: readonly AttachParams[]): Promise<{ links: AttachFunctionsResult['links']; outcomes: ({ result: AttachResult } | { failure: string })[] }> {
+  const { binary, retprobe, filter, maxRecordsPerSecond, start } = requests[0] ?? {};
+  const answer = await client.attachFunctions({
+    binary: binary as string,
+    ...(retprobe === undefined ? {} : { retprobe }),
+    ...(filter === undefined ? {} : { filter }),
+    ...(maxRecordsPerSecond === undefined ? {} : { maxRecordsPerSecond }),
+    ...(start === undefined ? {} : { start }),
+    functions: requests.map((request) => ({
+      ...(request.symbol === undefined ? { offset: request.offset as number } : { symbol: request.symbol }),
+      ...(request.capture === undefined ? {} : { capture: request.capture as CaptureSpec }),
+      ...(request.condition === undefined ? {} : { condition: request.condition }),
+      ...(request.valuesOf === undefined ? {} : { valuesOf: request.valuesOf }),
+    })),
+  });
+  const failed = new Map(answer.failed.map((failure) => [failure.index, failure.message]));
+  let next = 0;
+  const outcomes = requests.map((_, index) => {
+    const failure = failed.get(index);
+    return failure === undefined ? { result: answer.probes[next++] as AttachResult } : { failure };
+  });
+  return { links: answer.links, outcomes };
 }

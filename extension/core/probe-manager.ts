@@ -9,15 +9,13 @@ import { DEFAULT_CAPTURE_LIMITS, withCaptureLimits, type CaptureLimits } from '.
 import type { EntryCost } from './symbols-addon';
 import { CallLog } from './call-log';
 import { ProbeLensError } from './errors';
-import type { HelperClient } from './helper-connection';
+import { attachTogether, type HelperClient } from './helper-connection';
 import { ProbeAggregate, type CallRow } from './probe-aggregate';
 import { processesOf } from './processes';
 import type {
-  AttachFunctionsResult,
   AttachParams,
   AttachResult,
   CapturedShape,
-  CaptureSpec,
   EndedNotification,
   EventsNotification,
   ProbeStats,
@@ -229,31 +227,17 @@ export class ProbeManager {
       await client.attach(first.params).then((result) => this.attached(client, first.entry, result), (error: unknown) => this.failed(first.entry, error));
       return;
     }
-    const { binary, retprobe, filter, maxRecordsPerSecond } = first.params;
-    let answer: AttachFunctionsResult;
+    let answer: Awaited<ReturnType<typeof attachTogether>>;
     try {
-      answer = await client.attachFunctions({
-        binary: binary as string,
-        ...(retprobe === undefined ? {} : { retprobe }),
-        ...(filter === undefined ? {} : { filter }),
-        ...(maxRecordsPerSecond === undefined ? {} : { maxRecordsPerSecond }),
-        functions: batch.map(({ params }) => ({
-          ...(params.symbol === undefined ? { offset: params.offset as number } : { symbol: params.symbol }),
-          ...(params.capture === undefined ? {} : { capture: params.capture as CaptureSpec }),
-          ...(params.condition === undefined ? {} : { condition: params.condition }),
-          ...(params.valuesOf === undefined ? {} : { valuesOf: params.valuesOf }),
-        })),
-      });
+      answer = await attachTogether(client, batch.map(({ params }) => params));
     } catch (error) {
       for (const { entry } of batch) this.failed(entry, error);
       return;
     }
-    const failed = new Map(answer.failed.map((failure) => [failure.index, failure.message]));
-    let next = 0;
     for (const [index, { entry }] of batch.entries()) {
-      const why = failed.get(index);
-      if (why !== undefined) this.failed(entry, new ProbeLensError('attach-failed', why));
-      else await this.attached(client, entry, answer.probes[next++] as AttachResult);
+      const outcome = answer.outcomes[index];
+      if (outcome === undefined || 'failure' in outcome) this.failed(entry, new ProbeLensError('attach-failed', outcome?.failure ?? 'no answer'));
+      else await this.attached(client, entry, outcome.result);
     }
   }
 

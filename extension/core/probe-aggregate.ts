@@ -83,8 +83,10 @@ export class ProbeAggregate {
   private current = emptyStats();
   /** What had been counted when the counts were last reset: subtracted from the kernel's counters. */
   private zero = emptyStats();
+  /** Records seen: the count until the kernel's first counters of an attachment arrive. */
   private eventCalls = 0;
   private eventReturns = 0;
+  private currentCounted = false;
   /** Return values by count: of closed attachments, of the current one (the kernel's top), at the last reset. */
   private baseReturns = new Map<string, number>();
   private currentReturns: ReturnValueCount[] = [];
@@ -107,6 +109,7 @@ export class ProbeAggregate {
   /** The helper's exact counters for the current attachment. */
   onStats(stats: ProbeStats, nowMs: number): void {
     this.current = stats;
+    this.currentCounted = true;
     if (stats.topReturns !== undefined) this.currentReturns = stats.topReturns.map(({ value, count }) => ({ value: formatCapturedValue(value, this.capture.ret, this.capture.returnEnum), count }));
     this.sampleRate(nowMs);
   }
@@ -136,6 +139,7 @@ export class ProbeAggregate {
     for (const { value, count } of this.currentReturns) this.baseReturns.set(value, (this.baseReturns.get(value) ?? 0) + count);
     this.currentReturns = [];
     this.current = emptyStats();
+    this.currentCounted = false;
     // Event counts must not exceed what the kernel counted over the same attachments.
     const counted = this.stats();
     this.eventCalls = Math.min(this.eventCalls, counted.calls);
@@ -192,12 +196,18 @@ export class ProbeAggregate {
   }
 
   private sampleRate(nowMs: number): void {
-    this.rateSamples.push({ atMs: nowMs, calls: this.calls() });
+    this.rateSamples.push({ atMs: nowMs, calls: this.counts().calls });
     while (this.rateSamples.length > 2 && (this.rateSamples[1]?.atMs ?? nowMs) <= nowMs - RATE_WINDOW_MS) this.rateSamples.shift();
   }
 
-  private calls(): number {
-    return Math.max(this.stats().calls, this.eventCalls);
+  /**
+   * Once the kernel's counters arrive they rule: records may run ahead of them, and a count
+   * taken from records would show beside return values of the kernel's previous reading.
+   */
+  private counts(): { calls: number; returns: number } {
+    const { calls, returns } = this.stats();
+    if (this.currentCounted) return { calls, returns };
+    return { calls: Math.max(calls, this.eventCalls), returns: Math.max(returns, this.eventReturns) };
   }
 
   stats(): ProbeStats {
@@ -229,8 +239,7 @@ export class ProbeAggregate {
       .slice(0, topN)
       .map(({ value, count }) => ({ value, count }));
     return {
-      calls: Math.max(exact.calls, this.eventCalls),
-      returns: Math.max(exact.returns, this.eventReturns),
+      ...this.counts(),
       dropped: exact.dropped,
       sampledOut: exact.sampledOut,
       ...(exact.matched === undefined ? {} : { matched: exact.matched }),

@@ -69,6 +69,22 @@ describe('ProbeAggregate', () => {
     assert.equal(aggregate.snapshot().returnsUncounted, 1);
   });
 
+  it('counts from records only until the kernel\'s counters arrive: then a count never runs ahead of its return values', () => {
+    const aggregate = aggregateOf([['widget', 3, 750], ['flange', 0, -1]]);
+    assert.equal(aggregate.snapshot().calls, 2);
+    aggregate.onStats(stats({ probe: 7, calls: 2, returns: 2, dropped: 0, topReturns: [{ value: 750, count: 1 }, { value: -1, count: 1 }], latencyHistogram: [] }), 0);
+    aggregate.onCall(call(1, 'gizmo', 7));
+    aggregate.onReturn(ret(1, -1));
+    assert.equal(aggregate.snapshot().calls, 2, 'the record is ahead of the counters');
+    aggregate.onStats(stats({ probe: 7, calls: 3, returns: 3, dropped: 0, topReturns: [{ value: -1, count: 2 }, { value: 750, count: 1 }], latencyHistogram: [] }), 100);
+    assert.equal(aggregate.snapshot().calls, 3);
+    assert.deepEqual(aggregate.snapshot().topReturns[0], { value: '-1', count: 2 });
+    // A new attachment counts from its records again until its counters arrive.
+    aggregate.closeAttachment(undefined);
+    aggregate.onCall(call(1, 'gizmo', 7));
+    assert.equal(aggregate.snapshot().calls, 4);
+  });
+
   it('carries counts over a closed attachment (pause, helper restart)', () => {
     const aggregate = aggregateOf([]);
     aggregate.onStats(stats({ probe: 7, calls: 10, returns: 10, dropped: 0, latencyHistogram: [0, 10] }), 0);

@@ -185,6 +185,18 @@ export interface LineSites {
   nextLine: number | null;
 }
 
+/** One source frame at a code address; an address's frames run innermost first. */
+export interface SymbolizedFrame {
+  /** The source function: DWARF's name (C++: demangled, with parameters); without DWARF, the symbol's. */
+  function: string;
+  /** Absolute, normalized like the index's source files; absent without DWARF for the address. */
+  file?: string;
+  /** The address's own line in the innermost frame; in each outer one, the line of the call inlined into it. */
+  line?: number;
+  /** An inlined copy: the next frame is the function it was inlined into. */
+  inlined: boolean;
+}
+
 export interface SourceFileMatch {
   /** The binary's own path for the file. */
   file: string;
@@ -214,6 +226,14 @@ export interface SymbolsAddon {
   lineSites(sourceFile: string, line: number, binary: string): Promise<LineSites>;
   /** The functions called directly on a line (DWARF call sites, -O1 and up): symbols, else DWARF names. */
   calleesAt(sourceFile: string, line: number, binary: string): Promise<string[]>;
+  /**
+   * The source frames at each file offset (an address in /proc/PID/maps terms: address − start +
+   * offset), innermost first, as addr2line -i: inlined copies, then the function that holds them.
+   * The offset is used as given, so for a caller's frame pass its return address − 1 (inside the
+   * call instruction, on the call's line). Without DWARF for it, the symbol holding it (no file or
+   * line); an empty list where no symbol does, or outside the file's loaded parts.
+   */
+  symbolize(binary: string, fileOffsets: number[]): Promise<SymbolizedFrame[][]>;
   /** The source files the binary's DWARF names (absolute paths). */
   sourceFiles(binary: string): Promise<string[]>;
   /** The binary's name for a source file, or null when its DWARF does not name it (or it has none). */
@@ -256,6 +276,7 @@ function wrap(raw: SymbolsAddon): SymbolsAddon {
     lineAddresses: (sourceFile, line, binary) => raw.lineAddresses(sourceFile, line, binary).catch(rethrow),
     lineSites: (sourceFile, line, binary) => raw.lineSites(sourceFile, line, binary).catch(rethrow),
     calleesAt: (sourceFile, line, binary) => raw.calleesAt(sourceFile, line, binary).catch(rethrow),
+    symbolize: (binary, fileOffsets) => raw.symbolize(binary, fileOffsets).catch(rethrow),
     sourceFiles: (binary) => raw.sourceFiles(binary).catch(rethrow),
     matchSourceFile: (binary, sourceFile) => raw.matchSourceFile(binary, sourceFile).catch(rethrow),
     cacheStats: () => raw.cacheStats(),

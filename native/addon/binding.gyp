@@ -9,6 +9,8 @@
         "src/addon.cc",
         "src/binary_index.cc",
         "src/dwarf_reader.cc",
+        "src/dwarf_util.cc",
+        "src/source_frames.cc",
         "src/abi.cc",
         "src/index_cache.cc",
         "src/file_bytes.cc",

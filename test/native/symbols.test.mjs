@@ -425,6 +425,100 @@ describe('functionAt() and lineAddresses()', () => {
   });
 });
 
+describe('symbolize(): the source frames at a file offset', () => {
+  const file = src('stack-paths.c');
+  /** A frame at a marker text's line in stack-paths.c. */
+  const at = (fn, text, inlined = false) => ({ function: fn, file, line: lineOf('stack-paths.c', text), inlined });
+
+  /** objdump's call instructions to `callee` in `caller`'s body: each one's return address − 1 as a file offset. */
+  function callsTo(binary, caller, callee) {
+    const listing = execFileSync('objdump', ['-d', '--no-show-raw-insn', `--disassemble=${caller}`, binary], { encoding: 'utf8' });
+    const instructions = [...listing.matchAll(/^\s+([0-9a-f]+):\t(.*)$/gm)].map((m) => ({ address: Number.parseInt(m[1], 16), text: m[2] }));
+    const calls = [];
+    for (let i = 0; i + 1 < instructions.length; i++) {
+      if (new RegExp(`^call\\s+[0-9a-f]+ <${callee}>$`).test(instructions[i].text)) calls.push(readelfOffset(binary, instructions[i + 1].address - 1));
+    }
+    assert.ok(calls.length > 0, `no call to ${callee} in ${caller} of ${binary}`);
+    return calls;
+  }
+
+  before(() => {
+    for (const opt of ['-O0', '-O2']) compile('gcc', ['-g', opt, '-o', bin(`stack-paths${opt}`), file]);
+    compile('gcc', ['-g0', '-O2', '-o', bin('stack-paths-nodwarf'), file]);
+    copyFileSync(bin('stack-paths-O2'), bin('stack-paths-stripped'));
+    execFileSync('strip', ['-s', bin('stack-paths-stripped')]);
+  });
+
+  it('gcc -O0: each call to leaf on its own line, in helper (out of line here) and in other', async () => {
+    const binary = bin('stack-paths-O0');
+    const offsets = [...callsTo(binary, 'helper', 'leaf'), ...callsTo(binary, 'other', 'leaf'), ...callsTo(binary, 'outer', 'helper')];
+    assert.deepEqual(await symbols.symbolize(binary, offsets), [
+      [at('helper', 'return leaf(w) + 1;')],
+      [at('other', 'return leaf(n - 1) - 5;')],
+      [at('outer', 'int total = helper(n);')],
+    ]);
+  });
+
+  it('gcc -O2: the inlined helper first at its call of leaf, then outer at the line that calls helper', async () => {
+    const binary = bin('stack-paths-O2');
+    const { functions } = await symbols.functions(binary);
+    assert.equal(only(functions, (f) => f.sourceName === 'helper', 'helper').inlinedOnly, true, 'helper is inlined at -O2');
+    const leaf = only(functions, (f) => f.name === 'leaf', 'leaf');
+    const offsets = [...callsTo(binary, 'outer', 'leaf'), ...callsTo(binary, 'other', 'leaf'), ...callsTo(binary, 'main', 'outer'), leaf.fileOffset];
+    assert.deepEqual(await symbols.symbolize(binary, offsets), [
+      [at('helper', 'return leaf(w) + 1;', true), at('outer', 'int total = helper(n);')],
+      [at('other', 'return leaf(n - 1) - 5;')],
+      [at('main', 'printf("%d %d\\n", outer(argc), other(argc));')],
+      [at('leaf', 'return v * 3 + 1;')], // at its entry: GCC's last row there is the body's first line
+    ]);
+  });
+
+  it('the same frames from a separate debug file (.gnu_debuglink)', async () => {
+    const dir = bin('stack-paths-debuglink');
+    mkdirSync(dir);
+    const app = path.join(dir, 'app');
+    copyFileSync(bin('stack-paths-O2'), app);
+    execFileSync('objcopy', ['--only-keep-debug', app, `${app}.debug`]);
+    execFileSync('objcopy', ['--strip-all', `--add-gnu-debuglink=${app}.debug`, app]);
+    assert.equal((await symbols.binaryInfo(app)).debugFile, `${app}.debug`);
+    const offsets = callsTo(bin('stack-paths-O2'), 'outer', 'leaf');
+    assert.deepEqual(await symbols.symbolize(app, offsets), await symbols.symbolize(bin('stack-paths-O2'), offsets));
+  });
+
+  it('without DWARF: the symbol table\'s function, no file or line; stripped: no frames; outside the file\'s code: none', async () => {
+    const offsets = (binary) => [...callsTo(binary, 'outer', 'leaf'), ...callsTo(binary, 'other', 'leaf')];
+    const outside = 2 ** 40;
+    assert.deepEqual(await symbols.symbolize(bin('stack-paths-nodwarf'), [...offsets(bin('stack-paths-nodwarf')), outside]), [
+      [{ function: 'outer', inlined: false }],
+      [{ function: 'other', inlined: false }],
+      [],
+    ]);
+    assert.deepEqual(await symbols.symbolize(bin('stack-paths-stripped'), offsets(bin('stack-paths-O2'))), [[], []]);
+    assert.deepEqual(await symbols.symbolize(bin('stack-paths-O2'), []), []);
+  });
+
+  it('C++: the demangled name with parameters, as functions() gives it (g++ and clang++)', async () => {
+    for (const compiler of ['g++', 'clang++']) {
+      const { functions } = await symbols.functions(bin(`cxx-${compiler}`));
+      const picked = ['_ZN3geo4areaEii', '_ZN3geo7biggestIlEET_S1_S1_', '_ZNK3geo5Point3dotERKS0_'].map((name) => only(functions, (f) => f.name === name, name));
+      const frames = await symbols.symbolize(bin(`cxx-${compiler}`), picked.map((f) => f.fileOffset));
+      assert.deepEqual(frames, picked.map((f) => [{ function: f.demangled, file: src('cxx.cpp'), line: f.line, inlined: false }]), compiler);
+    }
+  });
+
+  it('a missing binary rejects; bad offsets throw TypeError at once', async () => {
+    await assert.rejects(symbols.symbolize(bin('no-such-binary'), [0]), (error) => {
+      assert.equal(error.code, 'binary-not-found');
+      assert.match(error.message, /no-such-binary: no such file/);
+      return true;
+    });
+    assert.throws(() => symbols.symbolize(bin('stack-paths-O0'), 4096), TypeError);
+    assert.throws(() => symbols.symbolize(bin('stack-paths-O0'), [-1]), TypeError);
+    assert.throws(() => symbols.symbolize(bin('stack-paths-O0'), [1.5]), TypeError);
+    assert.throws(() => symbols.symbolize(bin('stack-paths-O0'), ['4096']), TypeError);
+  });
+});
+
 describe('binaries without DWARF, stripped, separate debug info, shared libraries', () => {
   it('no DWARF: symbols with addresses, and a reason instead of parameters', async () => {
     const { binary, functions } = await symbols.functions(bin('nodwarf'));

@@ -4,6 +4,7 @@
 // promise with an Error carrying a stable `code`; nothing here may abort the process.
 #include <napi.h>
 
+#include <cmath>
 #include <functional>
 #include <memory>
 
@@ -245,6 +246,27 @@ Napi::Object line_site_object(Napi::Env env, const BinaryIndex &index, const Bin
 	return o;
 }
 
+/** One source frame: file and line only when known. */
+Napi::Object frame_object(Napi::Env env, const SourceFrame &frame)
+{
+	Napi::Object o = Napi::Object::New(env);
+	o.Set("function", frame.function);
+	if (!frame.file.empty())
+		o.Set("file", frame.file);
+	if (frame.line)
+		o.Set("line", Napi::Number::New(env, frame.line));
+	o.Set("inlined", frame.inlined);
+	return o;
+}
+
+Napi::Array frames_array(Napi::Env env, const std::vector<SourceFrame> &frames)
+{
+	Napi::Array list = Napi::Array::New(env, frames.size());
+	for (size_t i = 0; i < frames.size(); i++)
+		list.Set(uint32_t(i), frame_object(env, frames[i]));
+	return list;
+}
+
 Napi::Object signature_object(Napi::Env env, const BinaryIndex &index, int32_t id)
 {
 	const Function &f = index.functions[size_t(id)];
@@ -408,6 +430,22 @@ uint32_t line_arg(const Napi::CallbackInfo &info, size_t i)
 	return uint32_t(line);
 }
 
+std::vector<uint64_t> offsets_arg(const Napi::CallbackInfo &info, size_t i)
+{
+	if (info.Length() <= i || !info[i].IsArray())
+		throw Napi::TypeError::New(info.Env(), "file offsets must be an array of numbers");
+	Napi::Array list = info[i].As<Napi::Array>();
+	std::vector<uint64_t> offsets(list.Length());
+	for (uint32_t k = 0; k < list.Length(); k++) {
+		Napi::Value value = list.Get(k);
+		double offset = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1;
+		if (!(offset >= 0 && offset <= 9007199254740991.0) || offset != std::floor(offset))
+			throw Napi::TypeError::New(info.Env(), "file offsets must be non-negative integers; [" + std::to_string(k) + "] is not");
+		offsets[k] = uint64_t(offset);
+	}
+	return offsets;
+}
+
 } // namespace
 
 class SymbolsAddon : public Napi::Addon<SymbolsAddon> {
@@ -423,6 +461,7 @@ public:
 					     InstanceMethod("lineAddresses", &SymbolsAddon::LineAddresses),
 					     InstanceMethod("lineSites", &SymbolsAddon::LineSites),
 					     InstanceMethod("calleesAt", &SymbolsAddon::CalleesAt),
+					     InstanceMethod("symbolize", &SymbolsAddon::Symbolize),
 					     InstanceMethod("sourceFiles", &SymbolsAddon::SourceFiles),
 					     InstanceMethod("matchSourceFile", &SymbolsAddon::MatchSourceFile),
 					     InstanceMethod("cacheStats", &SymbolsAddon::CacheStatsOf),
@@ -603,6 +642,21 @@ private:
 					sites.Set(uint32_t(i), line_site_object(env, index, found->scratch, found->sites[i]));
 				o.Set("sites", sites);
 				return o;
+			});
+	}
+
+	Napi::Value Symbolize(const Napi::CallbackInfo &info)
+	{
+		std::string binary = string_arg(info, 0, "binary");
+		std::vector<uint64_t> offsets = offsets_arg(info, 1);
+		auto found = std::make_shared<std::vector<std::vector<SourceFrame>>>();
+		return queue(
+			info.Env(), binary, [offsets, found](const BinaryIndex &index) { *found = symbolize(index, offsets); },
+			[found](Napi::Env env, const BinaryIndex &) -> Napi::Value {
+				Napi::Array list = Napi::Array::New(env, found->size());
+				for (size_t i = 0; i < found->size(); i++)
+					list.Set(uint32_t(i), frames_array(env, (*found)[i]));
+				return list;
 			});
 	}
 

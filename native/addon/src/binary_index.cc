@@ -12,6 +12,7 @@
 
 #include "dwarf_reader.h"
 #include "errors.h"
+#include "source_frames.h"
 
 namespace probelens {
 
@@ -195,19 +196,6 @@ void read_symbols(const OpenElf &elf, Elf64_Word type, std::vector<Symbol> &out,
 			out.push_back(Symbol{ name, sym.st_value, sym.st_size, binding });
 		}
 	}
-}
-
-std::string demangle(const std::string &name)
-{
-	if (name.size() < 2 || name[0] != '_' || name[1] != 'Z')
-		return name;
-	int status = 0;
-	char *text = abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
-	if (status != 0 || !text)
-		return name;
-	std::string out(text);
-	free(text);
-	return out;
 }
 
 uint32_t crc32_of(const std::vector<char> &bytes)
@@ -571,6 +559,17 @@ bool BinaryIndex::file_offset_of(uint64_t vaddr, uint64_t &offset) const
 	return false;
 }
 
+bool BinaryIndex::vaddr_of(uint64_t offset, uint64_t &vaddr) const
+{
+	for (const LoadSegment &seg : segments) {
+		if (offset >= seg.offset && offset < seg.offset + seg.filesz) {
+			vaddr = offset - seg.offset + seg.vaddr;
+			return true;
+		}
+	}
+	return false;
+}
+
 std::shared_ptr<const BinaryIndex> build_index(const std::string &path)
 {
 	IndexBuilder builder(path);
@@ -587,6 +586,13 @@ std::vector<LineSite> line_sites(const BinaryIndex &index, const std::vector<uin
 	return read_line_sites(dwarf.handle.elf, binary.handle.elf, dwarf.file.path, addresses, scratch);
 }
 
+std::vector<std::vector<SourceFrame>> source_frames(const BinaryIndex &index, const std::vector<uint64_t> &addresses)
+{
+	OpenElf dwarf;
+	open_elf(index.debug_file.empty() ? index.path : index.debug_file, dwarf);
+	return read_source_frames(dwarf.handle.elf, dwarf.file.path, addresses);
+}
+
 bool index_is_stale(const BinaryIndex &index)
 {
 	FileKey key;
@@ -601,6 +607,19 @@ bool index_is_stale(const BinaryIndex &index)
 			return true;
 	}
 	return false;
+}
+
+std::string demangle(const std::string &name)
+{
+	if (name.size() < 2 || name[0] != '_' || name[1] != 'Z')
+		return name;
+	int status = 0;
+	char *text = abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
+	if (status != 0 || !text)
+		return name;
+	std::string out(text);
+	free(text);
+	return out;
 }
 
 const char *machine_name(uint16_t machine)

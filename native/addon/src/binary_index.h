@@ -170,6 +170,14 @@ struct LineSite {
 	std::vector<LocalVariable> variables; // innermost scope first
 };
 
+/** One source frame at an address: a function, and the line in it that the address is at. */
+struct SourceFrame {
+	std::string function; // DWARF's name (C++: the demangled linkage name); without DWARF, the symbol's
+	std::string file;     // normalized like BinaryIndex::files; empty when unknown
+	uint32_t line = 0;    // 0 when unknown
+	bool inlined = false; // an inlined copy: the next frame is at its call's line
+};
+
 enum class ElfKind { Executable, PieExecutable, SharedLibrary, Relocatable, Core, Other };
 
 struct LoadSegment {
@@ -203,6 +211,8 @@ struct BinaryIndex {
 	std::unordered_map<std::string, uint32_t> file_ids;
 
 	bool file_offset_of(uint64_t vaddr, uint64_t &offset) const;
+	/** The reverse: the address a file offset is loaded at (false outside every PT_LOAD's file bytes). */
+	bool vaddr_of(uint64_t offset, uint64_t &vaddr) const;
 };
 
 /** Reads and indexes a binary (and its separate debug file, if any); throws SymbolError. */
@@ -214,8 +224,17 @@ std::shared_ptr<const BinaryIndex> build_index(const std::string &path);
  */
 std::vector<LineSite> line_sites(const BinaryIndex &index, const std::vector<uint64_t> &addresses, BinaryIndex &scratch);
 
+/**
+ * The source frames at each address (read_source_frames), innermost first, from the binary's
+ * DWARF read again: the index keeps no scopes.
+ */
+std::vector<std::vector<SourceFrame>> source_frames(const BinaryIndex &index, const std::vector<uint64_t> &addresses);
+
 /** Whether anything the index was built from changed since (the binary or a debug file). */
 bool index_is_stale(const BinaryIndex &index);
+
+/** A C++ symbol's demangled form ("geo::area(int, int)"); any other name as it is. */
+std::string demangle(const std::string &name);
 
 /** "x86-64"-style name of an ELF machine. */
 const char *machine_name(uint16_t machine);

@@ -6,6 +6,7 @@
 #include <elfutils/libdw.h>
 #include <unordered_map>
 
+#include "dwarf_util.h"
 #include "errors.h"
 
 namespace probelens {
@@ -15,21 +16,6 @@ namespace {
 /** Type chains in real DWARF are short; corrupt DWARF may loop. */
 constexpr int MAX_TYPE_DEPTH = 48;
 constexpr int MAX_SCOPE_DEPTH = 256;
-
-struct DwarfHandle {
-	Dwarf *dwarf = nullptr;
-	~DwarfHandle()
-	{
-		if (dwarf)
-			dwarf_end(dwarf);
-	}
-};
-
-[[noreturn]] void corrupt(const std::string &path, const std::string &what)
-{
-	throw SymbolError("corrupt", path + ": corrupt DWARF (" + what + ": " + dwarf_errmsg(-1) +
-					     "). Rebuild the binary, or remove its debug info (strip -g) to probe it by symbol only");
-}
 
 const char *register_name(int dwarf_reg)
 {
@@ -88,24 +74,11 @@ std::string expr_text(const Dwarf_Op *ops, size_t len)
 	return text;
 }
 
-bool attr_udata(Dwarf_Die *die, unsigned name, Dwarf_Word &value, bool integrate = false)
-{
-	Dwarf_Attribute attr;
-	Dwarf_Attribute *a = integrate ? dwarf_attr_integrate(die, name, &attr) : dwarf_attr(die, name, &attr);
-	return a && dwarf_formudata(a, &value) == 0;
-}
-
 bool attr_flag(Dwarf_Die *die, unsigned name)
 {
 	Dwarf_Attribute attr;
 	bool flag = false;
 	return dwarf_attr_integrate(die, name, &attr) && dwarf_formflag(&attr, &flag) == 0 && flag;
-}
-
-const char *attr_string(Dwarf_Die *die, unsigned name)
-{
-	Dwarf_Attribute attr;
-	return dwarf_attr_integrate(die, name, &attr) ? dwarf_formstring(&attr) : nullptr;
 }
 
 bool attr_ref(Dwarf_Die *die, unsigned name, Dwarf_Die &target, bool integrate = true)
@@ -196,13 +169,13 @@ public:
 			if (rc == 1)
 				break;
 			if (rc < 0)
-				corrupt(path_, "unit header at .debug_info+" + std::to_string(offset));
+				corrupt_dwarf(path_, "unit header at .debug_info+" + std::to_string(offset));
 			Dwarf_Die cu;
 			if (dwarf_offdie(dwarf, offset + header_size, &cu) == nullptr)
-				corrupt(path_, "unit DIE at .debug_info+" + std::to_string(offset + header_size));
+				corrupt_dwarf(path_, "unit DIE at .debug_info+" + std::to_string(offset + header_size));
 			read_unit(&cu);
 			if (next <= offset || ++guard > 10000000)
-				corrupt(path_, "unit chain does not advance");
+				corrupt_dwarf(path_, "unit chain does not advance");
 			offset = next;
 		}
 		compute_spans();
@@ -358,9 +331,8 @@ private:
 		size_t count;
 		if (dwarf_getsrcfiles(&cu, &files, &count) != 0 || index >= count)
 			return UINT32_MAX;
-		const char *dir = attr_string(&cu, DW_AT_comp_dir);
 		const char *name = dwarf_filesrc(files, index, nullptr, nullptr);
-		return name ? intern_file(index_, normalize_path(name, dir && dir[0] == '/' ? dir : "")) : UINT32_MAX;
+		return name ? intern_file(index_, unit_file_path(&cu, name)) : UINT32_MAX;
 	}
 
 	int32_t source_for(Dwarf_Die *die)
@@ -372,10 +344,7 @@ private:
 		SourceFunction fn;
 		if (const char *name = attr_string(die, DW_AT_name))
 			fn.name = name;
-		const char *linkage = attr_string(die, DW_AT_linkage_name);
-		if (!linkage)
-			linkage = attr_string(die, DW_AT_MIPS_linkage_name);
-		if (linkage)
+		if (const char *linkage = linkage_name(die))
 			fn.linkage_name = linkage;
 		fn.file = decl_file(die);
 		int line = 0;
@@ -441,9 +410,7 @@ private:
 		// An indirect call (a function pointer, a virtual call) names no callee.
 		if (!attr_ref(die, DW_AT_call_origin, callee) && !attr_ref(die, DW_AT_abstract_origin, callee))
 			return;
-		const char *name = attr_string(&callee, DW_AT_linkage_name);
-		if (!name)
-			name = attr_string(&callee, DW_AT_MIPS_linkage_name);
+		const char *name = linkage_name(&callee);
 		if (!name)
 			name = attr_string(&callee, DW_AT_name);
 		Dwarf_Attribute attr;
@@ -531,21 +498,6 @@ private:
 			loc.kind = EntryLocation::Expression;
 		}
 		return loc;
-	}
-
-	/** The unit whose code holds `address`: by .debug_aranges, else (clang emits none) by each unit's ranges. */
-	static bool unit_holding(Dwarf *dwarf, uint64_t address, Dwarf_Die &cu)
-	{
-		if (dwarf_addrdie(dwarf, address, &cu) != nullptr)
-			return true;
-		Dwarf_Off offset = 0, next;
-		size_t header_size;
-		while (dwarf_nextcu(dwarf, offset, &next, &header_size, nullptr, nullptr, nullptr) == 0) {
-			if (dwarf_offdie(dwarf, offset + header_size, &cu) != nullptr && dwarf_haspc(&cu, address) > 0)
-				return true;
-			offset = next;
-		}
-		return false;
 	}
 
 	static TypeInfo void_type()
@@ -1219,10 +1171,7 @@ uint32_t intern_file(BinaryIndex &index, const std::string &normalized)
 
 void read_dwarf(Elf *elf, const std::string &dwarf_path, BinaryIndex &index, DwarfFacts &facts)
 {
-	DwarfHandle handle;
-	handle.dwarf = dwarf_begin_elf(elf, DWARF_C_READ, nullptr);
-	if (handle.dwarf == nullptr)
-		corrupt(dwarf_path, "cannot open the DWARF sections");
+	DwarfHandle handle(elf, dwarf_path);
 	Reader reader(dwarf_path, index, facts);
 	reader.read(handle.dwarf);
 }
@@ -1230,10 +1179,7 @@ void read_dwarf(Elf *elf, const std::string &dwarf_path, BinaryIndex &index, Dwa
 std::vector<LineSite> read_line_sites(Elf *dwarf_elf, Elf *cfi_elf, const std::string &dwarf_path,
 				      const std::vector<uint64_t> &addresses, BinaryIndex &scratch)
 {
-	DwarfHandle handle;
-	handle.dwarf = dwarf_begin_elf(dwarf_elf, DWARF_C_READ, nullptr);
-	if (handle.dwarf == nullptr)
-		corrupt(dwarf_path, "cannot open the DWARF sections");
+	DwarfHandle handle(dwarf_elf, dwarf_path);
 	Dwarf_CFI *eh_frame = dwarf_getcfi_elf(cfi_elf);
 	Dwarf_CFI *cfi = eh_frame ? eh_frame : dwarf_getcfi(handle.dwarf);
 	DwarfFacts facts;

@@ -78,6 +78,17 @@ std::string without_parameters(const std::string &demangled)
 	return name;
 }
 
+/** Without DWARF for it: the function whose symbol holds the address, as one frame. */
+std::vector<SourceFrame> symbol_frames(const BinaryIndex &index, uint64_t address)
+{
+	int32_t id = function_containing(index, address);
+	if (id < 0)
+		return {};
+	SourceFrame frame;
+	frame.function = index.functions[size_t(id)].demangled;
+	return { frame };
+}
+
 } // namespace
 
 std::string describe_binary_without_dwarf(const BinaryIndex &index)
@@ -300,6 +311,26 @@ int32_t function_containing(const BinaryIndex &index, uint64_t address)
 			best = int32_t(i);
 	}
 	return best;
+}
+
+std::vector<std::vector<SourceFrame>> symbolize(const BinaryIndex &index, const std::vector<uint64_t> &file_offsets)
+{
+	std::vector<uint64_t> addresses;
+	std::vector<size_t> asked; // the offset each address is for
+	for (size_t i = 0; i < file_offsets.size(); i++) {
+		uint64_t address;
+		if (index.vaddr_of(file_offsets[i], address)) {
+			addresses.push_back(address);
+			asked.push_back(i);
+		}
+	}
+	std::vector<std::vector<SourceFrame>> found(addresses.size());
+	if (index.has_dwarf && !addresses.empty())
+		found = source_frames(index, addresses);
+	std::vector<std::vector<SourceFrame>> frames(file_offsets.size());
+	for (size_t k = 0; k < addresses.size(); k++)
+		frames[asked[k]] = found[k].empty() ? symbol_frames(index, addresses[k]) : std::move(found[k]);
+	return frames;
 }
 
 } // namespace probelens

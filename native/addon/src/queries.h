@@ -44,6 +44,13 @@ std::vector<std::string> callees_at(const BinaryIndex &index, const std::string 
 /** The entry whose code holds `address` (the innermost by address range), or -1. */
 int32_t function_containing(const BinaryIndex &index, uint64_t address);
 
+/**
+ * The source frames at each file offset, innermost first: DWARF's (inlined copies expanded),
+ * else the symbol that holds it (no file or line), else none. An offset outside the loaded
+ * parts of the file has none.
+ */
+std::vector<std::vector<SourceFrame>> symbolize(const BinaryIndex &index, const std::vector<uint64_t> &file_offsets);
+
 std::string describe_binary_without_dwarf(const BinaryIndex &index);
 
 } // namespace probelens

@@ -31,3 +31,20 @@ int BPF_KPROBE(count_hit)
 {
 	return 0;
 }
+
+/* At a function's first instruction (a push %rbp): the second frame of the kernel's user stack
+ * walk, and the return address at the stack pointer. Equal where the kernel puts the caller in
+ * (Linux 6.11+); elsewhere the walk, starting from the frame pointer, leaves it out. */
+__u64 walked_second, caller_at_sp;
+long walked_bytes;
+
+SEC("uprobe")
+int BPF_KPROBE(walk_user_stack)
+{
+	__u64 frames[2] = {};
+
+	walked_bytes = bpf_get_stack(ctx, frames, sizeof(frames), BPF_F_USER_STACK);
+	walked_second = frames[1];
+	bpf_probe_read_user(&caller_at_sp, sizeof(caller_at_sp), (void *)PT_REGS_SP(ctx));
+	return 0;
+}

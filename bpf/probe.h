@@ -14,6 +14,8 @@
 #define MAX_DEREF 64		/* bytes read at a pointer argument (a struct it points to) */
 #define VALUES_PER_PROBE 256	/* distinct values counted per probe and field (return value, an argument) */
 #define MAX_COUNTED_VALUES 16384	/* ... and in all */
+#define MAX_STACK_FRAMES 32	/* of a user stack, the probed address first */
+#define MAX_COUNTED_STACKS 4096	/* distinct (process, stack) pairs counted at once */
 
 enum arg_location {
 	ARG_REG_RDI,
@@ -84,7 +86,12 @@ struct probe_config {
 	/* An argument whose values are counted, exactly, like the return value's (field 1). */
 	__u8 count_arg;		/* 0: none; else 1 + the argument's index */
 	__u8 count_arg_bytes;	/* its width */
-	__u8 pad2[2];
+	/* Stacks: 0 none; else the user stack's frames counted (stack_counts) and sent with
+	 * records, at most this many (2: the probed address and its caller). */
+	__u8 stack_depth;
+	/* The probe is at a function's entry and the kernel's walk, starting from the frame
+	 * pointer, leaves out the caller: its return address is read at the stack pointer. */
+	__u8 stack_reads_caller;
 	__u64 cond_value;
 };
 
@@ -99,6 +106,7 @@ struct probe_stats {
 	__u64 values_uncounted;	/* returns whose value found no room in value_counts */
 	__u64 matched;		/* calls that met the probe's condition (with one) */
 	__u64 arg_values_uncounted;	/* calls whose counted argument's value found no room */
+	__u64 stacks_uncounted;	/* calls whose stack found no room in stack_counts, or none was read */
 	__u64 latency_hist[LATENCY_BUCKETS];	/* log2 of nanoseconds */
 };
 
@@ -124,6 +132,30 @@ struct value_key {
 #define VALUE_FIELD_ARG 1	/* the argument a probe counts the values of (count_arg) */
 #define VALUE_FIELDS 2		/* each with its own VALUES_PER_PROBE */
 
+/* A user stack seen by a probe, counted in stack_counts: addresses in the process, so the
+ * process is part of it. Zero past nframes. */
+struct stack_key {
+	__u32 slot;
+	__u32 tgid;
+	__u32 nframes;
+	__u32 pad;
+	__u64 frames[MAX_STACK_FRAMES];
+};
+
+/* Where a frame is: the file mapped there (its inode and device, as the kernel numbers them;
+ * inode 0: no file) and the offset in it. Found when a stack is first counted, while its
+ * process surely lives: the helper names the files. */
+struct frame_file {
+	__u64 inode;
+	__u32 dev;
+	__u32 offset;		/* in the file: mapped code is well below 4 GiB into it */
+};
+
+struct stack_count {
+	__u64 count;
+	struct frame_file files[MAX_STACK_FRAMES];
+};
+
 /* Processes followed for a filter: a fork inherits membership, an execve activates it. */
 struct traced_process {
 	__u64 member_of;	/* bit i: in the tree of filter i + 1 */
@@ -137,6 +169,7 @@ enum event_type {
 
 #define EVENT_LATENCY_KNOWN 0x1
 #define EVENT_HAS_STRINGS 0x2	/* an event_with_strings */
+#define EVENT_HAS_STACK 0x4	/* an event_with_strings whose stack is filled in */
 
 struct event {
 	__u8 type;		/* enum event_type */
@@ -158,6 +191,9 @@ struct event_with_strings {
 	__u8 unreadable;	/* bit i: argument i's memory could not be read */
 	__u8 data_len[MAX_ARGS];	/* deref_length: the bytes read into strings[i] */
 	__u8 pad;
+	__u32 nframes;		/* EVENT_HAS_STACK: the call's user stack */
+	__u32 pad2;
+	__u64 frames[MAX_STACK_FRAMES];
 };
 
 #endif

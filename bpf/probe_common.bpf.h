@@ -52,6 +52,15 @@ struct {
 	__type(value, __u32);	/* distinct values of the probe's field in value_counts */
 } values_counted SEC(".maps");
 
+/* How often each user stack was seen, exactly. The helper takes out those of ended processes,
+ * keeping their counts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_COUNTED_STACKS);
+	__type(key, struct stack_key);
+	__type(value, struct stack_count);
+} stack_counts SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
@@ -70,6 +79,10 @@ struct thread_stack {
 	__u32 depth;		/* frames in use */
 	__u32 overflow;		/* entries past MAX_DEPTH, popped first */
 	struct frame frames[MAX_DEPTH];
+	/* Where a call's user stack is put together: the thread's own, so a sleepable program
+	 * preempted on its CPU cannot have it overwritten. */
+	struct stack_key user_stack;
+	struct stack_count new_stack;	/* a stack counted the first time, its frames placed */
 };
 
 /* Each thread's calls awaiting their returns, kept on the thread itself: found without a hash
@@ -121,33 +134,122 @@ static __always_inline bool sampled_in(__u32 slot, __u64 now, struct probe_stats
 	return false;
 }
 
-/* Counts one more of `value`; a value new to a probe that has VALUES_PER_PROBE already (or
- * none left in the map) is counted as uncounted instead, so the top values stay exact. */
-static __always_inline void count_value(__u32 slot, __u32 field, __u64 value, struct probe_stats *stats)
+/* Counts one more of the key in `counts`; a key new to a probe that has `limit` (its count of
+ * keys: `distinct`) already, or none left in the map, is counted in `uncounted` instead, so the
+ * counts kept stay exact. */
+static __always_inline void count_distinct(void *counts, const void *key, __u32 *distinct, __u32 limit,
+					   __u64 *uncounted)
 {
-	__u64 *uncounted = field == VALUE_FIELD_RETURN ? &stats->values_uncounted : &stats->arg_values_uncounted;
-	struct value_key key = { .slot = slot, .field = field, .value = value };
-	__u64 one = 1, *count = bpf_map_lookup_elem(&value_counts, &key);
-	__u32 counted_key = slot * VALUE_FIELDS + field, *distinct;
+	__u64 one = 1, *count = bpf_map_lookup_elem(counts, key);
 
 	if (count) {
 		__sync_fetch_and_add(count, 1);
 		return;
 	}
-	distinct = bpf_map_lookup_elem(&values_counted, &counted_key);
-	if (distinct && *distinct < VALUES_PER_PROBE) {
-		if (!bpf_map_update_elem(&value_counts, &key, &one, BPF_NOEXIST)) {
+	if (distinct && *distinct < limit) {
+		if (!bpf_map_update_elem(counts, key, &one, BPF_NOEXIST)) {
 			__sync_fetch_and_add(distinct, 1);
 			return;
 		}
 		/* Another CPU added it meanwhile (or the map is full). */
-		count = bpf_map_lookup_elem(&value_counts, &key);
+		count = bpf_map_lookup_elem(counts, key);
 		if (count) {
 			__sync_fetch_and_add(count, 1);
 			return;
 		}
 	}
 	__sync_fetch_and_add(uncounted, 1);
+}
+
+static __always_inline void count_value(__u32 slot, __u32 field, __u64 value, struct probe_stats *stats)
+{
+	struct value_key key = { .slot = slot, .field = field, .value = value };
+	__u32 counted_key = slot * VALUE_FIELDS + field;
+
+	count_distinct(&value_counts, &key, bpf_map_lookup_elem(&values_counted, &counted_key), VALUES_PER_PROBE,
+		       field == VALUE_FIELD_RETURN ? &stats->values_uncounted : &stats->arg_values_uncounted);
+}
+
+struct vma_place {
+	__u64 address;
+	struct frame_file file;
+};
+
+static long place_in_vma(struct task_struct *task, struct vm_area_struct *vma, struct vma_place *place)
+{
+	struct file *file = vma->vm_file;
+
+	if (!file)
+		return 0;
+	place->file.inode = BPF_CORE_READ(file, f_inode, i_ino);
+	place->file.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+	place->file.offset = place->address - vma->vm_start + (vma->vm_pgoff << 12);
+	return 0;
+}
+
+/* Counts a stack; one seen the first time has its frames placed in their files first. */
+static __always_inline void count_stack(const struct stack_key *key, struct stack_count *fresh, struct probe_stats *stats)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct stack_count *counted = bpf_map_lookup_elem(&stack_counts, key);
+
+	if (counted) {
+		__sync_fetch_and_add(&counted->count, 1);
+		return;
+	}
+	for (int i = 0; i < MAX_STACK_FRAMES; i++) {
+		struct vma_place place = { .address = key->frames[i] };
+
+		if (i >= key->nframes)
+			break;
+		bpf_find_vma(task, place.address, place_in_vma, &place, 0);
+		fresh->files[i] = place.file;
+	}
+	fresh->count = 1;
+	if (!bpf_map_update_elem(&stack_counts, key, fresh, BPF_NOEXIST))
+		return;
+	/* Another CPU added it meanwhile (or the map is full). */
+	counted = bpf_map_lookup_elem(&stack_counts, key);
+	if (counted)
+		__sync_fetch_and_add(&counted->count, 1);
+	else
+		__sync_fetch_and_add(&stats->stacks_uncounted, 1);
+}
+
+/* The call's user stack, counted: the kernel's frame-pointer walk, with the caller put in
+ * second where the walk leaves it out. NULL when none could be read (counted as uncounted). */
+static __always_inline struct stack_key *count_user_stack(struct pt_regs *regs, const struct probe_config *cfg,
+							  __u32 slot, __u32 tgid, struct thread_stack *thread,
+							  struct probe_stats *stats)
+{
+	struct stack_key *key = &thread->user_stack;
+	__u64 caller = 0;
+	long bytes;
+	__u32 walked;
+
+	__builtin_memset(key, 0, sizeof(*key));
+	bytes = bpf_get_stack(regs, key->frames, sizeof(key->frames), BPF_F_USER_STACK);
+	if (bytes < (long)sizeof(__u64)) {
+		__sync_fetch_and_add(&stats->stacks_uncounted, 1);
+		return NULL;
+	}
+	walked = bytes / sizeof(__u64);
+	if (cfg->stack_reads_caller && !bpf_probe_read_user(&caller, sizeof(caller), (void *)PT_REGS_SP(regs))) {
+		/* Room for the caller: the walk's frames past the first move up one. */
+		for (int i = MAX_STACK_FRAMES - 1; i > 1; i--)
+			key->frames[i] = key->frames[i - 1];
+		key->frames[1] = caller;
+		walked = walked < MAX_STACK_FRAMES ? walked + 1 : MAX_STACK_FRAMES;
+	}
+	key->nframes = walked < cfg->stack_depth ? walked : cfg->stack_depth;
+	for (int i = 0; i < MAX_STACK_FRAMES; i++)
+		if (i >= key->nframes)
+			key->frames[i] = 0;
+	key->slot = slot;
+	key->tgid = tgid;
+	__builtin_memset(&thread->new_stack, 0, sizeof(thread->new_stack));
+	count_stack(key, &thread->new_stack, stats);
+	return key;
 }
 
 /* The low `bytes` of a register: what a narrower return type leaves above is not its value. */
@@ -444,12 +546,12 @@ static __always_inline void fill_header(struct event *e, __u8 type, __u32 slot, 
 
 static __always_inline void emit_call(void *ctx, enum ctx_kind kind, const struct probe_config *cfg,
 				      struct probe_stats *stats, __u32 slot, __u64 id, __u64 now,
-				      bool sleepable)
+				      const struct stack_key *stack, bool sleepable)
 {
 	struct event_with_strings *big = NULL;
 	struct event *e;
 
-	if (cfg->has_strings) {
+	if (cfg->has_strings || stack) {
 		big = bpf_ringbuf_reserve(&events, sizeof(*big), 0);
 		e = big ? &big->base : NULL;
 	} else {
@@ -478,6 +580,11 @@ static __always_inline void emit_call(void *ctx, enum ctx_kind kind, const struc
 	}
 	if (big)
 		e->flags |= EVENT_HAS_STRINGS;
+	if (big && stack) {
+		big->nframes = stack->nframes;
+		__builtin_memcpy(big->frames, stack->frames, sizeof(big->frames));
+		e->flags |= EVENT_HAS_STACK;
+	}
 	bpf_ringbuf_submit(e, submit_flags(now));
 }
 
@@ -537,6 +644,7 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 	struct probe_config *cfg = bpf_map_lookup_elem(&probe_configs, &slot);
 	struct probe_stats *stats = bpf_map_lookup_elem(&probe_stats, &slot);
 	struct thread_stack *stack;
+	struct stack_key *user_stack = NULL;
 	__u64 now;
 	bool sampled, matched;
 
@@ -551,10 +659,17 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 		count_arg_value(ctx, kind, cfg, slot, stats);
 	sampled = matched && sampled_in(slot, now, stats);
 
+	stack = cfg->has_return || cfg->stack_depth ? bpf_task_storage_get(&thread_stacks, bpf_get_current_task_btf(), NULL,
+								     BPF_LOCAL_STORAGE_GET_F_CREATE) : NULL;
+	/* Stacks are for user functions: other kinds never ask for one. */
+	if (matched && cfg->stack_depth && kind == CTX_PT_REGS) {
+		if (stack)
+			user_stack = count_user_stack(ctx, cfg, slot, id >> 32, stack, stats);
+		else
+			__sync_fetch_and_add(&stats->stacks_uncounted, 1);
+	}
 	/* Only a call whose return is probed is pushed: nothing would pop the others. */
-	stack = cfg->has_return ? bpf_task_storage_get(&thread_stacks, bpf_get_current_task_btf(), NULL,
-						       BPF_LOCAL_STORAGE_GET_F_CREATE) : NULL;
-	if (stack) {
+	if (stack && cfg->has_return) {
 		__u32 depth = stack->depth;
 
 		if (depth < MAX_DEPTH) {
@@ -569,7 +684,7 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 	}
 
 	if (sampled)
-		emit_call(ctx, kind, cfg, stats, slot, id, now, sleepable);
+		emit_call(ctx, kind, cfg, stats, slot, id, now, user_stack, sleepable);
 	return 0;
 }
 

@@ -40,6 +40,9 @@ probe options:
                       recorded, timed and counted as matched, in the kernel; CALLS counts all
   --values ARG        count the values of argument ARG exactly, in the kernel: the summary shows
                       the most frequent ones (like argdist)
+  --stacks            count each call's user stack exactly, in the kernel: the summary shows
+                      the callers (function and line) and the most frequent stacks; needs frame
+                      pointers past the caller (-fno-omit-frame-pointer, or -O0)
   --line              FILE.c:LINE probes the line itself, not its function: each time its code
                       runs, with the variables in scope there by name (a logpoint that never stops)
   --json              one JSON object per line on stdout (attached, call, return, summary);
@@ -109,6 +112,7 @@ async function probe(args: string[], output: Output): Promise<number> {
       line: { type: 'boolean' },
       if: { type: 'string' },
       values: { type: 'string' },
+      stacks: { type: 'boolean' },
       json: { type: 'boolean' },
       'no-events': { type: 'boolean' },
       'sample-rate': { type: 'string' },
@@ -129,6 +133,7 @@ async function probe(args: string[], output: Output): Promise<number> {
       verbose: values.verbose === true,
       command,
       lines: values.line === true,
+      stacks: values.stacks === true,
       ...(values.if === undefined ? {} : { condition: parseCondition(values.if) }),
       ...(values.values === undefined ? {} : { valuesOf: values.values }),
       ...(values.binary === undefined ? {} : { binary: values.binary }),

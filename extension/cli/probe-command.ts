@@ -19,6 +19,8 @@ import { noPrivilegeMessage, type HelperSession } from '../core/helper-process';
 import { spawnHeldCommand, type HeldCommand } from '../core/held-command';
 import { entryCostText } from '../core/annotation-text';
 import { processMapsFile, processName } from '../core/processes';
+import { nameStacks } from '../core/stacks';
+import { loadSymbolsAddon } from '../core/symbols-addon';
 import {
   type AttachFunctionsResult,
   type AttachParams,
@@ -62,6 +64,8 @@ export interface ProbeOptions {
   condition?: Condition;
   /** An argument whose values are counted exactly in the kernel (user functions). */
   valuesOf?: string;
+  /** Count the calls' user stacks (user functions). */
+  stacks?: boolean;
 }
 
 /** A target ready to attach: what to ask the helper for, and how to show it until it answers. */
@@ -180,6 +184,7 @@ export async function runProbe(options: ProbeOptions, output: Output): Promise<v
     requireWithinLimit(session.value, targets.value);
     if (options.condition !== undefined) applyCondition(options.condition, targets.value);
     if (options.valuesOf !== undefined) applyValuesOf(options.valuesOf, targets.value);
+    if (options.stacks === true) applyStacks(targets.value);
     if (options.pid !== undefined) requireMapped(options.pid, targets.value);
     await traceUntilStopped(session.value, targets.value, options, output, command.value);
   } finally {
@@ -210,6 +215,13 @@ function applyCondition(condition: Condition, targets: ResolvedTarget[]): void {
 /** `--values ARG`: on every user-space target. */
 function applyValuesOf(arg: string, targets: ResolvedTarget[]): void {
   for (const target of targetsWithArgument(targets, arg, `--values ${arg}`, 'count the values of')) target.attach = { ...target.attach, valuesOf: arg };
+}
+
+/** `--stacks`: on every user-space target. */
+function applyStacks(targets: ResolvedTarget[]): void {
+  const user = targets.filter((target) => target.attach.binary !== undefined);
+  if (user.length === 0) throw new ProbeLensError('usage', '--stacks is for user-space functions; no target is one');
+  for (const target of user) target.attach = { ...target.attach, stacks: true };
 }
 
 /** More functions than the helper holds probes is an error that names the biggest targets. */
@@ -333,8 +345,12 @@ async function traceUntilStopped(
     // Every probe stops counting at one moment; then all are detached, for their final counts.
     await client.stop(attached.filter(({ probe }) => !ended.has(probe)).map(({ probe }) => probe));
     const finals = await client.detachMany(attached.map(({ probe }) => probe));
-    const summaries: ProbeSummary[] = attached.splice(0).map(({ probe, target, group }, index) => ({
-      probe, target, stats: finals[index] as ProbeStats, ...(group === undefined ? {} : { group }),
+    const summaries: ProbeSummary[] = await Promise.all(attached.splice(0).map(async ({ probe, target, group }, index) => {
+      const stats = finals[index] as ProbeStats;
+      return {
+        probe, target, stats, ...(group === undefined ? {} : { group }),
+        ...(stats.stacks === undefined ? {} : { stacks: await nameStacks(stats.stacks, (binary, offsets) => loadSymbolsAddon().symbolize(binary, offsets)) }),
+      };
     }));
     const outcome: CommandOutcome | undefined = command === undefined ? undefined : await finishCommand(command, stopReason);
     if (output.json) output.jsonLines([summaryLine(summaries, outcome)]);
@@ -385,6 +401,9 @@ function announceProbe(output: Output, target: ResolvedTarget, result: AttachRes
   if (result.notCaptured !== undefined) output.status(`  ${result.notCaptured}`);
   for (const note of target.notes ?? []) output.status(`  ${note}`);
   if (result.fallback !== undefined) output.status(`  using kprobes: ${result.fallback}`);
+  if (result.stacks !== undefined && !result.stacks.framePointers) {
+    output.status(`  stacks: ${result.stacks.depth > 1 ? 'the caller only' : 'this line only'}: ${result.binary ?? 'the binary'} keeps no frame pointers to walk further (build with -fno-omit-frame-pointer)`);
+  }
 }
 
 function announceGroup(output: Output, group: NonNullable<ResolvedTarget['group']>, results: AttachResult[], links: AttachFunctionsResult['links'] | undefined): void {

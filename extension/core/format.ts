@@ -5,7 +5,8 @@
 import type { ErrorCode } from './errors';
 import { percentilesFromLog2Histogram } from './latency';
 import { formatPointee, isPointeeValue, pointeeJson } from './pointee';
-import type { AttachResult, CallEvent, CapturedShape, CapturedValue, PointeeValue, ProbeEvent, ProbeStats, ReturnEvent, ValueType } from './protocol';
+import { stackLines, type NamedStacks } from './stacks';
+import type { AttachResult, CallEvent, StackFrame, CapturedShape, CapturedValue, PointeeValue, ProbeEvent, ProbeStats, ReturnEvent, ValueType } from './protocol';
 
 /** One attached probe as the user named it, with what it captures. */
 export interface ProbeDescription {
@@ -23,6 +24,8 @@ export interface ProbeSummary {
   target: string;
   stats: ProbeStats;
   group?: string;
+  /** With --stacks: its stacks, named. */
+  stacks?: NamedStacks;
 }
 
 /**
@@ -183,7 +186,7 @@ export function formatSummaryTable(summaries: readonly ProbeSummary[], command?:
   });
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
   const render = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
-  const lines = [render(header), ...rows.map(render), ...notCalled, ...shown.flatMap(argValuesLine), LATENCY_NOTE];
+  const lines = [render(header), ...rows.map(render), ...notCalled, ...shown.flatMap(argValuesLine), ...shown.flatMap((summary) => (summary.stacks === undefined ? [] : stackLines(summary.target, summary.stacks))), LATENCY_NOTE];
   if (summaries.some((summary) => summary.stats.dropped > 0)) {
     lines.push('DROPPED counts call/return records not shown (event rate too high); CALLS and RETURNS stay exact.');
   }
@@ -220,6 +223,8 @@ export interface CallLine {
   ts_ns: number;
   /** Values as captured; what a pointer argument points to decoded (pointeeJson). */
   args: Record<string, Exclude<CapturedValue, PointeeValue> | Record<string, unknown>>;
+  /** With --stacks: the call's user stack as the helper placed it (files and offsets). */
+  stack?: StackFrame[];
 }
 
 export interface ReturnLine {
@@ -242,6 +247,8 @@ export interface SummaryProbeLine {
   matched?: number;
   /** With --values: the argument's most frequent values, exact. */
   arg_values?: NonNullable<ProbeStats['argValues']>;
+  /** With --stacks: the callers and most frequent stacks, exact, each frame named. */
+  stacks?: NamedStacks;
   returns: number;
   dropped: number;
   /** Call/return records left out on purpose (--sample-rate, --no-events). */
@@ -287,7 +294,10 @@ export function structuredReturn(value: CapturedValue, capture?: CapturedShape):
 /** A call or return as a JSON line; what pointer arguments point to decoded by `capture`'s layouts. */
 export function eventLine(event: ProbeEvent, capture?: CapturedShape): CallLine | ReturnLine {
   if (event.type === 'call') {
-    return { type: 'call', probe: event.probe, pid: event.pid, tid: event.tid, uid: event.uid, comm: event.comm, ts_ns: event.tsNs, args: structuredArgs(event.args, capture) };
+    return {
+      type: 'call', probe: event.probe, pid: event.pid, tid: event.tid, uid: event.uid, comm: event.comm, ts_ns: event.tsNs, args: structuredArgs(event.args, capture),
+      ...(event.stack === undefined ? {} : { stack: event.stack }),
+    };
   }
   return {
     type: 'return',
@@ -310,6 +320,7 @@ export function summaryLine(summaries: readonly ProbeSummary[], command?: Comman
       calls: summary.stats.calls,
       ...(summary.stats.matched === undefined ? {} : { matched: summary.stats.matched }),
       ...(summary.stats.argValues === undefined ? {} : { arg_values: summary.stats.argValues }),
+      ...(summary.stacks === undefined ? {} : { stacks: summary.stacks }),
       returns: summary.stats.returns,
       dropped: summary.stats.dropped,
       sampled_out: summary.stats.sampledOut,

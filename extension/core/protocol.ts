@@ -2,7 +2,7 @@
 // the helper's stdio. This file is the single TypeScript mirror of what native/helper speaks;
 // the helper's C side implements exactly these names (see native/helper/protocol.h).
 
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Probe kinds the helper reports on in `initialize` and uses in attach results. */
 export type ProbeKind =
@@ -206,6 +206,32 @@ export interface AttachParams {
    * (256 distinct values a probe; calls that meet the condition, with one), like the return value's.
    */
   valuesOf?: string;
+  /**
+   * User functions: count each call's user stack exactly (those that meet the condition, with
+   * one) and send it with the call's record. See `AttachResult.stacks` for how deep they go.
+   */
+  stacks?: boolean;
+}
+
+/**
+ * Where a frame is: a file and the offset in it; else its address in the process (a record's), or
+ * null in counted stacks (the process ended before the helper read which files it had mapped).
+ */
+export type StackFrame = { object: string; offset: number } | { address: string | null };
+
+/** A probe's stacks, counted exactly: the calls whose stack was not are `untallied` + `uncounted`. */
+export interface StackCounts {
+  /** Calls counted by stack. */
+  counted: number;
+  distinct: number;
+  /** No room in the helper's tally. */
+  untallied: number;
+  /** No room in the kernel's map, or no stack could be read. */
+  uncounted: number;
+  /** The most frequent stacks, most first: the probed address first, then its callers' return addresses. */
+  top: { count: number; frames: StackFrame[] }[];
+  /** Immediate callers (the second frame) over all the stacks, most first. */
+  callers: { count: number; frame: StackFrame }[];
 }
 
 export type ConditionOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
@@ -241,6 +267,12 @@ export interface AttachResult {
   notCaptured?: string;
   /** Why fentry/fexit was not used although it was preferred. */
   fallback?: string;
+  /**
+   * With `stacks`: at most `depth` frames; 32 when the file keeps frame pointers, else the probed
+   * address and (at a function's entry) its caller. `caller`: where the caller's return address
+   * comes from.
+   */
+  stacks?: { depth: number; framePointers: boolean; caller: 'kernel' | 'stack pointer' | 'none' };
 }
 
 /** One function of a `probe/attachFunctions`: by symbol or by file offset, with its own capture. */
@@ -251,7 +283,7 @@ export type FunctionTarget = ({ symbol: string } | { offset: number }) & { captu
  * uprobe_multi link for the entries and one for the returns, where the kernel has them). The
  * shared fields mean what they mean in `probe/attach`. At most `limits.maxProbes` functions.
  */
-export interface AttachFunctionsParams extends Pick<AttachParams, 'filter' | 'retprobe' | 'maxRecordsPerSecond' | 'start'> {
+export interface AttachFunctionsParams extends Pick<AttachParams, 'filter' | 'retprobe' | 'maxRecordsPerSecond' | 'start' | 'stacks'> {
   binary: string;
   functions: FunctionTarget[];
 }
@@ -337,6 +369,8 @@ export interface CallEvent {
   comm: string;
   tsNs: number;
   args: Record<string, CapturedValue>;
+  /** With `stacks`: the call's user stack, the probed address first. */
+  stack?: StackFrame[];
 }
 
 export interface ReturnEvent {
@@ -379,6 +413,8 @@ export interface ProbeStats {
    */
   topReturns?: { value: CapturedValue; count: number }[];
   returnsUncounted?: number;
+  /** With `stacks`. */
+  stacks?: StackCounts;
   /** log2 buckets: latencyHistogram[i] counts returns with latency in [2^i, 2^(i+1)) ns. */
   latencyHistogram: number[];
 }

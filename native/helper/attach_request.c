@@ -416,7 +416,7 @@ int attach_request_parse(json_t *params, struct attach_request *request, struct 
 {
 	static const char *const fields[] = { "binary", "symbol", "offset", "kernelFunction", "mechanism",
 					      "tracepoint", "syscall", "filter", "retprobe", "maxRecordsPerSecond", "start",
-					      "capture", "condition", "valuesOf", NULL };
+					      "capture", "condition", "valuesOf", "stacks", NULL };
 	json_t *filter_spec = NULL, *capture = NULL, *condition = NULL;
 	const char *values_of = NULL;
 
@@ -431,6 +431,7 @@ int attach_request_parse(json_t *params, struct attach_request *request, struct 
 	    params_object(params, "filter", &filter_spec, failure) < 0 ||
 	    params_bool(params, "retprobe", &request->retprobe, failure) < 0 ||
 	    params_bool(params, "start", &request->start, failure) < 0 ||
+	    params_bool(params, "stacks", &request->stacks, failure) < 0 ||
 	    params_integer(params, "maxRecordsPerSecond", 0, MAX_EVENTS_PER_SECOND, &request->records_per_second, failure) < 0 ||
 	    params_object(params, "capture", &capture, failure) < 0)
 		return -1;
@@ -441,8 +442,9 @@ int attach_request_parse(json_t *params, struct attach_request *request, struct 
 				"tracefs: 'capture' may only set 'stringLength'");
 	if (parse_capture(capture, request, failure) || params_object(params, "condition", &condition, failure) < 0)
 		return -1;
-	if ((condition || json_object_get(params, "valuesOf")) && request->target != TARGET_USER_FUNCTION)
-		return rpc_fail(failure, RPC_BAD_PARAMS, "'condition' and 'valuesOf' are for user functions (kernel probes: not yet)");
+	if ((condition || json_object_get(params, "valuesOf") || request->stacks) && request->target != TARGET_USER_FUNCTION)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "'condition', 'valuesOf' and 'stacks' are for user functions "
+				"(kernel probes: not yet)");
 	if (condition && parse_condition(condition, request, failure))
 		return -1;
 	if (params_string(params, "valuesOf", MAX_ARG_NAME, &values_of, failure) < 0)

@@ -63,6 +63,7 @@ struct attach_request {
 	const char *syscall;
 	bool retprobe;
 	bool start;			/* count from the attach on; false: from probe/start */
+	bool stacks;			/* count the calls' user stacks and send them with records */
 	int64_t records_per_second;	/* RECORDS_ALL, 0 (none), or at most this many a second */
 	bool has_filter;
 	struct filter_request filter;

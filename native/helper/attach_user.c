@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include "elf_symbols.h"
 #include "engine.h"
+#include "entry_costs.h"
 #include "probe.skel.h"
 #include "utf8.h"
 
@@ -21,10 +22,33 @@ static bool starts_with_endbr64(int fd, uint64_t offset)
 	return pread(fd, bytes, sizeof(bytes), (off_t)offset) == (ssize_t)sizeof(bytes) && !memcmp(bytes, endbr64, sizeof(bytes));
 }
 
+/* Stacks are walked through frame pointers where the file keeps them; else they are the probed
+ * address and, at a function's entry, its caller. The caller is read at the stack pointer
+ * unless the kernel's walk gives it (Linux 6.11+, at a push %rbp). */
+static void prepare_stacks(struct engine *engine, struct probe *probe, struct probe_config *cfg, bool at_entry)
+{
+	unsigned char first = 0;
+	bool walk_has_caller = false;
+	bool frame_pointers = elf_keeps_frame_pointers(probe->binary_fd);
+
+	if (engine->walk_has_caller < 0)
+		engine->walk_has_caller = !uprobe_walk_has_caller(&walk_has_caller) && walk_has_caller;
+	probe->stacks = true;
+	if (engine->stacks)
+		stack_tally_name_file(engine->stacks, probe->binary_fd, probe->binary);
+	probe->stack_depth = frame_pointers ? MAX_STACK_FRAMES : at_entry ? 2 : 1;
+	if (pread(probe->binary_fd, &first, 1, (off_t)probe->offset) != 1)
+		first = 0;
+	probe->stack_reads_caller = at_entry && !(engine->walk_has_caller == 1 && first == 0x55);
+	cfg->stack_depth = probe->stack_depth;
+	cfg->stack_reads_caller = probe->stack_reads_caller;
+}
+
 static int prepare_user_function(struct engine *engine, struct probe *probe, const struct attach_request *request,
 				 struct probe_config *cfg, struct rpc_failure *failure)
 {
 	struct function_location loc;
+	struct rpc_failure not_entry;
 
 	if (!engine->capabilities.uprobe.available)
 		return rpc_fail(failure, RPC_FEATURE_UNAVAILABLE, "uprobes: %s", engine->capabilities.uprobe.reason);
@@ -61,6 +85,10 @@ static int prepare_user_function(struct engine *engine, struct probe *probe, con
 	probe->past_endbr64 = starts_with_endbr64(probe->binary_fd, probe->offset);
 	if (probe->past_endbr64)
 		probe->offset += 4;
+	if (request->stacks)
+		prepare_stacks(engine, probe, cfg, probe->by_symbol ||
+			       !elf_check_function_entry(probe->binary_fd, request->binary, probe->offset - 4 * probe->past_endbr64,
+							 &not_entry));
 	probe->nargs = request->nargs;
 	memcpy(probe->args, request->args, sizeof(probe->args));
 	probe->capture_ret = request->capture_ret;
@@ -172,6 +200,10 @@ static void describe_user_function(const struct probe *probe, json_t *result)
 	json_object_set_new(result, "offset", json_integer(probe->offset));
 	json_object_set_new(result, "address", probe->by_symbol ? json_integer(probe->address) : json_null());
 	json_object_set_new(result, "pastEndbr64", json_boolean(probe->past_endbr64));
+	if (probe->stacks)
+		json_object_set_new(result, "stacks", json_pack("{s:i, s:b, s:s}", "depth", probe->stack_depth,
+				    "framePointers", probe->stack_depth == MAX_STACK_FRAMES,
+				    "caller", probe->stack_reads_caller ? "stack pointer" : probe->stack_depth > 1 ? "kernel" : "none"));
 }
 
 /* inotify gives one watch per inode: probes on the same file share it. */

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <gelf.h>
 #include <libelf.h>
 #include "elf_symbols.h"
@@ -223,4 +224,53 @@ int elf_check_function_entry(int fd, const char *path, uint64_t offset, struct r
 	return rpc_fail(failure, RPC_PERMISSION_DENIED,
 			"offset 0x%lx of %s is not the start of a function in its symbol table: a user who is "
 			"not root may probe only where the helper itself found a function", (unsigned long)offset, path);
+}
+
+#define PROLOGUES_SAMPLED 256
+
+struct prologue_count {
+	int fd;
+	Elf *elf;
+	int sampled, with_frame_pointer;
+};
+
+/* push %rbp; mov %rsp,%rbp, after an endbr64 and a patchable 5-byte nop if there are: the
+ * function keeps the frame-pointer chain. */
+static void visit_prologue(const char *name, const GElf_Sym *sym, void *ctx)
+{
+	static const unsigned char endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	/* nopl disp8(%rax,%rax,1): gcc's displacement is 0, clang's 8 */
+	static const unsigned char nop5[4] = { 0x0f, 0x1f, 0x44, 0x00 };
+	static const unsigned char frame_setup[4] = { 0x55, 0x48, 0x89, 0xe5 };
+	struct prologue_count *count = ctx;
+	unsigned char bytes[16];
+	size_t at = 0;
+	uint64_t offset;
+
+	(void)name;
+	if (count->sampled >= PROLOGUES_SAMPLED || sym->st_size < sizeof(frame_setup) ||
+	    file_offset_of(count->elf, sym->st_value, &offset) ||
+	    pread(count->fd, bytes, sizeof(bytes), (off_t)offset) != (ssize_t)sizeof(bytes))
+		return;
+	count->sampled++;
+	if (!memcmp(bytes + at, endbr64, sizeof(endbr64)))
+		at += sizeof(endbr64);
+	if (!memcmp(bytes + at, nop5, sizeof(nop5)))
+		at += sizeof(nop5) + 1;
+	count->with_frame_pointer += !memcmp(bytes + at, frame_setup, sizeof(frame_setup));
+}
+
+bool elf_keeps_frame_pointers(int fd)
+{
+	struct rpc_failure ignored;
+	struct prologue_count count = { .fd = fd };
+	bool saw_symtab = false;
+
+	count.elf = elf_open(fd, "", &ignored);
+	if (!count.elf)
+		return false;
+	scan_symbol_tables(count.elf, &saw_symtab, visit_prologue, &count);
+	elf_end(count.elf);
+	/* Leaf functions and hand-written ones may do without: most is the sign. */
+	return count.sampled > 0 && count.with_frame_pointer * 2 >= count.sampled;
 }

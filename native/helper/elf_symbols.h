@@ -2,6 +2,7 @@
 #ifndef PROBE_LENS_ELF_SYMBOLS_H
 #define PROBE_LENS_ELF_SYMBOLS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "rpc.h"
 
@@ -23,5 +24,9 @@ int elf_check_offset(int fd, const char *path, uint64_t offset, struct rpc_failu
 /* Checks that offset is where a function of .symtab or .dynsym starts: an instruction boundary
  * the helper found itself, not one a client claims. */
 int elf_check_function_entry(int fd, const char *path, uint64_t offset, struct rpc_failure *failure);
+
+/* Whether most functions of the file set up a frame pointer (push %rbp; mov %rsp,%rbp), so
+ * that a stack can be walked through them. */
+bool elf_keeps_frame_pointers(int fd);
 
 #endif

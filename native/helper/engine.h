@@ -14,6 +14,7 @@
 #include "probe.h"
 #include "probes.h"
 #include "records.h"
+#include "stacks.h"
 #include "rpc.h"
 
 struct process_filter {
@@ -81,6 +82,12 @@ struct probe {
 	 * second, sampled evenly in time in BPF (probe_gates). */
 	int64_t records_per_second;
 	bool counts_returns;	/* its return values are counted in value_counts */
+	/* Its calls' user stacks are counted (stack_counts) and go with its records: how deep,
+	 * and whether the caller is read at the stack pointer (else the kernel's walk gives it). */
+	bool stacks;
+	int stack_depth;
+	bool stack_reads_caller;
+	uint64_t stacks_seen;	/* counted in the tally at its last read */
 	bool has_condition;	/* counts the calls that meet it as "matched"; only they go further */
 	int values_of;		/* 1 + the argument whose values are counted (valuesOf); 0: none */
 	/* The most frequent return values and counted argument's values, as last read from value_counts. */
@@ -133,6 +140,8 @@ struct engine {
 	struct probe_stats *percpu;	/* scratch for map reads */
 	struct value_key *value_keys;	/* scratch for reading value_counts, MAX_COUNTED_VALUES each */
 	__u64 *value_counts;
+	struct stack_tally *stacks;
+	int walk_has_caller;	/* the kernel's stack walk at a push %rbp gives the caller: 1, 0, -1 unknown */
 	struct record_batch batch;
 	unsigned int consumed;		/* records read in this round of drain_ring */
 	long events_per_second;

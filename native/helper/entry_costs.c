@@ -183,3 +183,28 @@ out:
 	feature_bpf__destroy(skel);
 	return result;
 }
+
+int uprobe_walk_has_caller(bool *has_caller)
+{
+	struct feature_bpf *skel = feature_bpf__open();
+	long offset = file_offset_of((const void *)entry_push);
+	struct bpf_link *link = NULL;
+	int err;
+
+	if (!skel)
+		return -errno;
+	for (struct bpf_program *prog = NULL; (prog = bpf_object__next_program(skel->obj, prog));)
+		bpf_program__set_autoload(prog, prog == skel->progs.walk_user_stack);
+	err = feature_bpf__load(skel);
+	if (!err && offset >= 0) {
+		link = bpf_program__attach_uprobe_opts(skel->progs.walk_user_stack, getpid(), "/proc/self/exe", offset, NULL);
+		err = link ? 0 : -errno;
+	}
+	if (!err) {
+		entry_push();
+		*has_caller = skel->bss->walked_bytes >= 16 && skel->bss->walked_second == skel->bss->caller_at_sp;
+	}
+	bpf_link__destroy(link);
+	feature_bpf__destroy(skel);
+	return err;
+}

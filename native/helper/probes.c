@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "engine.h"
+#include "map_read.h"
 #include "params.h"
 #include "records.h"
 #include "utf8.h"
@@ -45,6 +46,8 @@ struct engine *engine_new(const struct requester *who, struct rpc_failure *failu
 	engine->percpu = calloc(engine->ncpus > 0 ? engine->ncpus : 1, sizeof(struct probe_stats));
 	engine->value_keys = calloc(MAX_COUNTED_VALUES, sizeof(*engine->value_keys));
 	engine->value_counts = calloc(MAX_COUNTED_VALUES, sizeof(*engine->value_counts));
+	engine->stacks = stack_tally_new();
+	engine->walk_has_caller = -1;
 	engine->skel = probe_bpf__open();
 	if (!engine->skel) {
 		rpc_fail(failure, RPC_ATTACH_FAILED, "cannot open the embedded BPF object: %s", strerror(errno));
@@ -98,6 +101,7 @@ void engine_free(struct engine *engine)
 	free(engine->percpu);
 	free(engine->value_keys);
 	free(engine->value_counts);
+	stack_tally_free(engine->stacks);
 	free(engine);
 }
 
@@ -148,7 +152,7 @@ static json_t *records_per_second_json(const struct probe *probe)
 /* ---- counters ---- */
 
 struct totals {
-	uint64_t calls, returns, dropped, sampled_out, values_uncounted, matched, arg_values_uncounted;
+	uint64_t calls, returns, dropped, sampled_out, values_uncounted, matched, arg_values_uncounted, stacks_uncounted;
 	uint64_t latency_hist[LATENCY_BUCKETS];
 };
 
@@ -170,6 +174,7 @@ static void read_totals(struct engine *engine, const struct probe *probe, struct
 		totals->values_uncounted += s->values_uncounted;
 		totals->matched += s->matched;
 		totals->arg_values_uncounted += s->arg_values_uncounted;
+		totals->stacks_uncounted += s->stacks_uncounted;
 		for (int b = 0; b < LATENCY_BUCKETS; b++)
 			totals->latency_hist[b] += s->latency_hist[b];
 	}
@@ -177,26 +182,13 @@ static void read_totals(struct engine *engine, const struct probe *probe, struct
 
 /* ---- return values ---- */
 
-/* value_counts as it is now, in batches; returns how many entries were read. */
+/* value_counts as it is now; returns how many entries were read. */
 static size_t read_value_counts(struct engine *engine)
 {
-	int fd = bpf_map__fd(engine->skel->maps.value_counts);
-	struct value_key token_in, token_out;	/* opaque; a hash map's is smaller than a key */
-	size_t total = 0;
-
 	if (!engine->value_keys || !engine->value_counts)
 		return 0;
-	for (bool first = true; total < MAX_COUNTED_VALUES; first = false) {
-		__u32 count = MAX_COUNTED_VALUES - total;
-		int err = bpf_map_lookup_batch(fd, first ? NULL : &token_in, &token_out, engine->value_keys + total,
-					       engine->value_counts + total, &count, NULL);
-
-		total += count;
-		if (err)
-			break;	/* ENOENT: all read */
-		token_in = token_out;
-	}
-	return total;
+	return map_read_all(bpf_map__fd(engine->skel->maps.value_counts), engine->value_keys, sizeof(*engine->value_keys),
+			    engine->value_counts, sizeof(*engine->value_counts), MAX_COUNTED_VALUES);
 }
 
 /* Places a value among a field's most frequent ones. */
@@ -257,6 +249,39 @@ static void forget_values(struct engine *engine, __u32 slot)
 	}
 }
 
+/* ---- stacks ---- */
+
+#define TOP_STACKS 20
+
+/* The stack tally, read again; each probe's stacks counted there. */
+static void read_stacks(struct engine *engine)
+{
+	bool counts_stacks[MAX_PROBES];
+
+	if (!engine->stacks)
+		return;
+	for (int slot = 0; slot < MAX_PROBES; slot++)
+		counts_stacks[slot] = engine->probes[slot].used && engine->probes[slot].stacks;
+	stack_tally_read(engine->stacks, bpf_map__fd(engine->skel->maps.stack_counts), counts_stacks);
+}
+
+/* The calls whose stacks a probe counts: those that meet its condition. */
+static uint64_t stacked_calls(const struct probe *probe, const struct totals *totals)
+{
+	return probe->has_condition ? totals->matched : totals->calls;
+}
+
+static json_t *stacks_json(struct engine *engine, struct probe *probe, const struct totals *totals)
+{
+	__u32 slot = probe - engine->probes;
+	json_t *stacks = engine->stacks ? stack_tally_json(engine->stacks, slot, TOP_STACKS) : json_object();
+
+	probe->stacks_seen = json_integer_value(json_object_get(stacks, "counted")) +
+			     json_integer_value(json_object_get(stacks, "untallied"));
+	json_object_set_new(stacks, "uncounted", json_integer((json_int_t)totals->stacks_uncounted));
+	return stacks;
+}
+
 static json_t *top_values_json(const struct top_values *top, enum value_type type)
 {
 	json_t *list = json_array();
@@ -282,7 +307,7 @@ static json_t *stats_to_json(const struct probe *probe, const struct totals *tot
 			 "maxRecordsPerSecond", records_per_second_json(probe), "latencyHistogram", hist);
 }
 
-static json_t *stats_with_values_json(const struct probe *probe, const struct totals *totals)
+static json_t *stats_with_values_json(struct engine *engine, struct probe *probe, const struct totals *totals)
 {
 	json_t *stats = stats_to_json(probe, totals);
 
@@ -296,18 +321,20 @@ static json_t *stats_with_values_json(const struct probe *probe, const struct to
 		json_object_set_new(stats, "argValues", json_pack("{s:s, s:o, s:I}", "arg", probe->args[probe->values_of - 1].name,
 				    "top", top_values_json(&probe->top_arg_values, probe->args[probe->values_of - 1].type),
 				    "uncounted", (json_int_t)totals->arg_values_uncounted));
+	if (probe->stacks)
+		json_object_set_new(stats, "stacks", stacks_json(engine, probe, totals));
 	return stats;
 }
 
 /* The counters, remembered as sent, with the top values as last read. */
-static json_t *sent_stats_json(struct probe *probe, const struct totals *totals)
+static json_t *sent_stats_json(struct engine *engine, struct probe *probe, const struct totals *totals)
 {
 	probe->last_sent_calls = totals->calls;
 	probe->last_sent_returns = totals->returns;
 	probe->last_sent_dropped = totals->dropped;
 	probe->last_sent_sampled_out = totals->sampled_out;
 	probe->last_sent_values_seen = probe->top_returns.seen;
-	return stats_with_values_json(probe, totals);
+	return stats_with_values_json(engine, probe, totals);
 }
 
 /* One probe's counters and top values, read now. */
@@ -318,7 +345,9 @@ static json_t *probe_stats_json(struct engine *engine, struct probe *probe)
 	read_totals(engine, probe, &totals);
 	if (probe->counts_returns || probe->values_of)
 		read_top_values(engine);
-	return sent_stats_json(probe, &totals);
+	if (probe->stacks)
+		read_stacks(engine);
+	return sent_stats_json(engine, probe, &totals);
 }
 
 /* ---- records ---- */
@@ -341,6 +370,7 @@ static int handle_record(void *ctx, void *data, size_t size)
 	const struct event_with_strings *big = data;
 	struct probe *probe;
 	struct record_format format;
+	char *stack = NULL;
 
 	if (size < sizeof(*e) || e->slot >= MAX_PROBES)
 		return 0;
@@ -350,9 +380,14 @@ static int handle_record(void *ctx, void *data, size_t size)
 	format = (struct record_format){ .id = probe->id, .nargs = probe->nargs, .args = probe->args,
 					 .capture_ret = probe->capture_ret, .ret_type = probe->ret_type,
 					 .ret_struct = &probe->ret_struct };
+	if ((e->flags & EVENT_HAS_STACK) && size >= sizeof(*big) && probe->stacks && engine->stacks)
+		stack = stack_frames_text(engine->stacks, bpf_map__fd(engine->skel->maps.stack_counts), e->slot, e->pid,
+					  big->frames, big->nframes);
 	if (over_event_limit(engine) ||
-	    !record_batch_append(&engine->batch, &format, e, (e->flags & EVENT_HAS_STRINGS) && size >= sizeof(*big) ? big : NULL))
+	    !record_batch_append(&engine->batch, &format, e, (e->flags & EVENT_HAS_STRINGS) && size >= sizeof(*big) ? big : NULL,
+				 stack))
 		probe->helper_dropped++;
+	free(stack);
 	/* Stop the ring's consume loop: it would go on as long as the traced program writes. */
 	return ++engine->consumed >= BATCH_LIMIT ? BATCH_FULL : 0;
 }
@@ -399,11 +434,12 @@ void engine_on_ring_ready(struct engine *engine)
 static void send_changed_stats(struct engine *engine)
 {
 	json_t *changed = json_array();
-	bool values_read = false;
+	bool values_read = false, stacks_read = false;
 
 	for (int slot = 0; slot < MAX_PROBES; slot++) {
 		struct probe *probe = &engine->probes[slot];
 		struct totals totals;
+		bool stacks_behind;
 
 		if (!probe->used || !probe->live)
 			continue;
@@ -415,11 +451,17 @@ static void send_changed_stats(struct engine *engine)
 			read_top_values(engine);
 			values_read = true;
 		}
+		/* Likewise the stacks, counted a moment after their calls. */
+		stacks_behind = probe->stacks && probe->stacks_seen + totals.stacks_uncounted < stacked_calls(probe, &totals);
+		if (!stacks_read && probe->stacks && (totals.calls != probe->last_sent_calls || stacks_behind)) {
+			read_stacks(engine);
+			stacks_read = true;
+		}
 		if (totals.calls == probe->last_sent_calls && totals.returns == probe->last_sent_returns &&
 		    totals.dropped == probe->last_sent_dropped && totals.sampled_out == probe->last_sent_sampled_out &&
-		    probe->top_returns.seen == probe->last_sent_values_seen)
+		    probe->top_returns.seen == probe->last_sent_values_seen && !(stacks_read && stacks_behind))
 			continue;
-		json_array_append_new(changed, sent_stats_json(probe, &totals));
+		json_array_append_new(changed, sent_stats_json(engine, probe, &totals));
 	}
 	if (json_array_size(changed))
 		rpc_send_notification("probe/stats", json_pack("{s:o}", "probes", changed));
@@ -661,6 +703,8 @@ static void release_probe(struct engine *engine, struct probe *probe)
 	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_configs), &slot, &disabled, BPF_ANY);
 	if (probe->counts_returns || probe->values_of)
 		forget_values(engine, slot);
+	if (probe->stacks && engine->stacks)
+		stack_tally_forget(engine->stacks, bpf_map__fd(engine->skel->maps.stack_counts), slot);
 	if (probe->ops)
 		probe->ops->release(engine, probe);
 	if (probe->filter)
@@ -786,7 +830,7 @@ static json_t *failed_function(size_t index, json_t *function, const struct rpc_
 json_t *engine_attach_functions(struct engine *engine, json_t *params, struct rpc_failure *failure)
 {
 	static const char *const fields[] = { "binary", "functions", "filter", "retprobe", "maxRecordsPerSecond",
-					      "start", NULL };
+					      "start", "stacks", NULL };
 	double started = now_ms();
 	const char *binary = NULL;
 	json_t *functions = NULL, *function, *probes, *failed;
@@ -975,7 +1019,7 @@ json_t *engine_detach_many(struct engine *engine, json_t *params, struct rpc_fai
 {
 	struct probe *found[MAX_PROBES];
 	json_t *all = json_array();
-	bool any_values = false;
+	bool any_values = false, any_stacks = false;
 	size_t count;
 
 	if (probes_named(engine, params, "probe/detachMany", found, &count, failure)) {
@@ -985,15 +1029,18 @@ json_t *engine_detach_many(struct engine *engine, json_t *params, struct rpc_fai
 	for (size_t i = 0; i < count; i++) {
 		deactivate_probe(engine, found[i]);
 		any_values |= found[i]->counts_returns || found[i]->values_of;
+		any_stacks |= found[i]->stacks;
 	}
 	drain_ring_fully(engine);
 	if (any_values)
 		read_top_values(engine);
+	if (any_stacks)
+		read_stacks(engine);
 	for (size_t i = 0; i < count; i++) {
 		struct totals totals;
 
 		read_totals(engine, found[i], &totals);
-		json_array_append_new(all, sent_stats_json(found[i], &totals));
+		json_array_append_new(all, sent_stats_json(engine, found[i], &totals));
 		found[i]->detached = true;
 	}
 	return json_pack("{s:o}", "probes", all);

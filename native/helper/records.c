@@ -188,7 +188,7 @@ static void put_pointee(struct record_batch *b, const struct captured_arg *arg, 
 }
 
 bool record_batch_append(struct record_batch *b, const struct record_format *format,
-			 const struct event *e, const struct event_with_strings *big)
+			 const struct event *e, const struct event_with_strings *big, const char *stack)
 {
 	size_t start = b->len;
 
@@ -210,7 +210,12 @@ bool record_batch_append(struct record_batch *b, const struct record_format *for
 			else
 				put_value(b, format->args[i].type, e->values[i], big ? big->strings[i] : NULL);
 		}
-		PUT_LITERAL(b, "}}");
+		PUT_LITERAL(b, "}");
+		if (stack) {
+			PUT_LITERAL(b, ",\"stack\":");
+			put(b, stack, strlen(stack));
+		}
+		PUT_LITERAL(b, "}");
 	} else {
 		PUT_LITERAL(b, ",\"ret\":");
 		if (format->capture_ret && format->ret_struct && format->ret_struct->deref && big)

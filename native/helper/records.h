@@ -27,10 +27,11 @@ struct record_format {
 	const struct captured_arg *ret_struct;	/* deref != 0: a struct returned by value */
 };
 
-/* Appends one record (big: its strings and memory, for an event_with_strings); false when memory
- * ran out (the record is then to be counted dropped). */
+/* Appends one record (big: its strings and memory, for an event_with_strings; stack: a call's
+ * frames as JSON text, or NULL); false when memory ran out (the record is then to be counted
+ * dropped). */
 bool record_batch_append(struct record_batch *batch, const struct record_format *format,
-			 const struct event *e, const struct event_with_strings *big);
+			 const struct event *e, const struct event_with_strings *big, const char *stack);
 /* Sends the batch as one probe/events notification and empties it. */
 void record_batch_send(struct record_batch *batch);
 void record_batch_free(struct record_batch *batch);

@@ -69,7 +69,7 @@ int main(void)
 			snprintf(e.comm, sizeof(e.comm), "comm%.*s\"\\", i % 10, "0123456789");
 			big.unreadable = i % 3 == 0 ? 1 << 4 : 0;	/* now and then the pointee was unreadable */
 			e.values[1] = i % 7 ? 1 : 0;	/* now and then a NULL string */
-			CHECK(record_batch_append(&batch, &format, &e, &big), "append %d", i);
+			CHECK(record_batch_append(&batch, &format, &e, &big, NULL), "append %d", i);
 			sent++;
 		}
 		record_batch_send(&batch);

@@ -7,11 +7,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RawHelper, closeAllHelpers } from '../support/raw-helper.mjs';
 import { buildManyFunctions } from '../support/many-functions.mjs';
+import { buildStackCallers, NOP5_ENTRY } from '../support/stack-callers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Outside /tmp: the guest sees the host's files, but its /tmp is its own. */
 export const ARTIFACTS = path.join(here, '..', 'artifacts', 'kernel');
 export const WORKLOAD = path.join(ARTIFACTS, 'kernel-workload');
+/** test/fixtures/stack-callers.c at -O0 (frame pointers throughout), and with a 5-byte nop at each function's entry. */
+export const STACK_CALLERS = path.join(ARTIFACTS, 'stack-callers');
+export const STACK_CALLERS_NOP5 = path.join(ARTIFACTS, 'stack-callers-nop5');
 
 /** A multi-file program of many functions (test/support/many-functions.mjs), for uprobe_multi or its fallback. */
 const MANY_FUNCTIONS_DIR = path.join(ARTIFACTS, 'many-functions');
@@ -21,11 +25,13 @@ export function buildWorkload() {
   mkdirSync(MANY_FUNCTIONS_DIR, { recursive: true });
   execFileSync('gcc', ['-O2', '-Wall', '-o', WORKLOAD, path.join(here, '..', 'fixtures', 'kernel-workload.c')]);
   manyFunctions(true);
+  buildStackCallers(STACK_CALLERS, 'gcc', ['-O0']);
+  buildStackCallers(STACK_CALLERS_NOP5, 'clang', NOP5_ENTRY);
 }
 
 /** The guest's file system is read-only: the host built the workload before booting it. */
 export function buildWorkloadIfMissing() {
-  if (!existsSync(WORKLOAD) || !existsSync(manyFunctions().binary)) buildWorkload();
+  if (!existsSync(WORKLOAD) || !existsSync(manyFunctions().binary) || !existsSync(STACK_CALLERS_NOP5)) buildWorkload();
 }
 
 /** Everything a test started, ended after it whatever happened, so no failure hangs the run. */

@@ -83,7 +83,7 @@ test('a condition must name a captured number, with a known comparison and an in
   const valuesOf = (name) => helper.request('probe/attach', { binary: target, symbol: 'tick', capture: { args: [{ name: 'i', location: { register: 'rdi' }, type: 's64' }] }, valuesOf: name });
   assert.match((await valuesOf('x')).error.message, /valuesOf must name a captured argument \('x' is not one\)/);
   const kernel = await helper.request('probe/attach', { syscall: 'getpid', condition: { arg: 'x', op: 'eq', value: 1 } });
-  assert.match(kernel.error.message, /'condition' and 'valuesOf' are for user functions/);
+  assert.match(kernel.error.message, /'condition', 'valuesOf' and 'stacks' are for user functions/);
 });
 
 test('valuesOf: an argument\'s values counted exactly in the kernel, each field with its own 256 values', { skip: why }, async () => {

@@ -52,7 +52,7 @@ function kernelAtLeast(major, minor) {
 test('initialize reports the version, each probe kind measured, and the requesting user', async () => {
   const { helper, init } = await started();
   const result = init.result;
-  assert.equal(result.protocolVersion, 3);
+  assert.equal(result.protocolVersion, 4);
   assert.equal(result.serverInfo.name, 'probe-lens-helper');
   assert.deepEqual(Object.keys(result.probeKinds).sort(),
     ['fentry', 'fexit', 'kprobe', 'kretprobe', 'tracepoint', 'uprobe', 'uretprobe']);

@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
-import { attachOk, buildWorkloadIfMissing, cleanUp, checkSuggestions, checkSyscall, checkTracepoint, detachExact, eventsOf, heldWorkload, manyFunctions, startedHelper, WORKLOAD } from '../kernel-cases.mjs';
+import { attachOk, buildWorkloadIfMissing, cleanUp, checkSuggestions, checkSyscall, checkTracepoint, detachExact, eventsOf, heldWorkload, manyFunctions, STACK_CALLERS, STACK_CALLERS_NOP5, startedHelper, WORKLOAD } from '../kernel-cases.mjs';
+import { checkCallers, probeLeaf } from '../../support/stack-callers.mjs';
 
 const PAIRS = 50;
 const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'probe-lens');
@@ -63,6 +64,16 @@ test('6.1 has no uprobe_multi: the helper says so, and many functions get a link
   const detached = (await helper.request('probe/detachMany', { probes: attached.probes.map((p) => p.probe) })).result;
   assert.deepEqual(detached.probes.map((stats) => [stats.calls, stats.returns]), program.functions.map((fn) => [fn.calls, fn.calls]));
   await helper.close();
+});
+
+test('stacks on 6.1: callers exact and whole stacks, whether the kernel\'s walk gives the caller (at a push %rbp) or the helper reads it (at a nop)', async (t) => {
+  const { helper } = await startedHelper();
+  const push = await probeLeaf(helper, STACK_CALLERS);
+  t.diagnostic(`at a push %rbp, the caller comes from: ${push.result.stacks.caller}`);
+  await checkCallers(push.stats, true);
+  const nop = await probeLeaf(helper, STACK_CALLERS_NOP5);
+  assert.deepEqual(nop.result.stacks, { depth: 32, framePointers: true, caller: 'stack pointer' });
+  await checkCallers(nop.stats, true);
 });
 
 test('fentry/fexit by default: prepare_creds and commit_creds counted exactly', async () => {

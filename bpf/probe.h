@@ -86,6 +86,8 @@ struct probe_config {
 	/* An argument whose values are counted, exactly, like the return value's (field 1). */
 	__u8 count_arg;		/* 0: none; else 1 + the argument's index */
 	__u8 count_arg_bytes;	/* its width */
+	__u8 count_arg_signed;	/* its type is signed: its log2 histogram has negative buckets */
+	__u8 pad2[7];
 	/* Stacks: 0 none; else the user stack's frames counted (stack_counts) and sent with
 	 * records, at most this many (2: the probed address and its caller). */
 	__u8 stack_depth;
@@ -106,6 +108,7 @@ struct probe_stats {
 	__u64 values_uncounted;	/* returns whose value found no room in value_counts */
 	__u64 matched;		/* calls that met the probe's condition (with one) */
 	__u64 arg_values_uncounted;	/* calls whose counted argument's value found no room */
+	__u64 arg_buckets_uncounted;	/* ... whose log2 bucket found none */
 	__u64 stacks_uncounted;	/* calls whose stack found no room in stack_counts, or none was read */
 	__u64 latency_hist[LATENCY_BUCKETS];	/* log2 of nanoseconds */
 };
@@ -130,7 +133,10 @@ struct value_key {
 };
 #define VALUE_FIELD_RETURN 0
 #define VALUE_FIELD_ARG 1	/* the argument a probe counts the values of (count_arg) */
-#define VALUE_FIELDS 2		/* each with its own VALUES_PER_PROBE */
+#define VALUE_FIELD_ARG_LOG2 2	/* ... by log2 bucket: 0 for 0, k for [2^(k-1), 2^k), -k for
+				 * (-2^k, -2^(k-1)] */
+#define VALUE_FIELDS 3		/* each with its own VALUES_PER_PROBE */
+#define LOG2_BUCKETS 64		/* k in -64..64 */
 
 /* A user stack seen by a probe, counted in stack_counts: addresses in the process, so the
  * process is part of it. Zero past nframes. */

@@ -161,13 +161,13 @@ static __always_inline void count_distinct(void *counts, const void *key, __u32 
 	__sync_fetch_and_add(uncounted, 1);
 }
 
-static __always_inline void count_value(__u32 slot, __u32 field, __u64 value, struct probe_stats *stats)
+static __always_inline void count_value(__u32 slot, __u32 field, __u64 value, __u64 *uncounted)
 {
 	struct value_key key = { .slot = slot, .field = field, .value = value };
 	__u32 counted_key = slot * VALUE_FIELDS + field;
 
 	count_distinct(&value_counts, &key, bpf_map_lookup_elem(&values_counted, &counted_key), VALUES_PER_PROBE,
-		       field == VALUE_FIELD_RETURN ? &stats->values_uncounted : &stats->arg_values_uncounted);
+		       uncounted);
 }
 
 struct vma_place {
@@ -256,6 +256,12 @@ static __always_inline struct stack_key *count_user_stack(struct pt_regs *regs, 
 static __always_inline __u64 low_bytes(__u64 value, __u8 bytes)
 {
 	return bytes >= 8 ? value : value & ((1ULL << (bytes * 8)) - 1);
+}
+
+/* The low `bytes` of a value as a signed number of that width. */
+static __always_inline __s64 sign_extend(__u64 raw, __u8 bytes)
+{
+	return bytes >= 8 ? (__s64)raw : (__s64)(raw << (64 - 8 * (bytes & 7))) >> (64 - 8 * (bytes & 7));
 }
 
 static __always_inline __u32 log2_u64(__u64 v)
@@ -610,8 +616,7 @@ static __always_inline bool condition_met(void *ctx, enum ctx_kind kind, const s
 		default: return raw >= cfg->cond_value;
 		}
 	}
-	/* Sign-extend the argument's width. */
-	value = cfg->cond_bytes >= 8 ? (__s64)raw : (__s64)(raw << (64 - 8 * (cfg->cond_bytes & 7))) >> (64 - 8 * (cfg->cond_bytes & 7));
+	value = sign_extend(raw, cfg->cond_bytes);
 	switch (cfg->cond_op) {
 	case COND_EQ: return value == limit;
 	case COND_NE: return value != limit;
@@ -622,11 +627,23 @@ static __always_inline bool condition_met(void *ctx, enum ctx_kind kind, const s
 	}
 }
 
-/* The value of the argument the probe counts the values of (valuesOf), counted. */
+/* A value's log2 bucket (VALUE_FIELD_ARG_LOG2). */
+static __always_inline __s64 log2_bucket(__u64 raw, __u8 bytes, bool is_signed)
+{
+	__s64 value = is_signed ? sign_extend(raw, bytes) : 0;
+
+	if (!is_signed || value >= 0)
+		return raw ? 1 + log2_u64(is_signed ? (__u64)value : raw) : 0;
+	return -(1 + (__s64)log2_u64(-(__u64)value));
+}
+
+/* The value of the argument the probe counts the values of (valuesOf), counted, and its log2
+ * bucket. */
 static __always_inline void count_arg_value(void *ctx, enum ctx_kind kind, const struct probe_config *cfg, __u32 slot,
 					    struct probe_stats *stats)
 {
 	__u32 index = cfg->count_arg - 1;
+	__u64 value;
 
 	/* Argument values are for user functions: other kinds never count one. */
 	if (kind != CTX_PT_REGS || !cfg->count_arg)
@@ -635,7 +652,10 @@ static __always_inline void count_arg_value(void *ctx, enum ctx_kind kind, const
 	barrier_var(index);
 	if (index >= MAX_ARGS)
 		return;
-	count_value(slot, VALUE_FIELD_ARG, low_bytes(read_value(ctx, kind, &cfg->args[index]), cfg->count_arg_bytes), stats);
+	value = low_bytes(read_value(ctx, kind, &cfg->args[index]), cfg->count_arg_bytes);
+	count_value(slot, VALUE_FIELD_ARG, value, &stats->arg_values_uncounted);
+	count_value(slot, VALUE_FIELD_ARG_LOG2, log2_bucket(value, cfg->count_arg_bytes, cfg->count_arg_signed),
+		    &stats->arg_buckets_uncounted);
 }
 
 static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slot, bool sleepable)
@@ -736,7 +756,7 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 	if (cfg->count_returns) {
 		/* A return value is a number: a tracepoint's (sys_exit's ret) is never a string. */
 		ret = kind == CTX_TRACEPOINT ? read_tracepoint_field(ctx, &cfg->ret) : read_value(ctx, kind, &cfg->ret);
-		count_value(slot, VALUE_FIELD_RETURN, low_bytes(ret, cfg->count_returns), stats);
+		count_value(slot, VALUE_FIELD_RETURN, low_bytes(ret, cfg->count_returns), &stats->values_uncounted);
 	}
 	__sync_fetch_and_add(&stats->returns, 1);
 

@@ -5,6 +5,7 @@
 import type { ErrorCode } from './errors';
 import { percentilesFromLog2Histogram } from './latency';
 import { formatPointee, isPointeeValue, pointeeJson } from './pointee';
+import { log2HistogramLines } from './histogram';
 import { stackLines, type NamedStacks } from './stacks';
 import type { AttachResult, CallEvent, StackFrame, CapturedShape, CapturedValue, PointeeValue, ProbeEvent, ProbeStats, ReturnEvent, ValueType } from './protocol';
 
@@ -53,7 +54,11 @@ function argValuesLine(summary: ProbeSummary): string[] {
   const values = summary.stats.argValues;
   if (values === undefined) return [];
   const top = values.top.map(({ value, count }) => `${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)} ×${count}`).join(', ');
-  return [`${summary.target}: ${values.arg} = ${top === '' ? '(no calls)' : top}${values.uncounted > 0 ? ` (and ${values.uncounted} calls of values not counted)` : ''}`];
+  const histogram = log2HistogramLines(values.log2);
+  return [
+    `${summary.target}: ${values.arg} = ${top === '' ? '(no calls)' : top}${values.uncounted > 0 ? ` (and ${values.uncounted} calls of values not counted)` : ''}`,
+    ...(histogram.length === 0 ? [] : [`${summary.target}: ${values.arg}, log2 histogram${values.log2Uncounted > 0 ? ` (${values.log2Uncounted} calls not counted)` : ''}:`, ...histogram.map((line) => `  ${line}`)]),
+  ];
 }
 
 /** How the command run after `--` ended: an exit status, or the signal that killed it. */

@@ -403,8 +403,18 @@ export interface ProbeStats {
   sampledOut: number;
   /** With a condition: the calls that met it (`calls` counts them all). */
   matched?: number;
-  /** With valuesOf: that argument's most frequent values, exact, and the calls whose value was not counted. */
-  argValues?: { arg: string; top: { value: CapturedValue; count: number }[]; uncounted: number };
+  /**
+   * With valuesOf: that argument's most frequent values, exact, and the calls whose value was not
+   * counted; and its log2 histogram, exact: bucket 0 holds 0, k > 0 [2^(k-1), 2^k), k < 0
+   * (-2^|k|, -2^(|k|-1)] (negative only for signed types), lowest first.
+   */
+  argValues?: {
+    arg: string;
+    top: { value: CapturedValue; count: number }[];
+    uncounted: number;
+    log2: { bucket: number; count: number }[];
+    log2Uncounted: number;
+  };
   /** The records sent now: null every one, 0 none, else at most this many calls a second. */
   maxRecordsPerSecond: number | null;
   /**

@@ -26,6 +26,11 @@ unsigned int value_type_bytes(enum value_type type)
 	return 0;
 }
 
+bool value_type_signed(enum value_type type)
+{
+	return type == VALUE_S8 || type == VALUE_S16 || type == VALUE_S32 || type == VALUE_S64 || type == VALUE_CHAR;
+}
+
 const char *value_type_name(enum value_type type)
 {
 	return type < VALUE_TYPE_COUNT ? value_type_names[type] : "unknown";
@@ -333,7 +338,7 @@ static int parse_condition(json_t *spec, struct attach_request *request, struct 
 			cfg->cond_op = i + 1;
 	if (!cfg->cond_op--)
 		return rpc_fail(failure, RPC_BAD_PARAMS, "condition.op must be one of eq, ne, lt, le, gt, ge");
-	cfg->cond_signed = type == VALUE_S8 || type == VALUE_S16 || type == VALUE_S32 || type == VALUE_S64 || type == VALUE_CHAR;
+	cfg->cond_signed = value_type_signed(type);
 	if (json_is_integer(value)) {
 		cfg->cond_value = (__u64)json_integer_value(value);
 	} else if (json_is_string(value) && parse_decimal(json_string_value(value), cfg->cond_signed, &cfg->cond_value) == 0) {
@@ -456,6 +461,7 @@ int attach_request_parse(json_t *params, struct attach_request *request, struct 
 			return -1;
 		request->cfg.count_arg = arg + 1;
 		request->cfg.count_arg_bytes = value_type_bytes(request->args[arg].type);
+		request->cfg.count_arg_signed = value_type_signed(request->args[arg].type);
 	}
 	if (filter_spec) {
 		if (parse_filter(filter_spec, &request->filter, failure))

@@ -82,6 +82,8 @@ struct attach_request {
 const char *value_type_name(enum value_type type);
 /* Bytes of a value of the type in a register; 0 for a string (its address is no value to count). */
 unsigned int value_type_bytes(enum value_type type);
+/* Whether a value of the type is compared and bucketed as a signed number. */
+bool value_type_signed(enum value_type type);
 
 /* 0 with request filled, or -1 with failure saying which field is wrong and why. */
 int attach_request_parse(json_t *params, struct attach_request *request, struct rpc_failure *failure);

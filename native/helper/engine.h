@@ -92,6 +92,8 @@ struct probe {
 	int values_of;		/* 1 + the argument whose values are counted (valuesOf); 0: none */
 	/* The most frequent return values and counted argument's values, as last read from value_counts. */
 	struct top_values top_returns, top_arg_values;
+	/* The counted argument's log2 histogram, as last read: bucket k (-64..64) at k + LOG2_BUCKETS. */
+	uint64_t arg_buckets[2 * LOG2_BUCKETS + 1];
 	int nargs;
 	struct captured_arg args[MAX_ARGS];
 	bool capture_ret;

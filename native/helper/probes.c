@@ -153,6 +153,7 @@ static json_t *records_per_second_json(const struct probe *probe)
 
 struct totals {
 	uint64_t calls, returns, dropped, sampled_out, values_uncounted, matched, arg_values_uncounted, stacks_uncounted;
+	uint64_t arg_buckets_uncounted;
 	uint64_t latency_hist[LATENCY_BUCKETS];
 };
 
@@ -175,6 +176,7 @@ static void read_totals(struct engine *engine, const struct probe *probe, struct
 		totals->matched += s->matched;
 		totals->arg_values_uncounted += s->arg_values_uncounted;
 		totals->stacks_uncounted += s->stacks_uncounted;
+		totals->arg_buckets_uncounted += s->arg_buckets_uncounted;
 		for (int b = 0; b < LATENCY_BUCKETS; b++)
 			totals->latency_hist[b] += s->latency_hist[b];
 	}
@@ -219,16 +221,21 @@ static void read_top_values(struct engine *engine)
 	for (int slot = 0; slot < MAX_PROBES; slot++) {
 		memset(&engine->probes[slot].top_returns, 0, sizeof(engine->probes[slot].top_returns));
 		memset(&engine->probes[slot].top_arg_values, 0, sizeof(engine->probes[slot].top_arg_values));
+		memset(engine->probes[slot].arg_buckets, 0, sizeof(engine->probes[slot].arg_buckets));
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct value_key *key = &engine->value_keys[i];
+		int64_t bucket = (int64_t)key->value;
 		struct probe *probe;
 
-		if (key->slot >= MAX_PROBES || (key->field != VALUE_FIELD_RETURN && key->field != VALUE_FIELD_ARG))
+		if (key->slot >= MAX_PROBES)
 			continue;
 		probe = &engine->probes[key->slot];
-		rank_value(key->field == VALUE_FIELD_RETURN ? &probe->top_returns : &probe->top_arg_values,
-			   (struct value_count){ key->value, engine->value_counts[i] });
+		if (key->field == VALUE_FIELD_ARG_LOG2 && bucket >= -LOG2_BUCKETS && bucket <= LOG2_BUCKETS)
+			probe->arg_buckets[bucket + LOG2_BUCKETS] = engine->value_counts[i];
+		else if (key->field == VALUE_FIELD_RETURN || key->field == VALUE_FIELD_ARG)
+			rank_value(key->field == VALUE_FIELD_RETURN ? &probe->top_returns : &probe->top_arg_values,
+				   (struct value_count){ key->value, engine->value_counts[i] });
 	}
 }
 
@@ -292,6 +299,17 @@ static json_t *top_values_json(const struct top_values *top, enum value_type typ
 	return list;
 }
 
+/* [{bucket, count}] of the buckets counted, lowest first. */
+static json_t *log2_buckets_json(const uint64_t *buckets)
+{
+	json_t *list = json_array();
+
+	for (int at = 0; at <= 2 * LOG2_BUCKETS; at++)
+		if (buckets[at])
+			json_array_append_new(list, json_pack("{s:i, s:I}", "bucket", at - LOG2_BUCKETS, "count", (json_int_t)buckets[at]));
+	return list;
+}
+
 static json_t *stats_to_json(const struct probe *probe, const struct totals *totals)
 {
 	json_t *hist = json_array();
@@ -318,9 +336,11 @@ static json_t *stats_with_values_json(struct engine *engine, struct probe *probe
 		json_object_set_new(stats, "returnsUncounted", json_integer((json_int_t)totals->values_uncounted));
 	}
 	if (probe->values_of)
-		json_object_set_new(stats, "argValues", json_pack("{s:s, s:o, s:I}", "arg", probe->args[probe->values_of - 1].name,
+		json_object_set_new(stats, "argValues", json_pack("{s:s, s:o, s:I, s:o, s:I}", "arg", probe->args[probe->values_of - 1].name,
 				    "top", top_values_json(&probe->top_arg_values, probe->args[probe->values_of - 1].type),
-				    "uncounted", (json_int_t)totals->arg_values_uncounted));
+				    "uncounted", (json_int_t)totals->arg_values_uncounted,
+				    "log2", log2_buckets_json(probe->arg_buckets),
+				    "log2Uncounted", (json_int_t)totals->arg_buckets_uncounted));
 	if (probe->stacks)
 		json_object_set_new(stats, "stacks", stacks_json(engine, probe, totals));
 	return stats;

@@ -86,10 +86,36 @@ test('a condition must name a captured number, with a known comparison and an in
   assert.match(kernel.error.message, /'condition', 'valuesOf' and 'stacks' are for user functions/);
 });
 
+/** [{bucket, count}] as the helper counts log2 buckets: 0 for 0, k for [2^(k-1), 2^k), -k for (-2^k, -2^(k-1)]. */
+function log2Histogram(values) {
+  const counts = new Map();
+  for (const value of values) {
+    const bucket = value === 0 ? 0 : Math.sign(value) * (Math.floor(Math.log2(Math.abs(value))) + 1);
+    counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => a[0] - b[0]).map(([bucket, count]) => ({ bucket, count }));
+}
+
+test('valuesOf: an argument\'s log2 histogram, exact, signed by its type: i as s8 over 0..499 has negative buckets', { skip: why }, async () => {
+  const { stats } = await run('s8', undefined, 'i');
+  const signedLowBytes = Array.from({ length: CALLS }, (_, i) => ((i & 0xff) << 24) >> 24);
+  assert.deepEqual(stats.argValues.log2, log2Histogram(signedLowBytes));
+  assert.equal(stats.argValues.log2.reduce((sum, { count }) => sum + count, 0), CALLS);
+  assert.ok(stats.argValues.log2.some(({ bucket }) => bucket === -8), '-128 is in bucket -8: (-256, -128]');
+  const wide = (await run('s64', undefined, 'i')).stats;
+  assert.deepEqual(wide.argValues.log2, [
+    { bucket: 0, count: 1 }, { bucket: 1, count: 1 }, { bucket: 2, count: 2 }, { bucket: 3, count: 4 }, { bucket: 4, count: 8 },
+    { bucket: 5, count: 16 }, { bucket: 6, count: 32 }, { bucket: 7, count: 64 }, { bucket: 8, count: 128 }, { bucket: 9, count: CALLS - 256 },
+  ]);
+});
+
 test('valuesOf: an argument\'s values counted exactly in the kernel, each field with its own 256 values', { skip: why }, async () => {
   // i as u8 over 0..499: low bytes 0..243 twice, 244..255 once: 256 distinct values, all counted.
   const { stats } = await run('u8', undefined, 'i');
-  assert.deepEqual(stats.argValues, { arg: 'i', top: [0, 1, 2, 3, 4].map((value) => ({ value, count: 2 })), uncounted: 0 });
+  const lowBytes = Array.from({ length: CALLS }, (_, i) => i & 0xff);
+  assert.deepEqual(stats.argValues, {
+    arg: 'i', top: [0, 1, 2, 3, 4].map((value) => ({ value, count: 2 })), uncounted: 0, log2: log2Histogram(lowBytes), log2Uncounted: 0,
+  });
   // The return values (i + 1, 500 distinct) have their own 256: the rest are said to be uncounted.
   assert.equal(stats.returnsUncounted, CALLS - 256);
   // With a condition, only the calls that meet it: i >= 400 as s64, 100 values once each.

@@ -204,10 +204,13 @@ describe('probe-lens probe (real helper, real uprobes)', { skip: notRoot, timeou
     const add = `${bin('add-loop')}:add`;
     // add(total, 1): b is always 1, a takes 1000 different values (256 of them counted by value).
     const { summary } = successfulJsonRun(await runCli('probe', add, '--values', 'b', '--json', '--no-events', '--', bin('add-loop'), '1000'));
-    assert.deepEqual(probeSummary(summary, add).arg_values, { arg: 'b', top: [{ value: 1, count: 1000 }], uncounted: 0 });
+    assert.deepEqual(probeSummary(summary, add).arg_values, { arg: 'b', top: [{ value: 1, count: 1000 }], uncounted: 0, log2: [{ bucket: 1, count: 1000 }], log2Uncounted: 0 });
     const text = await runCli('probe', add, '--values', 'a', '--no-events', '--', bin('add-loop'), '1000');
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout, /add-loop:add: a = 0 ×1, 1 ×1, 2 ×1, 3 ×1, 4 ×1 \(and 744 calls of values not counted\)/);
+    // a is 0..999: its log2 histogram, every bucket exact, as bpftrace's hist() draws it.
+    assert.match(text.stdout, /add-loop:add: a, log2 histogram:\n {2}\[0\] +1 \|/);
+    assert.match(text.stdout, /\n {2}\[256, 512\) +256 \|@+ +\|\n {2}\[512, 1K\) +488 \|@{52}\|\n/);
     const missing = await runCli('probe', add, '--values', 'quantity', '--duration', '1');
     assert.match(missing.stderr, /add has no argument 'quantity' to count the values of \(it has a, b\)/);
   });

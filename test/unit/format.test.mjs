@@ -1,6 +1,7 @@
 // Live lines, the summary table and the --json line shapes (extension/core/format.ts).
 
 import assert from 'node:assert/strict';
+import { log2BucketLabel } from '../../out/test-core/histogram.mjs';
 import { describe, it } from 'node:test';
 import {
   attachedLine,
@@ -95,7 +96,7 @@ describe('human lines', () => {
 describe('summary table', () => {
   it('shows a MATCHED column for probes with a condition, and an argument\'s counted values under the table', () => {
     const table = formatSummaryTable([
-      { probe: 1, target: 'app:price if quantity > 3', stats: stats({ calls: 15, matched: 6, returns: 6, argValues: { arg: 'quantity', top: [{ value: 12, count: 3 }, { value: 7, count: 3 }], uncounted: 2 } }) },
+      { probe: 1, target: 'app:price if quantity > 3', stats: stats({ calls: 15, matched: 6, returns: 6, argValues: { arg: 'quantity', top: [{ value: 12, count: 3 }, { value: 7, count: 3 }], uncounted: 2, log2: [{ bucket: 3, count: 3 }, { bucket: 4, count: 3 }, { bucket: 6, count: 1 }], log2Uncounted: 0 } }) },
       { probe: 2, target: 'app:other', stats: stats({ calls: 4, returns: 4 }) },
     ]);
     const [header, first, second] = table.split('\n').map((line) => line.split(/\s{2,}/).slice(0, 5).join('|'));
@@ -103,6 +104,15 @@ describe('summary table', () => {
     assert.equal(first, '1|app:price if quantity > 3|15|6|6');
     assert.equal(second, '2|app:other|4|-|4');
     assert.match(table, /^app:price if quantity > 3: quantity = 12 ×3, 7 ×3 \(and 2 calls of values not counted\)$/m);
+    // The histogram as bpftrace's hist() draws it, the empty bucket between included.
+    const histogram = table.slice(table.indexOf('quantity, log2 histogram:')).split('\n').slice(1, 5);
+    assert.deepEqual(histogram.map((line) => line.replace(/@+/, (bar) => `@×${bar.length}`).replace(/ +\|$/, '|')), [
+      '  [4, 8)   3 |@×52|', '  [8, 16)  3 |@×52|', '  [16, 32) 0 ||', '  [32, 64) 1 |@×17|',
+    ]);
+  });
+
+  it('labels log2 buckets as bpftrace does, negative ones too, with K/M/G past 1023', () => {
+    assert.deepEqual([0, 1, 2, 11, 21, -1, -2, -3, 64].map(log2BucketLabel), ['[0]', '[1]', '[2, 4)', '[1K, 2K)', '[1M, 2M)', '[-1]', '(-4, -2]', '(-8, -4]', '[8E, 16E)']);
   });
 
   it('shows a many-function target most called first, and counts those never called in a line', () => {

@@ -17,7 +17,9 @@
 // functions start with a 5-byte nop (-fpatchable-function-entry=5), which the kernel probes the
 // cheap way (../shared/KERNEL.md) so that every cost of ours shows. Last, a CET debug build (work()
 // starts with endbr64, then push %rbp): probing the endbr64 itself (bpftrace) against landing past
-// it (probe-lens), goal ≥ 3× cheaper per call.
+// it (probe-lens), goal ≥ 3× cheaper per call. And stacks (issue 12): a build with frame pointers,
+// bpftrace counting `ustack` at entry (and returns) against probe-lens --stacks, whose counts by
+// stack must add up to N.
 
 import { BenchError, compileFixture, cpuDelta, formatNs, formatRatio, machineBusyCpuSeconds, median, probeLensBin, ratio, round, start, stop, summarize, table, treeCpu, waitForAttachedUprobes, waitForStdoutLine, within } from '../lib.mjs';
 
@@ -112,6 +114,19 @@ function endbr64Configurations(binary) {
   ];
 }
 
+/** Stacks counted in the kernel, each tool its way, on a build with frame pointers. */
+function stacksConfigurations(binary) {
+  return [
+    { id: 'baseline', label: 'no probe' },
+    {
+      id: 'bpftraceUstack',
+      label: 'bpftrace: @[ustack] = count() at entry, returns counted',
+      ...bpftrace(`uprobe:${binary}:work { @s[ustack] = count(); } uretprobe:${binary}:work { @r = count(); }`, 2),
+    },
+    { id: 'probeLensStacks', label: 'probe-lens --stacks --no-events', ...probeLens(binary, ['--stacks', '--no-events']) },
+  ];
+}
+
 /** One run of one configuration: fixture held, tracer attached, loop released and timed. */
 async function runOnce(binary, config, calls) {
   const fixture = start(binary, [String(calls)], { keepStdout: true });
@@ -197,6 +212,9 @@ function probeLensCounts(config, tracer, status, calls) {
   if (summary.calls !== calls || summary.returns !== calls) {
     throw new BenchError(`${config.label}: counted ${summary.calls} calls and ${summary.returns} returns, expected exactly ${calls} of each`);
   }
+  if (summary.stacks !== undefined && summary.stacks.counted + summary.stacks.uncounted !== calls) {
+    throw new BenchError(`${config.label}: ${summary.stacks.counted} calls counted by stack and ${summary.stacks.uncounted} not, expected ${calls} in all`);
+  }
   // Lines: one "attached", one per streamed call or return, one summary.
   const streamed = tracer.stdout.newlines - 2;
   const expected = summary.calls + summary.returns - summary.dropped - summary.sampled_out;
@@ -254,6 +272,11 @@ export async function run(context) {
   const endbr64Pair = ['bpftraceOnEndbr64', 'probeLensCounters'];
   results.endbr64.ratios = { bpftraceOnEndbr64VsProbeLens: ratioOf(results.endbr64, endbr64Pair, 'overheadNsPerCall') };
   results.endbr64.cpuRatios = { bpftraceOnEndbr64VsProbeLens: ratioOf(results.endbr64, endbr64Pair, 'cpuOverheadNsPerCall') };
+  const framePointersBinary = await compileFixture('tight-loop', context.tmpDir, { flags: ['-fno-omit-frame-pointer'], output: 'tight-loop-fp' });
+  results.stacks = await measure(framePointersBinary, stacksConfigurations(framePointersBinary), 'bench/fixtures/tight-loop.c (gcc -O2 -fno-omit-frame-pointer)');
+  const stacksPair = ['probeLensStacks', 'bpftraceUstack'];
+  results.stacks.ratios = { probeLensStacksVsBpftraceUstack: ratioOf(results.stacks, stacksPair, 'overheadNsPerCall') };
+  results.stacks.cpuRatios = { probeLensStacksVsBpftraceUstack: ratioOf(results.stacks, stacksPair, 'cpuOverheadNsPerCall') };
   const editorPair = ['probeLensEditor', 'bpftraceCountBoth'];
   results.nop5.ratios = { probeLensEditorVsBpftraceCountBoth: ratioOf(results.nop5, editorPair, 'overheadNsPerCall') };
   results.nop5.cpuRatios = { probeLensEditorVsBpftraceCountBoth: ratioOf(results.nop5, editorPair, 'cpuOverheadNsPerCall') };
@@ -319,7 +342,7 @@ export function report(results) {
     const verdict = goal === undefined || value === null ? '(like for like)' : `goal ≤ ${goal.toFixed(1)}× ${value <= goal ? '(met)' : '(not met)'}`;
     return `${text.padEnd(56)}${formatRatio(value)} (on CPU time: ${formatRatio(measured.cpuRatios[key])})  ${verdict}`;
   };
-  const { nop5, endbr64 } = results;
+  const { nop5, endbr64, stacks } = results;
   return [
     `Per-call cost: tight loop, N = ${results.calls} calls, ${results.repeats} runs each; medians, raw runs in µs/call`,
     table(HEADER, configurationRows(results)),
@@ -340,5 +363,9 @@ export function report(results) {
     `A function starting with endbr64 (${endbr64.fixture}), N = ${endbr64.calls}:`,
     table(HEADER, configurationRows(endbr64)),
     `${'probing its endbr64 (bpftrace at +0) / probe-lens (+4)'.padEnd(56)}${formatRatio(endbr64.ratios.bpftraceOnEndbr64VsProbeLens)} (on CPU time: ${formatRatio(endbr64.cpuRatios.bpftraceOnEndbr64VsProbeLens)})  goal ≥ 3.0× ${endbr64.ratios.bpftraceOnEndbr64VsProbeLens >= 3 ? '(met)' : '(not met)'}`,
+    '',
+    `Stacks counted in the kernel (${stacks.fixture}), N = ${stacks.calls}:`,
+    table(HEADER, configurationRows(stacks)),
+    line(stacks, 'probe-lens --stacks / bpftrace @[ustack] = count()', 'probeLensStacksVsBpftraceUstack'),
   ].join('\n');
 }

@@ -1,12 +1,15 @@
 // The words beside a probed function: the after-line text (`  12 calls · 4.0/s · → 750 ×3, -1 ×2
 // · p50 ≤33 µs · p99 ≤131 µs`, shaped by the probeLens.decoration.format template) and the
-// hover's markdown listing the last calls as `name(arg=value, …) → ret`. Pure, so the exact
+// hover's markdown listing the last calls as `name(arg=value, …) → ret` (and, with Show Callers,
+// who called it most). Pure, so the exact
 // text is unit-tested and the extension's test API reports what the editor draws.
 
 import type { AggregateSnapshot, CallRow } from './probe-aggregate';
 import type { EntryCost } from './symbols-addon';
 import type { EntryCostsResult } from './protocol';
 import { formatDuration } from './format';
+import { calledFromText } from './callers';
+import type { NamedStacks } from './stacks';
 
 export const DEFAULT_DECORATION_FORMAT = '{calls} · {rate} · {returns} · {p50} · {p99}';
 export const DECORATION_PLACEHOLDERS = ['calls', 'rate', 'returns', 'p50', 'p99', 'dropped', 'state'] as const;
@@ -97,6 +100,8 @@ export interface HoverInput {
   entryCost?: EntryCost | undefined;
   /** A line probe: hits with the variables at each, no returns. */
   line?: boolean | undefined;
+  /** With Show Callers: the probe's counted callers, named. */
+  callers?: NamedStacks | undefined;
 }
 
 /**
@@ -149,6 +154,8 @@ export function hoverMarkdown(input: HoverInput): string {
     const uncounted = snapshot.returnsUncounted > 0 ? ` (and ${plural(snapshot.returnsUncounted, 'return', 'returns')} of values not counted)` : '';
     lines.push('', `Most returned: ${snapshot.topReturns.map(({ value, count }) => `${value} ×${count}`).join(', ')}${uncounted}`);
   }
+  const calledFrom = input.callers === undefined ? undefined : calledFromText(input.callers);
+  if (calledFrom !== undefined) lines.push('', escapeMarkdown(calledFrom));
   const calls = snapshot.recent.slice(-(input.maxCalls ?? 10)).reverse();
   if (calls.length > 0) {
     // Calls past the probe's record rate are counted, not sent: the list is then a sample.

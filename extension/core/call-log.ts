@@ -65,6 +65,20 @@ export class CallLog {
     return this.rows.slice(this.start);
   }
 
+  /** The row with this key, if still held: rows come in key order, so a binary search finds it. */
+  find(seq: number): CallRow | undefined {
+    let low = this.start;
+    let high = this.rows.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const row = this.rows[middle] as CallRow;
+      if (row.seq === seq) return row;
+      if (row.seq < seq) low = middle + 1;
+      else high = middle - 1;
+    }
+    return undefined;
+  }
+
   clear(): void {
     this.rows = [];
     this.start = 0;

@@ -6,8 +6,18 @@
 import type { RowFilter } from './call-log';
 import type { CallRow } from './probe-aggregate';
 
-/** One call row as the panel shows it: a CallRow whose return fields are null until the return. */
-export type PanelRow = Omit<CallRow, 'ret' | 'latencyNs'> & { ret: string | null; latencyNs: number | null };
+/**
+ * One call row as the panel shows it: a CallRow whose return fields are null until the return;
+ * `hasStack` when the call's stack was counted (it is named and sent only when the row is selected).
+ */
+export type PanelRow = Omit<CallRow, 'ret' | 'latencyNs' | 'stack' | 'argValues' | 'retValue'> & { ret: string | null; latencyNs: number | null; hasStack?: true };
+
+/** One line of a selected call's stack: a source frame (inlined ones first), or where the code is when nothing names it. */
+export interface PanelFrame {
+  text: string;
+  /** Clicking it opens the source there (the host knows where). */
+  hasSource: boolean;
+}
 
 /** A probe's name and exact counters (from the kernel), for the filter and the histogram. */
 export interface PanelProbe {
@@ -31,6 +41,9 @@ export interface PanelReport {
   filter: RowFilter;
   /** The cells of the table rows drawn now, as the user reads them. */
   rendered: string[][];
+  /** The selected row, and its stack's lines as shown. */
+  selected?: number;
+  stack?: string[];
 }
 
 export type ExportFormat = 'jsonl' | 'csv';
@@ -43,6 +56,8 @@ export type HostMessage =
   | { type: 'rows'; added: PanelRow[]; updated: PanelRow[]; probes: PanelProbe[] }
   | { type: 'setFilter'; filter: RowFilter }
   | { type: 'paused'; paused: boolean }
+  /** The stack of the selected call (`seq`), named; no frames and a `note` when it has none. */
+  | { type: 'stack'; seq: number; title: string; frames: PanelFrame[]; note?: string }
   | { type: 'report' };
 
 /** Webview → host. */
@@ -54,6 +69,10 @@ export type WebviewMessage =
   /** Every probe's counts from 0, and its rows forgotten. */
   | { type: 'resetCounts' }
   | { type: 'export'; format: ExportFormat; filter: RowFilter }
+  /** A row was selected: show its call's stack. */
+  | { type: 'selectRow'; seq: number }
+  /** Open the source of line `index` of the stack shown for `seq`. */
+  | { type: 'openFrame'; seq: number; index: number }
   | { type: 'report'; report: PanelReport };
 
 /** Rows the panel holds, like the call log it mirrors (extension/core/call-log.ts). */
@@ -62,6 +81,8 @@ const MAX_TEXT = 1_000;
 const MAX_CELL = 64 * 1024;
 const MAX_PROBES = 10_000;
 const MAX_HISTOGRAM_BUCKETS = 128;
+/** Lines of a stack: 32 frames, each with a few inlined source frames. */
+const MAX_STACK_LINES = 512;
 
 type Record_ = Record<string, unknown>;
 
@@ -97,8 +118,13 @@ export function isPanelRow(value: unknown): value is PanelRow {
     isText(value['comm'], 64) &&
     isText(value['args']) &&
     (value['ret'] === null || isText(value['ret'])) &&
-    (value['latencyNs'] === null || isNanoseconds(value['latencyNs']))
+    (value['latencyNs'] === null || isNanoseconds(value['latencyNs'])) &&
+    (value['hasStack'] === undefined || value['hasStack'] === true)
   );
+}
+
+function isPanelFrame(value: unknown): value is PanelFrame {
+  return isObject(value) && isText(value['text'], MAX_TEXT) && typeof value['hasSource'] === 'boolean';
 }
 
 export function isPanelProbe(value: unknown): value is PanelProbe {
@@ -149,6 +175,11 @@ export function parseHostMessage(value: unknown): HostMessage | undefined {
     }
     case 'paused':
       return typeof value['paused'] === 'boolean' ? { type: 'paused', paused: value['paused'] } : undefined;
+    case 'stack': {
+      const { seq, title, frames, note } = value;
+      if (!isCount(seq) || !isText(title, MAX_TEXT) || !isArrayOf(frames, MAX_STACK_LINES, isPanelFrame) || (note !== undefined && !isText(note, MAX_TEXT))) return undefined;
+      return { type: 'stack', seq, title, frames, ...(note === undefined ? {} : { note }) };
+    }
     case 'report':
       return { type: 'report' };
     default:
@@ -162,7 +193,10 @@ function parseReport(value: unknown): PanelReport | undefined {
   const rendered = value['rendered'];
   if (!isCount(value['rows']) || !isCount(value['shown']) || typeof value['paused'] !== 'boolean' || filter === undefined) return undefined;
   if (!Array.isArray(rendered) || rendered.length > 1_000 || !rendered.every((cells) => isArrayOf(cells, 16, (cell): cell is string => isText(cell)))) return undefined;
-  return { rows: value['rows'], shown: value['shown'], paused: value['paused'], filter, rendered };
+  const { selected, stack } = value;
+  if (selected !== undefined && !isCount(selected)) return undefined;
+  if (stack !== undefined && !isArrayOf(stack, MAX_STACK_LINES + 2, (line): line is string => isText(line, MAX_TEXT))) return undefined;
+  return { rows: value['rows'], shown: value['shown'], paused: value['paused'], filter, rendered, ...(selected === undefined ? {} : { selected }), ...(stack === undefined ? {} : { stack }) };
 }
 
 /** The host's check on what the webview posts. */
@@ -182,6 +216,10 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
       if ((format !== 'jsonl' && format !== 'csv') || filter === undefined) return undefined;
       return { type: 'export', format, filter };
     }
+    case 'selectRow':
+      return isCount(value['seq']) ? { type: 'selectRow', seq: value['seq'] } : undefined;
+    case 'openFrame':
+      return isCount(value['seq']) && isCount(value['index']) ? { type: 'openFrame', seq: value['seq'], index: value['index'] } : undefined;
     case 'report': {
       const report = parseReport(value['report']);
       return report === undefined ? undefined : { type: 'report', report };

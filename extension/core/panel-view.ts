@@ -22,6 +22,7 @@ export function toPanelRow(row: CallRow): PanelRow {
     args: row.args,
     ret: row.ret ?? null,
     latencyNs: row.latencyNs ?? null,
+    ...(row.stack === undefined ? {} : { hasStack: true as const }),
   };
 }
 
@@ -157,6 +158,11 @@ export class PanelRows {
       this.rows = this.rows.slice(drop);
       this.refilter();
     }
+  }
+
+  /** The row with this key, if held. */
+  get(seq: number): PanelRow | undefined {
+    return this.bySeq.get(seq);
   }
 
   /** A return arrived for a row already held: its ret and latency. Rows not held are ignored. */

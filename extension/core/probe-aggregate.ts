@@ -1,12 +1,15 @@
 // What the editor shows about one probe, folded from the helper's notifications: exact counters,
 // the latency histogram and the most frequent return values from `probe/stats` (counted in the
 // kernel; carried over helper restarts and pauses), the last calls paired with their returns
-// (per thread, so recursion pairs right) from the records the probe sends, and the call rate. No `vscode` import: the decorations, the hover, the
-// Probes view and the test API all read these numbers.
+// (per thread, so recursion pairs right) from the records the probe sends, the call rate, and with
+// stacks on, the callers and most frequent stacks counted in the kernel (added up over attachments
+// like the counters). No `vscode` import: the decorations, the hover, the Probes view, the Callers
+// view and the test API all read these numbers.
 
 import { formatArgs, formatCapturedValue, formatReturnValue } from './format';
 import { percentilesFromLog2Histogram, type LatencyPercentiles } from './latency';
-import type { CallEvent, CapturedShape, CapturedValue, ProbeStats, ReturnEvent } from './protocol';
+import type { CallEvent, CapturedShape, CapturedValue, ProbeStats, ReturnEvent, StackCounts, StackFrame } from './protocol';
+import { addStackCounts, NO_STACKS } from './stack-totals';
 
 /** One call as the hover and the panel show it; `ret` stays undefined until the return is seen. */
 export interface CallRow {
@@ -24,6 +27,8 @@ export interface CallRow {
   ret?: string;
   retValue?: CapturedValue;
   latencyNs?: number | null;
+  /** With stacks on: the call's user stack as the helper placed it (named only when someone looks at it). */
+  stack?: StackFrame[];
 }
 
 export interface ReturnValueCount {
@@ -94,6 +99,13 @@ export class ProbeAggregate {
   private readonly recentRows: CallRow[] = [];
   private readonly pending = new Map<number, CallRow[]>();
   private readonly rateSamples: { atMs: number; calls: number }[] = [];
+  /** Counted stacks: of closed attachments, of the current one, at the last reset (undefined: none yet). */
+  private baseStacks: StackCounts | undefined;
+  private currentStacks: StackCounts | undefined;
+  private zeroStacks: StackCounts | undefined;
+  private currentStacksText = '';
+  /** Changes whenever the counted stacks do: what names them need not look again until it does. */
+  stacksVersion = 0;
 
   constructor(
     readonly probeId: number,
@@ -111,7 +123,27 @@ export class ProbeAggregate {
     this.current = stats;
     this.currentCounted = true;
     if (stats.topReturns !== undefined) this.currentReturns = stats.topReturns.map(({ value, count }) => ({ value: formatCapturedValue(value, this.capture.ret, this.capture.returnEnum), count }));
+    if (stats.stacks !== undefined) this.setCurrentStacks(stats.stacks);
     this.sampleRate(nowMs);
+  }
+
+  private setCurrentStacks(stacks: StackCounts | undefined): void {
+    // The helper sends every counter when any changed: the stacks may be the same as before.
+    const text = stacks === undefined ? '' : JSON.stringify(stacks);
+    if (text === this.currentStacksText) return;
+    this.currentStacks = stacks;
+    this.currentStacksText = text;
+    this.stacksVersion++;
+  }
+
+  /**
+   * The callers and most frequent stacks since the last reset, over every attachment that counted
+   * them; undefined while none did.
+   */
+  stacks(): StackCounts | undefined {
+    if (this.baseStacks === undefined && this.currentStacks === undefined) return undefined;
+    const total = addStackCounts(this.baseStacks ?? NO_STACKS, this.currentStacks ?? NO_STACKS);
+    return this.zeroStacks === undefined ? total : addStackCounts(total, this.zeroStacks, -1);
   }
 
   /** Return values by count over every attachment. */
@@ -138,6 +170,10 @@ export class ProbeAggregate {
     if (finalStats?.topReturns !== undefined) this.onStats(finalStats, this.now());
     for (const { value, count } of this.currentReturns) this.baseReturns.set(value, (this.baseReturns.get(value) ?? 0) + count);
     this.currentReturns = [];
+    if (finalStats?.stacks !== undefined) this.setCurrentStacks(finalStats.stacks);
+    if (this.currentStacks !== undefined) this.baseStacks = addStackCounts(this.baseStacks ?? NO_STACKS, this.currentStacks);
+    this.currentStacks = undefined;
+    this.currentStacksText = '';
     this.current = emptyStats();
     this.currentCounted = false;
     // Event counts must not exceed what the kernel counted over the same attachments.
@@ -151,6 +187,10 @@ export class ProbeAggregate {
   resetCounts(): void {
     this.zero = addStats(this.base, this.current);
     this.zeroReturns = this.returnTotals();
+    if (this.baseStacks !== undefined || this.currentStacks !== undefined) {
+      this.zeroStacks = addStackCounts(this.baseStacks ?? NO_STACKS, this.currentStacks ?? NO_STACKS);
+      this.stacksVersion++;
+    }
     this.eventCalls = 0;
     this.eventReturns = 0;
     this.recentRows.length = 0;
@@ -160,7 +200,7 @@ export class ProbeAggregate {
 
   onCall(event: CallEvent): CallRow {
     this.eventCalls++;
-    const row: CallRow = { ...this.newRow(event), args: formatArgs(this.capture, event.args), argValues: event.args };
+    const row: CallRow = { ...this.newRow(event), args: formatArgs(this.capture, event.args), argValues: event.args, ...(event.stack === undefined ? {} : { stack: event.stack }) };
     let stack = this.pending.get(event.tid);
     if (stack === undefined) this.pending.set(event.tid, (stack = []));
     stack.push(row);

@@ -50,6 +50,8 @@ export interface ProbeSpec {
   program?: string;
   /** Re-resolves the attach request after the binary was rebuilt (new offsets). */
   replan?: () => Promise<AttachParams>;
+  /** Show Callers: each call's user stack is counted (in every attach from now on: resume, Run with Probes, a rebuild). */
+  stacks?: boolean;
 }
 
 export interface ProbeEntry {
@@ -206,7 +208,8 @@ export class ProbeManager {
       for (const entry of entries) {
         try {
           const params = await this.attachParams(entry);
-          const key = params.binary === undefined ? `#${entry.id}` : JSON.stringify([params.binary, params.retprobe ?? true, params.filter ?? null]);
+          // A probe with stacks is attached alone: attachFunctions shares `stacks` among its functions.
+          const key = params.binary === undefined || params.stacks === true ? `#${entry.id}` : JSON.stringify([params.binary, params.retprobe ?? true, params.filter ?? null]);
           batches.set(key, [...(batches.get(key) ?? []), { entry, params }]);
         } catch (error) {
           this.failed(entry, error);
@@ -255,6 +258,7 @@ export class ProbeManager {
       maxRecordsPerSecond: this.recordRate(),
       ...(capture === undefined ? {} : { capture: withCaptureLimits(capture, this.captureLimits) }),
       ...(filter === undefined ? {} : { filter }),
+      ...(entry.spec.stacks === true ? { stacks: true } : {}),
     };
   }
 
@@ -387,6 +391,24 @@ export class ProbeManager {
   async resume(id: number): Promise<void> {
     const entry = this.entries.get(id);
     if (entry === undefined || (entry.state !== 'paused' && entry.state !== 'ended' && entry.state !== 'error')) return;
+    await this.attach(entry);
+  }
+
+  /**
+   * Show Callers: the probe counts each call's user stack from now on. A live probe is attached
+   * again at once (its counts carry over, as across a pause); any other takes it at its next
+   * attach (Resume, Run with Probes). Only user-space functions have user stacks.
+   */
+  async countCallers(id: number): Promise<void> {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return;
+    if (entry.spec.attach.binary === undefined) throw new ProbeLensError('usage', `${entry.spec.target} is a kernel probe: callers are counted for functions of a program or library`);
+    if (entry.spec.line === true) throw new ProbeLensError('usage', `${entry.spec.target} probes a line: callers are counted for functions (Show Callers on the function it is in)`);
+    if (entry.spec.stacks === true) return;
+    entry.spec.stacks = true;
+    this.onDidChangeProbes.fire();
+    if (entry.state !== 'live') return;
+    await this.release(entry);
     await this.attach(entry);
   }
 

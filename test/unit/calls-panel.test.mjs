@@ -1,10 +1,13 @@
 // The Calls panel's pure parts: message checks on both sides (extension/core/panel-messages.ts),
-// and the webview's rows, cells, filter, visible window and histogram bars (panel-view.ts).
+// and the webview's rows, cells, filter, visible window and histogram bars (panel-view.ts); a
+// selected call's stack: which rows carry one, the messages that ask for it and show it, and the
+// call log finding the row by its key.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PANEL_ROW_CAPACITY, parseFilter, parseHostMessage, parseWebviewMessage } from '../../out/test-core/panel-messages.mjs';
 import { histogramBars, PANEL_COLUMNS, PanelRows, rowCells, toPanelRow, visibleWindow } from '../../out/test-core/panel-view.mjs';
+import { CallLog } from '../../out/test-core/call-log.mjs';
 
 const row = (seq, extra = {}) => ({
   seq,
@@ -221,5 +224,54 @@ describe('PanelRows (what the webview holds)', () => {
     const filterMs = performance.now() - started;
     assert.equal(rows.shown.length, 10_000);
     assert.ok(addMs < 2_000 && filterMs < 500, `add ${addMs.toFixed(0)} ms, filter ${filterMs.toFixed(0)} ms`);
+  });
+});
+
+describe('a selected call\'s stack', () => {
+  const frames = [{ object: '/w/build/sc', offset: 0x1149 }, { object: '/w/build/sc', offset: 0x11a0 }];
+
+  it('a row says whether its call carries a stack; the stack itself stays in the host', () => {
+    const call = { seq: 7, probeId: 1, tsNs: 5, pid: 1, tid: 2, comm: 'c', args: 'x=1', stack: frames };
+    const panelRow = toPanelRow(call);
+    assert.equal(panelRow.hasStack, true);
+    assert.equal('stack' in panelRow, false, 'frames are not posted with every row');
+    assert.equal('hasStack' in toPanelRow({ ...call, stack: undefined }), false);
+    assert.ok(parseHostMessage({ type: 'rows', added: [panelRow], updated: [], probes: [] }));
+    assert.equal(parseHostMessage({ type: 'rows', added: [{ ...panelRow, hasStack: 'yes' }], updated: [], probes: [] }), undefined);
+  });
+
+  it('the webview asks for a row\'s stack and a frame\'s source by keys only; the host checks them', () => {
+    assert.deepEqual(parseWebviewMessage({ type: 'selectRow', seq: 12 }), { type: 'selectRow', seq: 12 });
+    assert.deepEqual(parseWebviewMessage({ type: 'openFrame', seq: 12, index: 1 }), { type: 'openFrame', seq: 12, index: 1 });
+    for (const bad of [{ type: 'selectRow' }, { type: 'selectRow', seq: -1 }, { type: 'openFrame', seq: 12 }, { type: 'openFrame', seq: 12, index: 1.5 }]) {
+      assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
+    }
+    // A path from the webview is never taken: the host opens only the lines it sent.
+    assert.deepEqual(parseWebviewMessage({ type: 'openFrame', seq: 12, index: 0, file: '/etc/shadow' }), { type: 'openFrame', seq: 12, index: 0 });
+  });
+
+  it('the host sends the stack as lines, each saying whether it opens a source; a note when there is none', () => {
+    const stack = { type: 'stack', seq: 12, title: 'sc:leaf: leaf(x=1) → 2 · pid 42 · 2 frames', frames: [{ text: 'leaf (stack-callers.c:15)', hasSource: true }, { text: 'sc+0x1234', hasSource: false }] };
+    assert.deepEqual(parseHostMessage(stack), stack);
+    const none = { type: 'stack', seq: 12, title: 't', frames: [], note: 'No stack: its probe does not count callers.' };
+    assert.deepEqual(parseHostMessage(none), none);
+    for (const bad of [{ ...stack, frames: [{ text: 'x' }] }, { ...stack, seq: 'a' }, { ...stack, note: 3 }, { ...stack, frames: Array.from({ length: 600 }, () => ({ text: 'f', hasSource: false })) }]) {
+      assert.equal(parseHostMessage(bad), undefined, JSON.stringify(bad).slice(0, 100));
+    }
+  });
+
+  it('the report carries the selected row and its stack as shown', () => {
+    const report = { rows: 3, shown: 3, paused: false, filter: {}, rendered: [], selected: 12, stack: ['sc:leaf: leaf(x=1) → 2', 'leaf (stack-callers.c:15)', 'via_b (stack-callers.c:33)'] };
+    assert.deepEqual(parseWebviewMessage({ type: 'report', report }), { type: 'report', report });
+    assert.equal(parseWebviewMessage({ type: 'report', report: { ...report, stack: [1] } }), undefined);
+    assert.equal(parseWebviewMessage({ type: 'report', report: { ...report, selected: -3 } }), undefined);
+  });
+
+  it('the call log finds a row by its key, also after old rows fell out', () => {
+    const log = new CallLog(4);
+    for (const seq of [1, 2, 4, 5, 7, 8, 9]) log.push({ seq, probeId: 1, tsNs: seq, pid: 1, tid: 1, comm: 'c', args: '' });
+    assert.deepEqual([log.find(9)?.seq, log.find(5)?.seq, log.find(4), log.find(6), log.find(1)], [9, 5, undefined, undefined, undefined]);
+    assert.deepEqual(log.all().map((row) => row.seq), [5, 7, 8, 9]);
+    assert.equal(new PanelRows().get(3), undefined);
   });
 });

@@ -1,6 +1,8 @@
 // The extension's pure logic: aggregation of helper notifications, decoration and hover text,
 // throttling, anchors that follow edits, the privilege launcher's choice, the call log and its
-// exports, the probe manager against a fake helper, and the identifier under the cursor.
+// exports, the probe manager against a fake helper, the identifier under the cursor, and Show
+// Callers: stacks added up over attachments, named only when they change, the Callers view's and
+// the hover's exact words.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -12,6 +14,9 @@ import { planHelperLaunch, privilegeFixes } from '../../out/test-core/privilege.
 import { ProbeAggregate } from '../../out/test-core/probe-aggregate.mjs';
 import { ProbeManager } from '../../out/test-core/probe-manager.mjs';
 import { Throttle } from '../../out/test-core/throttle.mjs';
+import { calledFromText, callersModel } from '../../out/test-core/callers.mjs';
+import { cachingSymbolize, ProbeStackNames } from '../../out/test-core/stack-names.mjs';
+import { nameStacks } from '../../out/test-core/stacks.mjs';
 
 const SHAPE = { args: [{ name: 'item', type: 'string' }, { name: 'quantity', type: 's32' }], ret: 's64' };
 const call = (tid, item, quantity, tsNs = 1) => ({ type: 'call', probe: 7, pid: 100, tid, uid: 0, comm: 'orders', tsNs, args: { item, quantity } });
@@ -480,5 +485,225 @@ describe('identifier under the cursor', () => {
     assert.deepEqual(identifierAt('long price_order(', 16), { word: 'price_order', start: 5, end: 16 });
     assert.equal(identifierAt('  (x) ', 0), undefined);
     assert.equal(identifierAt('42', 1), undefined);
+  });
+});
+
+// Show Callers on the stack-callers fixture's leaf: frame 0 is leaf itself; a caller's frame is
+// its return address, named by the call one byte before it.
+const BIN = '/w/build/sc';
+const SRC = '/w/stack-callers.c';
+const at = (offset) => ({ object: BIN, offset });
+const F = { leaf: at(0x1149), viaA: at(0x1180), viaB: at(0x11a0), down: at(0x11c0), downDown: at(0x11e0), mainA: at(0x1200), mainB: at(0x1210), mainDown: at(0x1220) };
+const SOURCE_OF = {
+  0x1149: [{ function: 'leaf', file: SRC, line: 15, inlined: false }],
+  0x117f: [{ function: 'via_a', file: SRC, line: 24, inlined: false }],
+  0x119f: [{ function: 'via_b', file: SRC, line: 33, inlined: false }],
+  0x11bf: [{ function: 'down', file: SRC, line: 43, inlined: false }],
+  0x11df: [{ function: 'down', file: SRC, line: 44, inlined: false }],
+  0x11ff: [{ function: 'main', file: SRC, line: 54, inlined: false }],
+  0x120f: [{ function: 'main', file: SRC, line: 55, inlined: false }],
+  0x121f: [{ function: 'main', file: SRC, line: 56, inlined: false }],
+};
+const symbolizeFixture = async (binary, offsets) => offsets.map((offset) => (binary === BIN ? (SOURCE_OF[offset] ?? []) : []));
+const LEAF_STACKS = {
+  counted: 9,
+  distinct: 3,
+  untallied: 0,
+  uncounted: 0,
+  top: [
+    { count: 5, frames: [F.leaf, F.viaB, F.mainB] },
+    { count: 3, frames: [F.leaf, F.viaA, F.mainA] },
+    { count: 1, frames: [F.leaf, F.down, F.downDown, F.downDown, F.downDown, F.mainDown] },
+  ],
+  callers: [{ count: 5, frame: F.viaB }, { count: 3, frame: F.viaA }, { count: 1, frame: F.down }],
+};
+const callerCounts = (stacks) => stacks.callers.map(({ count, frame }) => [frame.offset, count]);
+
+describe('Show Callers: stacks over attachments', () => {
+  it('takes the kernel\'s counted stacks, and changes their version only when they change', () => {
+    const aggregate = new ProbeAggregate(1, SHAPE, () => 1, () => 0);
+    assert.equal(aggregate.stacks(), undefined, 'none before stacks are counted');
+    aggregate.onStats(stats({ probe: 7, calls: 9, returns: 9, dropped: 0, latencyHistogram: [], stacks: LEAF_STACKS }), 0);
+    assert.deepEqual(aggregate.stacks(), LEAF_STACKS);
+    const version = aggregate.stacksVersion;
+    aggregate.onStats(stats({ probe: 7, calls: 9, returns: 9, dropped: 0, latencyHistogram: [], stacks: structuredClone(LEAF_STACKS) }), 0);
+    assert.equal(aggregate.stacksVersion, version, 'the same stacks again: nothing to name again');
+  });
+
+  it('adds attachments up by caller and by stack, and counts from 0 after a reset', () => {
+    const aggregate = new ProbeAggregate(1, SHAPE, () => 1, () => 0);
+    aggregate.onStats(stats({ probe: 7, calls: 9, returns: 9, dropped: 0, latencyHistogram: [], stacks: LEAF_STACKS }), 0);
+    // Paused: the detach answer's stacks are final; the next attachment counts from 0.
+    aggregate.closeAttachment(stats({ probe: 7, calls: 9, returns: 9, dropped: 0, latencyHistogram: [], stacks: LEAF_STACKS }));
+    const second = { counted: 3, distinct: 1, untallied: 1, uncounted: 0, top: [{ count: 3, frames: [F.leaf, F.viaA, F.mainA] }], callers: [{ count: 3, frame: F.viaA }] };
+    aggregate.onStats(stats({ probe: 8, calls: 4, returns: 4, dropped: 0, latencyHistogram: [], stacks: second }), 0);
+    let total = aggregate.stacks();
+    assert.deepEqual([total.counted, total.untallied], [12, 1]);
+    assert.deepEqual(callerCounts(total), [[0x11a0, 5], [0x1180, 6], [0x11c0, 1]].sort((x, y) => y[1] - x[1]));
+    assert.deepEqual(total.top.map((stack) => [stack.frames[1].offset, stack.count]), [[0x1180, 6], [0x11a0, 5], [0x11c0, 1]]);
+    aggregate.resetCounts();
+    total = aggregate.stacks();
+    assert.deepEqual([total.counted, total.top, total.callers], [0, [], []], 'nothing since the reset');
+    aggregate.onStats(stats({ probe: 8, calls: 6, returns: 6, dropped: 0, latencyHistogram: [], stacks: { ...second, counted: 5, callers: [{ count: 3, frame: F.viaA }, { count: 2, frame: F.viaB }], top: [...second.top, { count: 2, frames: [F.leaf, F.viaB, F.mainB] }] } }), 0);
+    total = aggregate.stacks();
+    assert.equal(total.counted, 2);
+    assert.deepEqual(callerCounts(total), [[0x11a0, 2]], 'only via_b called since the reset');
+  });
+});
+
+describe('Show Callers: the probe manager', () => {
+  function fakeHelper() {
+    let next = 1;
+    const attached = [];
+    const client = {
+      attach: async (params) => (attached.push(params), { probe: next++, kind: 'uprobe', retprobe: true, attachMs: 1, binary: params.binary, ...(params.stacks ? { stacks: { depth: 32, framePointers: true, caller: 'kernel' } } : {}) }),
+      detach: async (probe) => stats({ probe, calls: 3, returns: 3, dropped: 0, latencyHistogram: [] }),
+      attachFunctions: async (params) => {
+        attached.push(params);
+        return { probes: params.functions.map((fn) => ({ probe: next++, kind: 'uprobe', retprobe: true, attachMs: 1, symbol: fn.symbol })), failed: [], links: 'uprobe_multi', linksReason: null, attachMs: 1 };
+      },
+    };
+    return { access: { client: async () => client, requestingUid: async () => 0 }, attached };
+  }
+  // A fresh spec each time: Show Callers marks the probe's own spec.
+  const leafSpec = () => ({ target: 'sc:leaf', functionName: 'leaf', attach: { binary: BIN, symbol: 'leaf' }, notes: [] });
+
+  it('attaches a live probe again with stacks, its counts carried over; every later attach keeps them on', async () => {
+    const helper = fakeHelper();
+    const manager = new ProbeManager(helper.access, () => 0);
+    const entry = await manager.add(leafSpec());
+    assert.equal(helper.attached[0].stacks, undefined);
+    await manager.countCallers(entry.id);
+    assert.equal(entry.state, 'live');
+    assert.equal(helper.attached.length, 2);
+    assert.equal(helper.attached[1].stacks, true);
+    assert.deepEqual(entry.result.stacks, { depth: 32, framePointers: true, caller: 'kernel' });
+    assert.equal(entry.aggregate.snapshot().calls, 3, 'the first attachment\'s calls are kept');
+    await manager.countCallers(entry.id);
+    assert.equal(helper.attached.length, 2, 'already counting callers: not attached again');
+    await manager.retarget([entry.id], { pid: 42, descendants: true, fromExec: true });
+    assert.equal(helper.attached.at(-1).stacks, true, 'Run with Probes re-aims it with stacks');
+    await manager.pause(entry.id);
+    await manager.resume(entry.id);
+    assert.equal(helper.attached.at(-1).stacks, true);
+  });
+
+  it('a paused probe takes stacks at its next attach; kernel and line probes are refused', async () => {
+    const helper = fakeHelper();
+    const manager = new ProbeManager(helper.access, () => 0);
+    const entry = await manager.add(leafSpec());
+    await manager.pause(entry.id);
+    await manager.countCallers(entry.id);
+    assert.equal(entry.state, 'paused');
+    assert.equal(helper.attached.length, 1);
+    await manager.resume(entry.id);
+    assert.equal(helper.attached.at(-1).stacks, true);
+    const kernel = await manager.add({ target: 'kernel:vfs_read', functionName: 'vfs_read', attach: { kernelFunction: 'vfs_read' }, notes: [] });
+    await assert.rejects(manager.countCallers(kernel.id), /kernel probe: callers are counted for functions of a program or library/);
+    const line = await manager.add({ ...leafSpec(), target: 'stack-callers.c:33', line: true, attach: { binary: BIN, offset: 0x1190 } });
+    await assert.rejects(manager.countCallers(line.id), /probes a line/);
+  });
+
+  it('attaches a probe with stacks alone, not in the binary\'s shared request', async () => {
+    const helper = fakeHelper();
+    const manager = new ProbeManager(helper.access, () => 0);
+    await manager.addMany([{ ...leafSpec(), stacks: true }, { ...leafSpec(), target: 'sc:via_a', attach: { binary: BIN, symbol: 'via_a' } }, { ...leafSpec(), target: 'sc:via_b', attach: { binary: BIN, symbol: 'via_b' } }]);
+    assert.deepEqual(helper.attached.map((params) => (params.functions === undefined ? [params.symbol, params.stacks] : params.functions.map((fn) => fn.symbol))), [['leaf', true], ['via_a', 'via_b']]);
+  });
+});
+
+describe('Show Callers: names, only when the stacks change', () => {
+  it('asks the addon once per file for offsets not named before, again when the file changed', async () => {
+    const asked = [];
+    let mtime = 1;
+    const cached = cachingSymbolize(async (binary, offsets) => (asked.push([binary, offsets]), symbolizeFixture(binary, offsets)), () => mtime);
+    assert.deepEqual(await cached(BIN, [0x1149, 0x117f]), [SOURCE_OF[0x1149], SOURCE_OF[0x117f]]);
+    assert.deepEqual(await cached(BIN, [0x117f, 0x119f, 0x1149]), [SOURCE_OF[0x117f], SOURCE_OF[0x119f], SOURCE_OF[0x1149]]);
+    assert.deepEqual(asked, [[BIN, [0x1149, 0x117f]], [BIN, [0x119f]]]);
+    mtime = 2;
+    await cached(BIN, [0x1149]);
+    assert.deepEqual(asked.at(-1), [BIN, [0x1149]], 'rebuilt: named again');
+  });
+
+  it('names a probe\'s stacks when its counts change, never on stats that bring nothing new', async () => {
+    const asked = [];
+    const client = { attach: async (params) => ({ probe: 1, kind: 'uprobe', retprobe: true, attachMs: 1, binary: params.binary }), detach: async () => undefined };
+    const manager = new ProbeManager({ client: async () => client, requestingUid: async () => 0 }, () => 0);
+    const names = new ProbeStackNames(manager, async (binary, offsets) => (asked.push(offsets.length), symbolizeFixture(binary, offsets)), () => 1);
+    let changes = 0;
+    names.onDidChange.event(() => changes++);
+    const entry = await manager.add({ target: 'sc:leaf', functionName: 'leaf', attach: { binary: BIN, symbol: 'leaf' }, notes: [], stacks: true });
+    await names.refresh();
+    assert.equal(names.get(entry.id), undefined);
+    assert.equal(changes, 0);
+    manager.handleStats({ probes: [stats({ probe: 1, calls: 9, returns: 9, dropped: 0, latencyHistogram: [], stacks: LEAF_STACKS })] });
+    await names.refresh();
+    assert.equal(changes, 1);
+    assert.deepEqual(asked, [8], 'every distinct frame once: leaf, three callers, down from down, main three times');
+    assert.deepEqual(names.get(entry.id).callers.map(({ count, frame }) => [frame.source[0].function, frame.source[0].line, count]), [['via_b', 33, 5], ['via_a', 24, 3], ['down', 43, 1]]);
+    manager.handleStats({ probes: [stats({ probe: 1, calls: 9, returns: 9, dropped: 0, latencyHistogram: [], stacks: structuredClone(LEAF_STACKS) })] });
+    await names.refresh();
+    assert.deepEqual([changes, asked.length], [1, 1], 'nothing new: not named again');
+    const more = structuredClone(LEAF_STACKS);
+    more.counted = 10;
+    more.callers[0].count = 6;
+    more.top[0].count = 6;
+    manager.handleStats({ probes: [stats({ probe: 1, calls: 10, returns: 10, dropped: 0, latencyHistogram: [], stacks: more })] });
+    await names.refresh();
+    assert.deepEqual([changes, asked.length], [2, 1], 'new counts of the same frames: named from the cache');
+    assert.deepEqual(names.get(entry.id).callers[0].count, 6);
+    const [named] = [await names.nameStack([F.leaf, F.viaB, { address: '0x7f0000001000' }])];
+    assert.deepEqual(named.map((frame) => frame.source[0]?.function ?? frame.address), ['leaf', 'via_b', '0x7f0000001000']);
+    assert.equal(asked.length, 1, 'a call\'s stack of known frames: from the cache too');
+  });
+});
+
+describe('Show Callers: what the Callers view and the hover say', () => {
+  it('each caller with its exact count, share and line; the stacks through it, frame by frame', async () => {
+    const named = await nameStacks(LEAF_STACKS, symbolizeFixture);
+    const model = callersModel({ functionName: 'leaf', state: 'ended', calls: 9, named, depth: { depth: 32, framePointers: true, caller: 'kernel' }, binary: BIN });
+    assert.equal(model.label, 'leaf');
+    assert.equal(model.description, '9 calls by stack · exact · ended');
+    assert.deepEqual(model.notes, []);
+    assert.deepEqual(model.callers.map((caller) => [caller.label, caller.description, caller.location]), [
+      ['via_b', '×5 · 56% · stack-callers.c:33', { file: SRC, line: 33 }],
+      ['via_a', '×3 · 33% · stack-callers.c:24', { file: SRC, line: 24 }],
+      ['down', '×1 · 11% · stack-callers.c:43', { file: SRC, line: 43 }],
+    ]);
+    assert.deepEqual(model.callers.map((caller) => caller.stacks.map((stack) => [stack.label, stack.description])), [
+      [['×5', 'via_b ← main']],
+      [['×3', 'via_a ← main']],
+      [['×1', 'down ← down ← down ← down ← main']],
+    ]);
+    assert.deepEqual(model.callers[2].stacks[0].frames.map((frame) => `${frame.label} ${frame.description}`), [
+      'leaf stack-callers.c:15', 'down stack-callers.c:43', 'down stack-callers.c:44', 'down stack-callers.c:44', 'down stack-callers.c:44', 'main stack-callers.c:56',
+    ]);
+    assert.deepEqual(model.callers.map((caller) => caller.unlisted), [0, 0, 0]);
+  });
+
+  it('says when stacks stop at the caller, and which calls were not counted by stack', async () => {
+    const shallow = { ...LEAF_STACKS, counted: 7, uncounted: 1, untallied: 1, top: LEAF_STACKS.top.map((stack) => ({ ...stack, frames: stack.frames.slice(0, 2) })).slice(0, 2) };
+    const named = await nameStacks(shallow, symbolizeFixture);
+    const model = callersModel({ functionName: 'leaf', state: 'live', calls: 12, named, depth: { depth: 2, framePointers: false, caller: 'kernel' }, binary: BIN });
+    assert.deepEqual(model.notes.map((note) => [note.text, note.warning]), [
+      ['Stacks stop at the caller: sc keeps no frame pointers to walk further (build with -fno-omit-frame-pointer for whole stacks).', true],
+      ['2 calls were not counted by stack (no room in the kernel\'s map, or no stack could be read).', true],
+      ['3 calls were counted before callers were asked for: not by stack.', false],
+    ]);
+    assert.equal(model.callers[2].unlisted, 1, 'down\'s stack is not among those sent');
+    const none = callersModel({ functionName: 'leaf', state: 'live', calls: 0, named: undefined });
+    assert.deepEqual([none.description, none.notes.map((note) => note.text)], ['callers', ['No call counted by stack yet: run the program (Run with Probes).']]);
+    const paused = callersModel({ functionName: 'leaf', state: 'paused', calls: 0, named: undefined });
+    assert.deepEqual(paused.notes.map((note) => note.text), ['Callers are counted from the probe\'s next attach: Run with Probes, or Resume it.']);
+  });
+
+  it('the hover lists the top callers with their lines', async () => {
+    const named = await nameStacks(LEAF_STACKS, symbolizeFixture);
+    assert.equal(calledFromText(named), 'Called from via_b ×5 (stack-callers.c:33), via_a ×3 (stack-callers.c:24), down ×1 (stack-callers.c:43)');
+    assert.equal(calledFromText(named, 2), 'Called from via_b ×5 (stack-callers.c:33), via_a ×3 (stack-callers.c:24), and 1 other caller');
+    assert.equal(calledFromText({ ...named, uncounted: 2 }, 1), 'Called from via_b ×5 (stack-callers.c:33), and 2 other callers (2 calls not counted by stack)');
+    const hover = hoverMarkdown({ functionName: 'leaf', target: 'sc:leaf', state: 'live', snapshot: aggregateOf([]).snapshot(), notes: [], callers: named });
+    assert.ok(hover.endsWith('\n\nCalled from via\\_b ×5 \\(stack\\-callers\\.c:33\\), via\\_a ×3 \\(stack\\-callers\\.c:24\\), down ×1 \\(stack\\-callers\\.c:43\\)'), hover);
+    assert.doesNotMatch(hoverMarkdown({ functionName: 'leaf', target: 'sc:leaf', state: 'live', snapshot: aggregateOf([]).snapshot(), notes: [] }), /Called from/);
   });
 });

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { Commands } from './vscode/command-ids';
 import { Ctx } from './vscode/ctx';
+import * as callersView from './vscode/callers-view';
 import * as callsPanel from './vscode/calls-panel';
 import * as checkSystem from './vscode/check-system';
 import * as chooseBinary from './vscode/choose-binary';
@@ -46,7 +47,8 @@ export function activate(context: vscode.ExtensionContext): ProbeLensApi | undef
     statusBar.activate(current);
     costHint.activate(current);
     const panels = callsPanel.activate(current);
-    return createTestApi(current, drawn, () => current.probes.log.size, report.lastReport, panels);
+    const callers = callersView.activate(current);
+    return createTestApi(current, drawn, () => current.probes.log.size, report.lastReport, panels, callers);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     void vscode.window.showErrorMessage(`Probe Lens failed to start: ${message}`);

@@ -4,18 +4,23 @@
 // `crypto`, assets only from media/, every message checked (panel-messages.ts). The webview is
 // not kept while hidden: it asks for the rows again when it comes back ('ready'), and keeps its
 // filter and scroll position itself (setState); a serializer revives the panel after a reload.
+// A selected row whose call carries a stack (its probe counts callers) gets that stack, named
+// now (through the cache the Callers view uses), each frame opening its source when clicked.
 
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { RowFilter } from '../core/call-log';
+import { frameRows, type SourceLocation } from '../core/callers';
+import { formatCallLine } from '../core/annotation-text';
 import type { CallRow } from '../core/probe-aggregate';
 import { PANEL_ROW_CAPACITY, parseWebviewMessage, type HostMessage, type PanelProbe, type PanelReport, type PanelRow, type WebviewMessage } from '../core/panel-messages';
 import { toPanelRow } from '../core/panel-view';
 import { Throttle } from '../core/throttle';
+import { openSource } from './callers-view';
 import { Commands } from './command-ids';
 import type { Ctx } from './ctx';
-import { guarded } from './notify';
+import { guarded, reportFailure } from './notify';
 import { entryFrom } from './probes-view';
 
 export const CALLS_VIEW_TYPE = 'probeLens.calls';
@@ -48,6 +53,8 @@ class CallsPanel implements vscode.Disposable {
   private sentGeneration = -1;
   private filterOnReady: RowFilter | undefined;
   private readonly reportWaiters: ((report: PanelReport) => void)[] = [];
+  /** The stack last sent (the selected call's): where each of its lines is in the source. */
+  private shownStack: { seq: number; locations: (SourceLocation | undefined)[] } | undefined;
   batches = 0;
   postedRows = 0;
   lastBatch: PanelRow[] = [];
@@ -195,10 +202,40 @@ class CallsPanel implements vscode.Disposable {
       case 'export':
         await vscode.commands.executeCommand(Commands.exportCalls, { ...message.filter, format: message.format });
         return;
+      case 'selectRow':
+        await this.sendStack(message.seq);
+        return;
+      case 'openFrame': {
+        const location = this.shownStack?.seq === message.seq ? this.shownStack.locations[message.index] : undefined;
+        if (location !== undefined) await openSource(location).catch((error: unknown) => reportFailure(this.ctx, 'Open Source', error));
+        return;
+      }
       case 'report':
         for (const resolve of this.reportWaiters.splice(0)) resolve(message.report);
         return;
     }
+  }
+
+  /** The selected call's stack, named now: the only per-call naming there is, one row at a time. */
+  private async sendStack(seq: number): Promise<void> {
+    const row = this.ctx.probes.log.find(seq);
+    const entry = row === undefined ? undefined : this.ctx.probes.get(row.probeId);
+    const title = row === undefined ? `Call ${seq}` : `${entry?.spec.target ?? `probe ${row.probeId}`}: ${formatCallLine(entry?.spec.functionName ?? '', row)} · pid ${row.pid}${row.tid === row.pid ? '' : `/${row.tid}`}`;
+    if (row?.stack === undefined) {
+      this.shownStack = undefined;
+      const note =
+        row === undefined
+          ? 'This call is no longer held: the oldest rows fall out.'
+          : entry?.spec.stacks === true
+            ? 'No stack came with this call (counted before its probe counted callers).'
+            : 'No stack: its probe does not count callers. Show Callers on it to see each call\'s stack.';
+      this.post({ type: 'stack', seq, title, frames: [], note });
+      return;
+    }
+    const rows = (await this.ctx.stackNames.nameStack(row.stack)).flatMap(frameRows);
+    this.shownStack = { seq, locations: rows.map((frame) => frame.location) };
+    const frames = rows.map((frame) => ({ text: `${frame.label}${frame.description === '' ? '' : ` (${frame.description})`}`, hasSource: frame.location !== undefined }));
+    this.post({ type: 'stack', seq, title: `${title} · ${row.stack.length} frames`, frames });
   }
 
   /** Shows the calls of one probe (or all): now if the webview is up, else once it is. */

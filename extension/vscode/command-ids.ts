@@ -22,6 +22,9 @@ export const Commands = {
   restartHelper: 'probeLens.restartHelper',
   showLog: 'probeLens.showLog',
   chooseBinary: 'probeLens.chooseBinary',
+  showCallers: 'probeLens.showCallers',
+  showCallersOfFunction: 'probeLens.showCallersOfFunction',
+  openFrame: 'probeLens.openFrame',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -1,6 +1,7 @@
 // Live annotations (after Error Lens' decorations.ts): one decoration type — after-line text in
 // the contributed theme colour plus a gutter mark — set with one call per visible editor, at most
-// ten times a second whatever the event rate; a hover with the last calls. Anchors follow edits
+// ten times a second whatever the event rate; a hover with the last calls (and the top callers,
+// with Show Callers). Anchors follow edits
 // and everything clears when the probe is detached.
 
 import * as vscode from 'vscode';
@@ -141,6 +142,7 @@ export class Decorations implements vscode.Disposable {
           notes: entry.spec.notes,
           entryCost: entry.spec.entryCost,
           line: entry.spec.line,
+          callers: this.ctx.stackNames.get(entry.id),
         }),
       );
       markdown.isTrusted = false;

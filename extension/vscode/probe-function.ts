@@ -73,9 +73,14 @@ export async function attachSpecs(ctx: Ctx, specs: readonly ProbeSpec[]): Promis
   });
 }
 
-export async function probeAtPosition(ctx: Ctx, document: vscode.TextDocument, position: vscode.Position): Promise<ProbeEntry[]> {
+/** The probes Probe This Function would attach for the function at `position` (several for inline sites). */
+export async function functionSpecsAt(ctx: Ctx, document: vscode.TextDocument, position: vscode.Position): Promise<ProbeSpec[]> {
   const probe = await editorProbeAt(ctx, document, position);
-  const entries = await attachSpecs(ctx, specsFrom(probe, probe.replan));
+  return specsFrom(probe, probe.replan);
+}
+
+export async function probeAtPosition(ctx: Ctx, document: vscode.TextDocument, position: vscode.Position): Promise<ProbeEntry[]> {
+  const entries = await attachSpecs(ctx, await functionSpecsAt(ctx, document, position));
   await ctx.extension.workspaceState.update('probeLens.probedOnce', true);
   return entries;
 }

@@ -1,6 +1,6 @@
 // The Probes view (its own activity-bar container): each probe with its state (attaching, live,
 // paused, ended, error with the reason), exact counts and drops; inline detach, pause/resume,
-// reveal in the editor and open in the panel; Detach All in the title bar. A source file with
+// reveal in the editor, open in the panel and (a function's) Show Callers; Detach All in the title bar. A source file with
 // several probes is a node of its own, its functions most called first (the file's hot
 // functions), detached in one click. Refreshed at most twice a second for counts, at once when
 // probes come, go or change state.
@@ -34,11 +34,19 @@ export function describeEntry(entry: ProbeEntry): { label: string; description: 
     entry.result === undefined ? '' : `${entry.result.kind}${entry.result.retprobe ? ' + return' : ''}, attached in ${entry.result.attachMs.toFixed(1)} ms`,
     entry.filter === undefined ? 'all processes' : `process ${entry.filter.pid}${entry.filter.descendants === true ? ' and its children' : ''}`,
     entry.spec.entryCost === undefined ? '' : entryCostText(entry.spec.entryCost),
+    entry.spec.stacks !== true ? '' : stacksText(entry),
     ...entry.spec.notes,
   ]
     .filter((line) => line !== '')
     .join('\n');
   return { label: entry.spec.functionName, description, tooltip };
+}
+
+/** What Show Callers counts for this probe, and how deep its stacks go. */
+function stacksText(entry: ProbeEntry): string {
+  const depth = entry.result?.stacks;
+  if (depth === undefined) return 'Counts its callers (Show Callers) from its next attach.';
+  return `Counts its callers: each call's user stack, ${depth.framePointers ? `up to ${depth.depth} frames` : 'to the caller only (no frame pointers: build with -fno-omit-frame-pointer for whole stacks)'}.`;
 }
 
 /** A source file's probes, when it has several. */
@@ -119,7 +127,9 @@ class ProbesTree implements vscode.TreeDataProvider<Node> {
     item.description = description;
     item.tooltip = tooltip;
     item.iconPath = STATE_ICONS[entry.state];
-    item.contextValue = `probe.${entry.state}${entry.spec.source === undefined ? '' : '.source'}`;
+    // `.fn`: a function of a program or library, whose callers Show Callers can count.
+    const userFunction = entry.spec.attach.binary !== undefined && entry.spec.line !== true;
+    item.contextValue = `probe.${entry.state}${entry.spec.source === undefined ? '' : '.source'}${userFunction ? '.fn' : ''}`;
     if (entry.spec.source !== undefined) item.command = { command: Commands.revealProbe, title: 'Reveal in Editor', arguments: [entry] };
     if (entry.spec.source !== undefined) item.resourceUri = vscode.Uri.file(entry.spec.source.file);
     return item;

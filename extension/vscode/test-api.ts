@@ -6,6 +6,8 @@
 import * as vscode from 'vscode';
 import type { PanelReport } from '../core/panel-messages';
 import type { ProbeEntry } from '../core/probe-manager';
+import type { CallersModel } from '../core/callers';
+import type { CallersView } from './callers-view';
 import type { CallsPanels, PanelStatus } from './calls-panel';
 import type { Ctx } from './ctx';
 import type { Decorations, RenderedLine } from './decorations';
@@ -55,9 +57,11 @@ export interface ProbeLensApi {
   pid(): number;
   /** The last Check System report (markdown). */
   systemReport(): string | undefined;
+  /** The Callers view: each probe that counts its callers, as drawn. */
+  callers(): ({ probeId: number } & CallersModel)[];
 }
 
-export function createTestApi(ctx: Ctx, decorations: Decorations, panelRows: () => number, systemReport: () => string | undefined, panels: CallsPanels): ProbeLensApi {
+export function createTestApi(ctx: Ctx, decorations: Decorations, panelRows: () => number, systemReport: () => string | undefined, panels: CallsPanels, callers: CallersView): ProbeLensApi {
   return {
     probes: () =>
       ctx.probes.list().map((entry) => {
@@ -102,5 +106,6 @@ export function createTestApi(ctx: Ctx, decorations: Decorations, panelRows: () 
     panelReport: () => panels.report(),
     pid: () => process.pid,
     systemReport,
+    callers: () => callers.models(),
   };
 }

@@ -1,8 +1,10 @@
 // The Calls panel's script, in the webview (bundled into media/dist/calls-panel.js): a live table
 // of calls and returns with filters, pause, clear, per-probe latency histograms and export
 // buttons. It draws only the rows in view (fixed row height), holds at most as many rows as the
-// call log, checks every message the host posts (panel-messages.ts) and keeps its filter and
-// scroll position with setState, since the webview is rebuilt whenever the panel is hidden.
+// call log, checks every message the host posts (panel-messages.ts) and keeps its filter, scroll
+// position and selected row with setState, since the webview is rebuilt whenever the panel is
+// hidden. Selecting a row asks the host for its call's stack (named there), shown under the table
+// with each frame a link to its source.
 
 import type { RowFilter } from '../core/call-log';
 import { parseFilter, parseHostMessage, type ExportFormat, type HostMessage, type PanelProbe, type WebviewMessage } from '../core/panel-messages';
@@ -19,6 +21,7 @@ interface SavedState {
   filter: RowFilter;
   follow: boolean;
   scrollTop: number;
+  selectedSeq?: number | undefined;
 }
 
 /** Must match `--row-height` in media/calls-panel.css. */
@@ -32,6 +35,10 @@ let paused = false;
 let follow = true;
 /** A saved scroll position to go back to once the rows are there. */
 let restoreScrollTop: number | undefined;
+/** The selected row's key: its call's stack shows under the table. */
+let selectedSeq: number | undefined;
+/** The first shown row drawn now (a click on the i-th table row is on shown[firstDrawn + i]). */
+let firstDrawn = 0;
 
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, props: { className?: string; text?: string; title?: string } = {}, ...children: Node[]): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -90,7 +97,19 @@ const spacer = element('div', { className: 'spacer' }, bodyTable);
 // The header scrolls with the body (sticky), so both share the scroller's width and columns line up.
 const scroller = element('div', { className: 'scroller' }, headTable, spacer);
 const empty = element('div', { className: 'empty', text: 'No calls yet. Probe a function (right-click its name → Probe This Function) and run the program.' });
-document.body.append(toolbar, histograms, scroller, empty);
+const stackTitle = element('span', { className: 'stack-title' });
+const stackList = element('ol', { className: 'stack-frames' });
+const stackNote = element('div', { className: 'stack-note' });
+const stackPane = element(
+  'section',
+  { className: 'stack-pane' },
+  element('header', {}, stackTitle, button('Close', 'Hide this call\'s stack', () => select(undefined))),
+  stackNote,
+  stackList,
+);
+stackPane.setAttribute('aria-label', 'The selected call\'s stack');
+stackPane.hidden = true;
+document.body.append(toolbar, histograms, scroller, empty, stackPane);
 
 function post(message: WebviewMessage): void {
   vscode.postMessage(message);
@@ -101,7 +120,44 @@ function exportRows(format: ExportFormat): void {
 }
 
 function saveState(): void {
-  vscode.setState({ filter: rows.filter, follow, scrollTop: scroller.scrollTop });
+  vscode.setState({ filter: rows.filter, follow, scrollTop: scroller.scrollTop, selectedSeq });
+}
+
+/** Selects a row (or none): the host answers with its call's stack. */
+function select(seq: number | undefined): void {
+  selectedSeq = seq;
+  if (seq === undefined) {
+    stackPane.hidden = true;
+    stackList.replaceChildren();
+  } else {
+    stackTitle.textContent = 'Naming the stack…';
+    stackNote.textContent = '';
+    stackList.replaceChildren();
+    stackPane.hidden = false;
+    post({ type: 'selectRow', seq });
+  }
+  saveState();
+  scheduleRender();
+}
+
+function showStack(message: Extract<HostMessage, { type: 'stack' }>): void {
+  if (message.seq !== selectedSeq) return;
+  stackTitle.textContent = message.title;
+  stackNote.textContent = message.note ?? '';
+  stackNote.hidden = message.note === undefined;
+  stackList.replaceChildren(
+    ...message.frames.map((frame, index) => {
+      if (!frame.hasSource) return element('li', { text: frame.text });
+      const link = element('a', { text: frame.text, title: 'Open the source at this line' });
+      link.href = '#';
+      link.addEventListener('click', (event) => {
+        event.preventDefault();
+        post({ type: 'openFrame', seq: message.seq, index });
+      });
+      return element('li', {}, link);
+    }),
+  );
+  stackPane.hidden = false;
 }
 
 function readFilter(): RowFilter {
@@ -192,6 +248,7 @@ function render(): void {
     restoreScrollTop = undefined;
   } else if (follow) scroller.scrollTop = Math.max(0, scroller.scrollHeight - scroller.clientHeight);
   const view = visibleWindow(scroller.scrollTop, viewport, ROW_PX, shown.length);
+  firstDrawn = view.first;
   bodyTable.style.transform = `translateY(${view.offsetPx}px)`;
   const needed = view.end - view.first;
   while (tbody.rows.length < needed) {
@@ -205,7 +262,8 @@ function render(): void {
     const tr = tbody.rows[i];
     if (row === undefined || tr === undefined) continue;
     const cells = rowCells(row, rows.probeName(row.probeId), baseNs);
-    tr.className = `${row.ret === null ? 'pending' : ''}${(view.first + i) % 2 === 1 ? ' odd' : ''}`;
+    tr.className = `${row.ret === null ? 'pending' : ''}${(view.first + i) % 2 === 1 ? ' odd' : ''}${row.hasStack === true ? ' has-stack' : ''}${row.seq === selectedSeq ? ' selected' : ''}`;
+    tr.title = row.hasStack === true ? 'Select to see this call\'s stack' : '';
     cells.forEach((text, column) => {
       const cell = tr.cells[column];
       if (cell !== undefined && cell.textContent !== text) {
@@ -226,7 +284,11 @@ function render(): void {
 
 function report(): void {
   const rendered = [...tbody.rows].map((tr) => [...tr.cells].map((cell) => cell.textContent ?? ''));
-  post({ type: 'report', report: { rows: rows.size, shown: rows.shown.length, paused, filter: rows.filter, rendered } });
+  const stack = stackPane.hidden ? undefined : [stackTitle.textContent ?? '', ...(stackNote.textContent === '' ? [] : [stackNote.textContent ?? '']), ...[...stackList.children].map((li) => li.textContent ?? '')];
+  post({
+    type: 'report',
+    report: { rows: rows.size, shown: rows.shown.length, paused, filter: rows.filter, rendered, ...(selectedSeq === undefined ? {} : { selected: selectedSeq }), ...(stack === undefined ? {} : { stack }) },
+  });
 }
 
 function handle(message: HostMessage): void {
@@ -238,6 +300,8 @@ function handle(message: HostMessage): void {
       paused = message.paused;
       syncControls();
       renderHistograms();
+      // The selected row again (a rebuilt webview, or after Clear: gone then).
+      select(selectedSeq !== undefined && rows.get(selectedSeq) !== undefined ? selectedSeq : undefined);
       break;
     case 'rows':
       probes = message.probes;
@@ -254,6 +318,9 @@ function handle(message: HostMessage): void {
       paused = message.paused;
       syncControls();
       break;
+    case 'stack':
+      showStack(message);
+      return;
     case 'report':
       render();
       report();
@@ -276,6 +343,12 @@ scroller.addEventListener('scroll', () => {
   saveState();
 });
 window.addEventListener('resize', scheduleRender);
+tbody.addEventListener('click', (event) => {
+  const tr = event.target instanceof Element ? event.target.closest('tr') : null;
+  if (tr === null) return;
+  const row = rows.shown[firstDrawn + tr.sectionRowIndex];
+  if (row !== undefined) select(row.seq === selectedSeq ? undefined : row.seq);
+});
 
 // Restore what the last webview of this panel had (filter, scroll), then ask for the rows.
 const saved = vscode.getState();
@@ -284,6 +357,7 @@ if (typeof saved === 'object' && saved !== null) {
   rows.setFilter(parseFilter(state.filter) ?? {});
   follow = state.follow !== false;
   if (!follow && typeof state.scrollTop === 'number') restoreScrollTop = state.scrollTop;
+  if (typeof state.selectedSeq === 'number') selectedSeq = state.selectedSeq;
 }
 syncControls();
 post({ type: 'ready' });

@@ -9,7 +9,7 @@
 import { formatArgs, formatCapturedValue, formatReturnValue } from './format';
 import { percentilesFromLog2Histogram, type LatencyPercentiles } from './latency';
 import type { CallEvent, CapturedShape, CapturedValue, ProbeStats, ReturnEvent, StackCounts, StackFrame } from './protocol';
-import { addStackCounts, NO_STACKS } from './stack-totals';
+import { addStackCounts, NO_STACKS, stackKey } from './stack-totals';
 
 /** One call as the hover and the panel show it; `ret` stays undefined until the return is seen. */
 export interface CallRow {
@@ -60,6 +60,8 @@ const RATE_WINDOW_MS = 5_000;
 /** The helper sends changed counters every ~500 ms: none for this long means none changed. */
 const STATS_STALE_MS = 1_500;
 const MAX_PENDING_PER_THREAD = 64;
+/** Distinct call stacks a probe's rows share (a few usually): the log's 100,000 rows then hold one copy of each. */
+const MAX_SHARED_STACKS = 4_096;
 
 /** a + b, or a − b with `sign` −1 (counts since a reset). */
 function addStats(a: ProbeStats, b: ProbeStats, sign: 1 | -1 = 1): ProbeStats {
@@ -106,6 +108,7 @@ export class ProbeAggregate {
   private currentStacksText = '';
   /** Changes whenever the counted stacks do: what names them need not look again until it does. */
   stacksVersion = 0;
+  private readonly sharedStacks = new Map<string, StackFrame[]>();
 
   constructor(
     readonly probeId: number,
@@ -200,7 +203,7 @@ export class ProbeAggregate {
 
   onCall(event: CallEvent): CallRow {
     this.eventCalls++;
-    const row: CallRow = { ...this.newRow(event), args: formatArgs(this.capture, event.args), argValues: event.args, ...(event.stack === undefined ? {} : { stack: event.stack }) };
+    const row: CallRow = { ...this.newRow(event), args: formatArgs(this.capture, event.args), argValues: event.args, ...(event.stack === undefined ? {} : { stack: this.shared(event.stack) }) };
     let stack = this.pending.get(event.tid);
     if (stack === undefined) this.pending.set(event.tid, (stack = []));
     stack.push(row);
@@ -208,6 +211,16 @@ export class ProbeAggregate {
     this.recentRows.push(row);
     if (this.recentRows.length > RECENT_CALLS) this.recentRows.shift();
     return row;
+  }
+
+  /** The one copy of this stack the probe's rows share. */
+  private shared(stack: StackFrame[]): StackFrame[] {
+    const key = stackKey(stack);
+    const held = this.sharedStacks.get(key);
+    if (held !== undefined) return held;
+    if (this.sharedStacks.size >= MAX_SHARED_STACKS) this.sharedStacks.clear();
+    this.sharedStacks.set(key, stack);
+    return stack;
   }
 
   /** Pairs the return with its thread's innermost open call; a return without one gets its own row. */

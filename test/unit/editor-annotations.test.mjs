@@ -551,6 +551,21 @@ describe('Show Callers: stacks over attachments', () => {
   });
 });
 
+describe('Show Callers: a call\'s stack', () => {
+  it('rows keep their call\'s stack, one copy of each distinct stack shared by them', () => {
+    let seq = 0;
+    const aggregate = new ProbeAggregate(1, { args: [{ name: 'x', type: 's32' }], ret: 's32' }, () => ++seq);
+    const withStack = (x, frames) => ({ ...call(1, 'w', 1), args: { x }, stack: structuredClone(frames) });
+    const first = aggregate.onCall(withStack(4, [F.leaf, F.viaB, F.mainB]));
+    const second = aggregate.onCall(withStack(3, [F.leaf, F.viaB, F.mainB]));
+    const other = aggregate.onCall(withStack(2, [F.leaf, F.viaA, F.mainA]));
+    assert.deepEqual(first.stack, [F.leaf, F.viaB, F.mainB]);
+    assert.equal(second.stack, first.stack, 'the same stack: the same array');
+    assert.notEqual(other.stack, first.stack);
+    assert.equal(aggregate.onCall({ ...call(1, 'w', 1), args: { x: 1 } }).stack, undefined);
+  });
+});
+
 describe('Show Callers: the probe manager', () => {
   function fakeHelper() {
     let next = 1;

@@ -15,6 +15,7 @@
 #define VALUES_PER_PROBE 256	/* distinct values counted per probe and field (return value, an argument) */
 #define MAX_COUNTED_VALUES 16384	/* ... and in all */
 #define MAX_STACK_FRAMES 32	/* of a user stack, the probed address first */
+#define MAX_COND_TEXT 64	/* bytes of a text a string argument is compared with */
 #define MAX_COUNTED_STACKS 4096	/* distinct (process, stack) pairs counted at once */
 
 enum arg_location {
@@ -77,9 +78,10 @@ struct probe_config {
 	__u32 filter_gid;	/* with filter_uid: the user's gid */
 	struct arg_config args[MAX_ARGS];
 	struct arg_config ret;
-	/* A condition on an argument, checked at the call: calls that fail it are counted in
-	 * `calls` and nothing else (no matched, record, return, latency or value). */
-	__u8 cond_arg;		/* 0: none; else 1 + the argument's index */
+	/* A condition, on an argument (checked at the call) or on the return value or latency
+	 * (checked at the return): calls that fail it are counted in `calls` and nothing else (no
+	 * matched, record, return, latency or value). */
+	__u8 cond_arg;		/* on an argument: 1 + its index; else 0 */
 	__u8 cond_op;		/* enum condition_op */
 	__u8 cond_bytes;	/* the argument's width: 1, 2, 4 or 8 */
 	__u8 cond_signed;
@@ -87,7 +89,9 @@ struct probe_config {
 	__u8 count_arg;		/* 0: none; else 1 + the argument's index */
 	__u8 count_arg_bytes;	/* its width */
 	__u8 count_arg_signed;	/* its type is signed: its log2 histogram has negative buckets */
-	__u8 pad2[7];
+	__u8 cond_on;		/* enum condition_subject */
+	__u8 cond_text_len;	/* COND_ON_TEXT: the text's length (no NUL) */
+	__u8 pad2[5];
 	/* Stacks: 0 none; else the user stack's frames counted (stack_counts) and sent with
 	 * records, at most this many (2: the probed address and its caller). */
 	__u8 stack_depth;
@@ -95,7 +99,14 @@ struct probe_config {
 	 * pointer, leaves out the caller: its return address is read at the stack pointer. */
 	__u8 stack_reads_caller;
 	__u64 cond_value;
+	char cond_text[MAX_COND_TEXT];	/* COND_ON_TEXT: what the string argument must (not) be */
 };
+
+/* What a condition compares: nothing, a number argument, a string argument's text (eq, ne),
+ * the return value, or the latency in ns (unsigned). The last two are decided at the return:
+ * a call's record goes out as pending, and its return's says whether it met it (or a discard
+ * record that it did not). */
+enum condition_subject { COND_NONE, COND_ON_NUMBER, COND_ON_TEXT, COND_ON_RETURN, COND_ON_LATENCY };
 
 enum condition_op { COND_EQ, COND_NE, COND_LT, COND_LE, COND_GT, COND_GE };
 
@@ -171,11 +182,13 @@ struct traced_process {
 enum event_type {
 	EVENT_CALL = 1,
 	EVENT_RETURN = 2,
+	EVENT_DISCARD = 3,	/* a pending call (same probe and thread, the newest) failed the condition */
 };
 
 #define EVENT_LATENCY_KNOWN 0x1
 #define EVENT_HAS_STRINGS 0x2	/* an event_with_strings */
 #define EVENT_HAS_STACK 0x4	/* an event_with_strings whose stack is filled in */
+#define EVENT_PENDING 0x8	/* a call whose probe's condition is decided at its return */
 
 struct event {
 	__u8 type;		/* enum event_type */

@@ -73,6 +73,7 @@ struct frame {
 	__u32 slot;
 	__u16 sampled;		/* the call's record was sent: its return's is too */
 	__u16 unmatched;	/* the call failed the probe's condition: its return counts for nothing */
+	__u64 arg_value;	/* the counted argument's, when the condition is decided at the return */
 };
 
 struct thread_stack {
@@ -552,7 +553,7 @@ static __always_inline void fill_header(struct event *e, __u8 type, __u32 slot, 
 
 static __always_inline void emit_call(void *ctx, enum ctx_kind kind, const struct probe_config *cfg,
 				      struct probe_stats *stats, __u32 slot, __u64 id, __u64 now,
-				      const struct stack_key *stack, bool sleepable)
+				      const struct stack_key *stack, bool pending, bool sleepable)
 {
 	struct event_with_strings *big = NULL;
 	struct event *e;
@@ -568,6 +569,8 @@ static __always_inline void emit_call(void *ctx, enum ctx_kind kind, const struc
 		return;
 	}
 	fill_header(e, EVENT_CALL, slot, id, now);
+	if (pending)
+		e->flags |= EVENT_PENDING;
 	if (big) {
 		big->unreadable = 0;
 		__builtin_memset(big->data_len, 0, sizeof(big->data_len));
@@ -594,18 +597,12 @@ static __always_inline void emit_call(void *ctx, enum ctx_kind kind, const struc
 	bpf_ringbuf_submit(e, submit_flags(now));
 }
 
-/* A call: count it, push its entry time, and send its record. */
-/* Whether the call meets the probe's condition on one of its arguments (none: it does). */
-static __always_inline bool condition_met(void *ctx, enum ctx_kind kind, const struct probe_config *cfg)
+/* Whether a number compares with the condition's value as it says, by its width and sign. */
+static __always_inline bool compares(__u64 raw, const struct probe_config *cfg)
 {
-	__u32 index = cfg->cond_arg - 1;
-	__u64 raw;
 	__s64 value, limit = (__s64)cfg->cond_value;
 
-	/* Conditions are for user functions: other kinds never carry one. */
-	if (kind != CTX_PT_REGS || !cfg->cond_arg || index >= MAX_ARGS)
-		return true;
-	raw = low_bytes(read_value(ctx, kind, &cfg->args[index]), cfg->cond_bytes);
+	raw = low_bytes(raw, cfg->cond_bytes);
 	if (!cfg->cond_signed) {
 		switch (cfg->cond_op) {
 		case COND_EQ: return raw == cfg->cond_value;
@@ -627,6 +624,44 @@ static __always_inline bool condition_met(void *ctx, enum ctx_kind kind, const s
 	}
 }
 
+/* Whether the string at `address` is the condition's text (then, with COND_NE, it fails). */
+static __always_inline bool text_compares(__u64 address, const struct probe_config *cfg)
+{
+	char text[MAX_COND_TEXT];
+	long length = bpf_probe_read_user_str(text, sizeof(text), (void *)address);
+	bool equal = length == cfg->cond_text_len + 1;
+
+	for (int i = 0; i < MAX_COND_TEXT && equal; i++) {
+		if (i >= cfg->cond_text_len)
+			break;
+		equal = text[i] == cfg->cond_text[i];
+	}
+	return cfg->cond_op == COND_NE ? !equal : equal;
+}
+
+/* Whether the call meets the probe's condition, as far as the call decides it: one on an
+ * argument; one decided at the return is met so far (none: met). */
+static __always_inline bool condition_met_at_call(void *ctx, enum ctx_kind kind, const struct probe_config *cfg)
+{
+	/* 64-bit, so that no 32-bit copy of it is what gets checked (older verifiers lose the bound). */
+	__u64 index = cfg->cond_arg;
+
+	/* Conditions are for user functions: other kinds never carry one. */
+	if (kind != CTX_PT_REGS || (cfg->cond_on != COND_ON_NUMBER && cfg->cond_on != COND_ON_TEXT))
+		return true;
+	if (index == 0 || index > MAX_ARGS)
+		return true;
+	index -= 1;
+	if (cfg->cond_on == COND_ON_TEXT)
+		return text_compares(read_value(ctx, kind, &cfg->args[index]), cfg);
+	return compares(read_value(ctx, kind, &cfg->args[index]), cfg);
+}
+
+static __always_inline bool decided_at_return(const struct probe_config *cfg)
+{
+	return cfg->cond_on == COND_ON_RETURN || cfg->cond_on == COND_ON_LATENCY;
+}
+
 /* A value's log2 bucket (VALUE_FIELD_ARG_LOG2). */
 static __always_inline __s64 log2_bucket(__u64 raw, __u8 bytes, bool is_signed)
 {
@@ -637,22 +672,21 @@ static __always_inline __s64 log2_bucket(__u64 raw, __u8 bytes, bool is_signed)
 	return -(1 + (__s64)log2_u64(-(__u64)value));
 }
 
-/* The value of the argument the probe counts the values of (valuesOf), counted, and its log2
- * bucket. */
-static __always_inline void count_arg_value(void *ctx, enum ctx_kind kind, const struct probe_config *cfg, __u32 slot,
-					    struct probe_stats *stats)
+/* The value of the argument the probe counts the values of (valuesOf). */
+static __always_inline __u64 counted_arg(void *ctx, enum ctx_kind kind, const struct probe_config *cfg)
 {
 	__u32 index = cfg->count_arg - 1;
-	__u64 value;
 
-	/* Argument values are for user functions: other kinds never count one. */
-	if (kind != CTX_PT_REGS || !cfg->count_arg)
-		return;
 	/* The bound checked must be the index used: hide it from clang, or it checks a copy. */
 	barrier_var(index);
 	if (index >= MAX_ARGS)
-		return;
-	value = low_bytes(read_value(ctx, kind, &cfg->args[index]), cfg->count_arg_bytes);
+		return 0;
+	return low_bytes(read_value(ctx, kind, &cfg->args[index]), cfg->count_arg_bytes);
+}
+
+/* That value counted, and its log2 bucket. */
+static __always_inline void count_arg_value(__u32 slot, const struct probe_config *cfg, __u64 value, struct probe_stats *stats)
+{
 	count_value(slot, VALUE_FIELD_ARG, value, &stats->arg_values_uncounted);
 	count_value(slot, VALUE_FIELD_ARG_LOG2, log2_bucket(value, cfg->count_arg_bytes, cfg->count_arg_signed),
 		    &stats->arg_buckets_uncounted);
@@ -665,18 +699,22 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 	struct probe_stats *stats = bpf_map_lookup_elem(&probe_stats, &slot);
 	struct thread_stack *stack;
 	struct stack_key *user_stack = NULL;
-	__u64 now;
-	bool sampled, matched;
+	__u64 now, arg_value = 0;
+	bool sampled, matched, at_return = decided_at_return(cfg ? cfg : &(struct probe_config){});
 
 	if (!cfg || !stats || !cfg->active || !process_selected(cfg, id >> 32))
 		return 0;
 	now = bpf_ktime_get_ns();
 	__sync_fetch_and_add(&stats->calls, 1);
-	matched = condition_met(ctx, kind, cfg);
-	if (cfg->cond_arg && matched)
+	matched = condition_met_at_call(ctx, kind, cfg);
+	if (cfg->cond_on && !at_return && matched)
 		__sync_fetch_and_add(&stats->matched, 1);
-	if (matched)
-		count_arg_value(ctx, kind, cfg, slot, stats);
+	/* Argument values are for user functions: other kinds never count one. */
+	if (matched && cfg->count_arg && kind == CTX_PT_REGS) {
+		arg_value = counted_arg(ctx, kind, cfg);
+		if (!at_return)	/* else at the return, if the call meets the condition */
+			count_arg_value(slot, cfg, arg_value, stats);
+	}
 	sampled = matched && sampled_in(slot, now, stats);
 
 	stack = cfg->has_return || cfg->stack_depth ? bpf_task_storage_get(&thread_stacks, bpf_get_current_task_btf(), NULL,
@@ -697,6 +735,7 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 			stack->frames[depth].slot = slot;
 			stack->frames[depth].sampled = sampled;
 			stack->frames[depth].unmatched = !matched;
+			stack->frames[depth].arg_value = arg_value;
 			stack->depth = depth + 1;
 		} else {
 			stack->overflow++;
@@ -704,7 +743,7 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 	}
 
 	if (sampled)
-		emit_call(ctx, kind, cfg, stats, slot, id, now, user_stack, sleepable);
+		emit_call(ctx, kind, cfg, stats, slot, id, now, user_stack, at_return, sleepable);
 	return 0;
 }
 
@@ -716,7 +755,7 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 	struct probe_config *cfg = bpf_map_lookup_elem(&probe_configs, &slot);
 	struct probe_stats *stats = bpf_map_lookup_elem(&probe_stats, &slot);
 	struct thread_stack *stack;
-	__u64 now, latency = 0, ret = 0;
+	__u64 now, latency = 0, ret = 0, arg_value = 0;
 	bool paired = false, sampled = false, unmatched = false;
 	struct event_with_strings *big = NULL;
 	struct event *e;
@@ -743,6 +782,7 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 			latency = now - stack->frames[at].ts_ns;
 			sampled = stack->frames[at].sampled;
 			unmatched = stack->frames[at].unmatched;
+			arg_value = stack->frames[at].arg_value;
 			for (int above = 1; above < up; above++)
 				stack->frames[(at + above - 1) & (MAX_DEPTH - 1)] = stack->frames[(at + above) & (MAX_DEPTH - 1)];
 			stack->depth = depth - 1;
@@ -750,8 +790,21 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 		}
 	}
 	/* With a condition, only the return of a call known to meet it counts. */
-	if (cfg->cond_arg && (!paired || unmatched))
+	if (cfg->cond_on && (!paired || unmatched))
 		return 0;
+	if (decided_at_return(cfg) && kind == CTX_PT_REGS) {
+		if (!compares(cfg->cond_on == COND_ON_LATENCY ? latency : PT_REGS_RC((struct pt_regs *)ctx), cfg)) {
+			/* Its call's record went out pending: say it is not to be shown. */
+			if (sampled && (e = bpf_ringbuf_reserve(&events, sizeof(*e), 0))) {
+				fill_header(e, EVENT_DISCARD, slot, id, now);
+				bpf_ringbuf_submit(e, submit_flags(now));
+			}
+			return 0;
+		}
+		__sync_fetch_and_add(&stats->matched, 1);
+		if (cfg->count_arg)
+			count_arg_value(slot, cfg, arg_value, stats);
+	}
 	/* The value first: whoever reads this many returns finds their values counted. */
 	if (cfg->count_returns) {
 		/* A return value is a number: a tracepoint's (sys_exit's ret) is never a string. */

@@ -317,28 +317,99 @@ static int parse_decimal(const char *text, bool is_signed, __u64 *out)
 	return errno || end == text || *end || (!is_signed && text[0] == '-') ? -1 : 0;
 }
 
-/* "condition": {"arg": NAME, "op": "gt", "value": 3}: only calls whose captured argument NAME
- * compares so (by its type's width and sign) go further than being counted. */
+/* The index of the captured string argument `name`, or -1 with a failure. */
+static int string_argument(const struct attach_request *request, const char *name, struct rpc_failure *failure)
+{
+	for (int i = 0; name && i < request->nargs; i++)
+		if (!strcmp(request->args[i].name, name))
+			return request->args[i].type == VALUE_STRING
+				       ? i
+				       : rpc_fail(failure, RPC_BAD_PARAMS, "condition.text compares a string, and '%s' is not one: "
+						  "compare it with condition.value", name);
+	return rpc_fail(failure, RPC_BAD_PARAMS, "condition.arg must name a captured argument%s%s%s",
+			name ? " ('" : "", name ? name : "", name ? "' is not one)" : "");
+}
+
+static int parse_condition_op(const char *op, struct probe_config *cfg, struct rpc_failure *failure)
+{
+	static const char *const ops[] = { "eq", "ne", "lt", "le", "gt", "ge" };
+
+	for (size_t i = 0; op && i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (!strcmp(op, ops[i])) {
+			cfg->cond_op = i;
+			return 0;
+		}
+	}
+	return rpc_fail(failure, RPC_BAD_PARAMS, "condition.op must be one of eq, ne, lt, le, gt, ge");
+}
+
+/* What a condition on the return value or the latency compares: decided at the return. */
+static int parse_return_subject(const char *on, struct attach_request *request, enum value_type *type,
+				struct rpc_failure *failure)
+{
+	if (!request->retprobe)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "a condition on the %s is decided at the return: it needs the return "
+				"probed (retprobe)", on);
+	if (!strcmp(on, "latency")) {
+		request->cfg.cond_on = COND_ON_LATENCY;
+		*type = VALUE_U64;	/* nanoseconds */
+		return 0;
+	}
+	if (strcmp(on, "return"))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "condition.on must be 'return' or 'latency'");
+	if (!request->capture_ret || request->ret_struct.deref || value_type_bytes(request->ret_type) == 0)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "a condition on the return value needs it captured as a number (capture.ret)");
+	request->cfg.cond_on = COND_ON_RETURN;
+	*type = request->ret_type;
+	return 0;
+}
+
+/* "condition": what a call must meet to go further than being counted, compared by the
+ * subject's width and sign: {"arg": NAME, "op", "value"} a number argument, {"arg": NAME,
+ * "op": "eq"|"ne", "text"} a string argument's text, {"on": "return"|"latency", "op", "value"}
+ * the return value or the latency in ns, decided at the return. */
 static int parse_condition(json_t *spec, struct attach_request *request, struct rpc_failure *failure)
 {
-	static const char *const fields[] = { "arg", "op", "value", NULL };
-	static const char *const ops[] = { "eq", "ne", "lt", "le", "gt", "ge" };
+	static const char *const fields[] = { "arg", "on", "op", "value", "text", NULL };
 	struct probe_config *cfg = &request->cfg;
-	const char *name = NULL, *op = NULL;
+	const char *name = NULL, *on = NULL, *op = NULL, *text = NULL;
 	json_t *value = json_object_get(spec, "value");
-	enum value_type type;
+	enum value_type type = VALUE_U64;
 	int arg;
 
 	if (params_only(spec, "condition", fields, failure) || params_string(spec, "arg", MAX_ARG_NAME, &name, failure) < 0 ||
-	    params_string(spec, "op", 8, &op, failure) < 0 || (arg = numeric_argument(request, name, "condition.arg", failure)) < 0)
+	    params_string(spec, "on", 16, &on, failure) < 0 || params_string(spec, "op", 8, &op, failure) < 0 ||
+	    params_string(spec, "text", MAX_COND_TEXT - 1, &text, failure) < 0 || parse_condition_op(op, cfg, failure))
 		return -1;
-	type = request->args[arg].type;
-	for (size_t i = 0; op && i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (!strcmp(op, ops[i]))
-			cfg->cond_op = i + 1;
-	if (!cfg->cond_op--)
-		return rpc_fail(failure, RPC_BAD_PARAMS, "condition.op must be one of eq, ne, lt, le, gt, ge");
+	if (!on == !name)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "a condition names an argument (condition.arg) or is on the return "
+				"value or latency (condition.on), one of them");
+	if (!text == !value)
+		return rpc_fail(failure, RPC_BAD_PARAMS, "a condition compares with a number (condition.value) or a string's "
+				"text (condition.text), one of them");
+	if (text) {
+		if (on || (arg = string_argument(request, name, failure)) < 0)
+			return on ? rpc_fail(failure, RPC_BAD_PARAMS, "condition.text compares a string argument") : -1;
+		if (cfg->cond_op != COND_EQ && cfg->cond_op != COND_NE)
+			return rpc_fail(failure, RPC_BAD_PARAMS, "a string's text is compared with eq or ne");
+		cfg->cond_on = COND_ON_TEXT;
+		cfg->cond_arg = arg + 1;
+		cfg->cond_text_len = strlen(text);
+		memcpy(cfg->cond_text, text, cfg->cond_text_len);
+		return 0;
+	}
+	if (on) {
+		if (parse_return_subject(on, request, &type, failure))
+			return -1;
+	} else {
+		if ((arg = numeric_argument(request, name, "condition.arg", failure)) < 0)
+			return -1;
+		type = request->args[arg].type;
+		cfg->cond_on = COND_ON_NUMBER;
+		cfg->cond_arg = arg + 1;
+	}
 	cfg->cond_signed = value_type_signed(type);
+	cfg->cond_bytes = value_type_bytes(type);
 	if (json_is_integer(value)) {
 		cfg->cond_value = (__u64)json_integer_value(value);
 	} else if (json_is_string(value) && parse_decimal(json_string_value(value), cfg->cond_signed, &cfg->cond_value) == 0) {
@@ -346,8 +417,6 @@ static int parse_condition(json_t *spec, struct attach_request *request, struct 
 	} else {
 		return rpc_fail(failure, RPC_BAD_PARAMS, "condition.value must be an integer (or a decimal string)");
 	}
-	cfg->cond_arg = arg + 1;
-	cfg->cond_bytes = value_type_bytes(type);
 	return 0;
 }
 
@@ -452,6 +521,9 @@ int attach_request_parse(json_t *params, struct attach_request *request, struct 
 				"(kernel probes: not yet)");
 	if (condition && parse_condition(condition, request, failure))
 		return -1;
+	if (request->stacks && (request->cfg.cond_on == COND_ON_RETURN || request->cfg.cond_on == COND_ON_LATENCY))
+		return rpc_fail(failure, RPC_BAD_PARAMS, "'stacks' with a condition on the return value or latency: not yet "
+				"(a stack is counted at the call, before the condition is decided)");
 	if (params_string(params, "valuesOf", MAX_ARG_NAME, &values_of, failure) < 0)
 		return -1;
 	if (values_of) {

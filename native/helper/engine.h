@@ -89,6 +89,7 @@ struct probe {
 	bool stack_reads_caller;
 	uint64_t stacks_seen;	/* counted in the tally at its last read */
 	bool has_condition;	/* counts the calls that meet it as "matched"; only they go further */
+	bool pending_calls;	/* its condition is decided at the return: call records wait for it */
 	int values_of;		/* 1 + the argument whose values are counted (valuesOf); 0: none */
 	/* The most frequent return values and counted argument's values, as last read from value_counts. */
 	struct top_values top_returns, top_arg_values;
@@ -145,6 +146,15 @@ struct engine {
 	struct stack_tally *stacks;
 	int walk_has_caller;	/* the kernel's stack walk at a push %rbp gives the caller: 1, 0, -1 unknown */
 	struct record_batch batch;
+	/* Call records of probes whose condition is decided at the return, written and waiting for
+	 * it, oldest first: sent with their return, or dropped with a discard record. */
+	struct pending_call {
+		__u32 slot, tid;
+		char *record;
+		size_t len;
+	} *pending;
+	size_t npending;
+	struct record_batch pending_scratch;	/* where a pending record is written */
 	unsigned int consumed;		/* records read in this round of drain_ring */
 	long events_per_second;
 	long events_this_second;

@@ -28,6 +28,7 @@
 #define TEARDOWN_THREADS 32	/* links destroyed side by side (destroy_links) */
 
 static int handle_record(void *ctx, void *data, size_t size);
+static void forget_pending(struct engine *engine, size_t at);
 
 struct engine *engine_new(const struct requester *who, struct rpc_failure *failure)
 {
@@ -98,6 +99,10 @@ void engine_free(struct engine *engine)
 		close(engine->inotify_fd);
 	probe_bpf__destroy(engine->skel);
 	record_batch_free(&engine->batch);
+	record_batch_free(&engine->pending_scratch);
+	while (engine->npending)
+		forget_pending(engine, engine->npending - 1);
+	free(engine->pending);
 	free(engine->percpu);
 	free(engine->value_keys);
 	free(engine->value_counts);
@@ -383,6 +388,72 @@ static bool over_event_limit(struct engine *engine)
 	return ++engine->events_this_second > engine->events_per_second;
 }
 
+#define MAX_PENDING_CALLS 4096
+
+/* The newest pending call of a probe on a thread, or -1. */
+static long find_pending(const struct engine *engine, __u32 slot, __u32 tid)
+{
+	for (size_t i = engine->npending; i-- > 0;)
+		if (engine->pending[i].slot == slot && engine->pending[i].tid == tid)
+			return (long)i;
+	return -1;
+}
+
+static void forget_pending(struct engine *engine, size_t at)
+{
+	free(engine->pending[at].record);
+	memmove(&engine->pending[at], &engine->pending[at + 1], (engine->npending - at - 1) * sizeof(engine->pending[0]));
+	engine->npending--;
+}
+
+/* A probe's pending calls go (detached, released): none of them will be decided. */
+static void forget_pending_of(struct engine *engine, __u32 slot)
+{
+	for (size_t i = engine->npending; i-- > 0;)
+		if (engine->pending[i].slot == slot)
+			forget_pending(engine, i);
+}
+
+/* Keeps a call's record until its return decides whether it met the condition; the oldest
+ * goes (counted as dropped) when too many wait. */
+static bool hold_pending(struct engine *engine, const struct record_format *format, const struct event *e,
+			 const struct event_with_strings *big, const char *stack)
+{
+	struct record_batch *scratch = &engine->pending_scratch;
+	struct pending_call *grown, *call;
+
+	if (engine->npending >= MAX_PENDING_CALLS) {
+		engine->probes[engine->pending[0].slot].helper_dropped++;
+		forget_pending(engine, 0);
+	}
+	scratch->len = scratch->count = 0;
+	if (!record_batch_append(scratch, format, e, big, stack) ||
+	    !(grown = realloc(engine->pending, (engine->npending + 1) * sizeof(*grown))))
+		return false;
+	engine->pending = grown;
+	call = &engine->pending[engine->npending];
+	*call = (struct pending_call){ .slot = e->slot, .tid = e->tid, .record = malloc(scratch->len), .len = scratch->len };
+	if (!call->record)
+		return false;
+	memcpy(call->record, scratch->text, scratch->len);
+	engine->npending++;
+	return true;
+}
+
+/* A return of a probe with pending calls: its call's record (the newest pending on its thread,
+ * if it was kept) goes first, or with `send` false, goes. */
+static bool release_pending(struct engine *engine, const struct event *e, bool send)
+{
+	long at = find_pending(engine, e->slot, e->tid);
+	bool sent;
+
+	if (at < 0)
+		return send;
+	sent = send && record_batch_append_written(&engine->batch, engine->pending[at].record, engine->pending[at].len);
+	forget_pending(engine, at);
+	return sent;
+}
+
 static int handle_record(void *ctx, void *data, size_t size)
 {
 	struct engine *engine = ctx;
@@ -391,21 +462,34 @@ static int handle_record(void *ctx, void *data, size_t size)
 	struct probe *probe;
 	struct record_format format;
 	char *stack = NULL;
+	bool kept;
+	long at;
 
 	if (size < sizeof(*e) || e->slot >= MAX_PROBES)
 		return 0;
 	probe = &engine->probes[e->slot];
 	if (!probe->used || probe->detached)
 		return 0;	/* a straggler of a detached probe */
+	if (e->type == EVENT_DISCARD) {
+		if ((at = find_pending(engine, e->slot, e->tid)) >= 0)
+			forget_pending(engine, at);
+		return 0;
+	}
 	format = (struct record_format){ .id = probe->id, .nargs = probe->nargs, .args = probe->args,
 					 .capture_ret = probe->capture_ret, .ret_type = probe->ret_type,
 					 .ret_struct = &probe->ret_struct };
 	if ((e->flags & EVENT_HAS_STACK) && size >= sizeof(*big) && probe->stacks && engine->stacks)
 		stack = stack_frames_text(engine->stacks, bpf_map__fd(engine->skel->maps.stack_counts), e->slot, e->pid,
 					  big->frames, big->nframes);
-	if (over_event_limit(engine) ||
-	    !record_batch_append(&engine->batch, &format, e, (e->flags & EVENT_HAS_STRINGS) && size >= sizeof(*big) ? big : NULL,
-				 stack))
+	if (!((e->flags & EVENT_HAS_STRINGS) && size >= sizeof(*big)))
+		big = NULL;
+	if (e->flags & EVENT_PENDING)
+		kept = hold_pending(engine, &format, e, big, stack);
+	else if (e->type == EVENT_RETURN && probe->pending_calls)
+		kept = release_pending(engine, e, !over_event_limit(engine)) && record_batch_append(&engine->batch, &format, e, big, stack);
+	else
+		kept = !over_event_limit(engine) && record_batch_append(&engine->batch, &format, e, big, stack);
+	if (!kept)
 		probe->helper_dropped++;
 	free(stack);
 	/* Stop the ring's consume loop: it would go on as long as the traced program writes. */
@@ -723,6 +807,7 @@ static void release_probe(struct engine *engine, struct probe *probe)
 	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_configs), &slot, &disabled, BPF_ANY);
 	if (probe->counts_returns || probe->values_of)
 		forget_values(engine, slot);
+	forget_pending_of(engine, slot);
 	if (probe->stacks && engine->stacks)
 		stack_tally_forget(engine->stacks, bpf_map__fd(engine->skel->maps.stack_counts), slot);
 	if (probe->ops)
@@ -775,7 +860,8 @@ static struct probe *prepare_probe(struct engine *engine, const struct attach_re
 	cfg.count_returns = probe->capture_ret && !probe->ret_struct.deref ? value_type_bytes(probe->ret_type) : 0;
 	cfg.has_return = probe->retprobe;
 	probe->counts_returns = cfg.count_returns != 0;
-	probe->has_condition = cfg.cond_arg != 0;
+	probe->has_condition = cfg.cond_on != COND_NONE;
+	probe->pending_calls = cfg.cond_on == COND_ON_RETURN || cfg.cond_on == COND_ON_LATENCY;
 	probe->values_of = cfg.count_arg;
 	set_records_per_second(engine, probe, request->records_per_second);
 	bpf_map_update_elem(bpf_map__fd(engine->skel->maps.probe_configs), &slot, &cfg, BPF_ANY);

@@ -238,6 +238,17 @@ bool record_batch_append(struct record_batch *b, const struct record_format *for
 	return true;
 }
 
+bool record_batch_append_written(struct record_batch *b, const char *record, size_t len)
+{
+	if (!reserve(b, len + 1))
+		return false;
+	if (b->count)
+		PUT_LITERAL(b, ",");
+	put(b, record, len);
+	b->count++;
+	return true;
+}
+
 void record_batch_send(struct record_batch *b)
 {
 	static const char head[] = "{\"jsonrpc\":\"2.0\",\"method\":\"probe/events\",\"params\":{\"events\":[";

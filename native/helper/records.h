@@ -32,6 +32,8 @@ struct record_format {
  * dropped). */
 bool record_batch_append(struct record_batch *batch, const struct record_format *format,
 			 const struct event *e, const struct event_with_strings *big, const char *stack);
+/* Appends a record written earlier (one record_batch_append made alone in a batch of its own). */
+bool record_batch_append_written(struct record_batch *batch, const char *record, size_t len);
 /* Sends the batch as one probe/events notification and empties it. */
 void record_batch_send(struct record_batch *batch);
 void record_batch_free(struct record_batch *batch);

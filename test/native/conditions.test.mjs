@@ -122,3 +122,74 @@ test('valuesOf: an argument\'s values counted exactly in the kernel, each field 
   const matched = (await run('s64', { arg: 'i', op: 'ge', value: 400 }, 'i')).stats;
   assert.deepEqual([matched.matched, matched.argValues.top.map((top) => top.value), matched.argValues.uncounted], [100, [400, 401, 402, 403, 404], 0]);
 });
+
+const subjects = path.join(work, 'condition-subjects');
+execFileSync('gcc', ['-g', '-O1', '-o', subjects, path.join(here, '..', 'fixtures', 'condition-subjects.c')]);
+const ROUNDS = 30;
+
+/** The subjects program's ROUNDS rounds under a probe on `symbol`: its final stats and records. */
+async function runSubjects(symbol, capture, condition) {
+  const helper = new RawHelper();
+  await helper.request('initialize', { processId: process.pid });
+  const child = spawn(subjects, [String(ROUNDS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await new Promise((resolve) => child.stdout.once('data', resolve));
+  const { result, error } = await helper.request('probe/attach', { binary: subjects, symbol, filter: { pid: child.pid }, capture, condition });
+  assert.equal(error, undefined, JSON.stringify(error));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.stdin.end('go\n');
+  await exited;
+  await helper.waitFor((m) => m.method === 'probe/ended' && m.params.probe === result.probe);
+  const stats = (await helper.request('probe/detach', { probe: result.probe })).result;
+  const events = helper.messages.filter((m) => m.method === 'probe/events').flatMap((m) => m.params.events);
+  return { helper, stats, events };
+}
+
+test('ret > 400: decided at the return, only the 100 calls that meet it recorded (each call just before its return), returned, timed and their values counted', { skip: why }, async () => {
+  const { stats, calls, returns } = await run('s64', { on: 'return', op: 'gt', value: 400 }, 'i');
+  assert.deepEqual([stats.calls, stats.matched, stats.returns], [CALLS, 100, 100]);
+  assert.equal(stats.latencyHistogram.reduce((sum, n) => sum + n, 0), 100);
+  assert.deepEqual(calls.map((call) => call.args.i), Array.from({ length: 100 }, (_, k) => k + 400));
+  assert.deepEqual(returns.map((ret) => ret.ret), Array.from({ length: 100 }, (_, k) => k + 401));
+  assert.deepEqual(stats.argValues.top.map((top) => top.value), [400, 401, 402, 403, 404], 'values of the calls that met it only');
+  assert.equal(stats.argValues.log2.reduce((sum, { count }) => sum + count, 0), 100);
+});
+
+test('latency > 1ms: the slow calls (every tenth, 2 ms) and only they, found at their return', { skip: why }, async () => {
+  const capture = { args: [{ name: 'i', location: { register: 'rdi' }, type: 's32' }], ret: 's32' };
+  const { stats, events } = await runSubjects('settle', capture, { on: 'latency', op: 'gt', value: 1_000_000 });
+  assert.deepEqual([stats.calls, stats.matched, stats.returns], [ROUNDS, ROUNDS / 10, ROUNDS / 10]);
+  const order = events.map((e) => (e.type === 'call' ? `call ${e.args.i}` : `return ${e.ret}`));
+  assert.deepEqual(order, [0, 10, 20].flatMap((i) => [`call ${i}`, `return ${i}`]));
+  assert.ok(events.filter((e) => e.type === 'return').every((e) => e.latencyNs > 1_000_000));
+});
+
+test('name == "widget": a string argument\'s text compared in the kernel, whole ("widgets" is not it); != the others', { skip: why }, async () => {
+  const capture = { args: [{ name: 'name', location: { register: 'rdi' }, type: 'string' }], ret: 'u64' };
+  const equal = await runSubjects('label', capture, { arg: 'name', op: 'eq', text: 'widget' });
+  assert.deepEqual([equal.stats.calls, equal.stats.matched], [ROUNDS, ROUNDS / 3]);
+  assert.ok(equal.events.filter((e) => e.type === 'call').every((e) => e.args.name === 'widget'));
+  const other = await runSubjects('label', capture, { arg: 'name', op: 'ne', text: 'widget' });
+  assert.deepEqual([other.stats.calls, other.stats.matched], [ROUNDS, (2 * ROUNDS) / 3]);
+  assert.deepEqual([...new Set(other.events.filter((e) => e.type === 'call').map((e) => e.args.name))].sort(), ['gizmo', 'widgets']);
+});
+
+test('conditions on the return value, the latency or a text are refused where they cannot be decided, with the reason', { skip: why }, async () => {
+  const helper = new RawHelper();
+  await helper.request('initialize', {});
+  const attach = (params) => helper.request('probe/attach', { binary: subjects, symbol: 'label', ...params });
+  const string = { args: [{ name: 'name', location: { register: 'rdi' }, type: 'string' }] };
+  const refusals = [
+    [{ capture: string, condition: { on: 'return', op: 'lt', value: 0 } }, /a condition on the return value needs it captured as a number/],
+    [{ capture: { ...string, ret: 'u64' }, retprobe: false, condition: { on: 'latency', op: 'gt', value: 1 } }, /decided at the return: it needs the return probed/],
+    [{ capture: string, condition: { arg: 'name', op: 'lt', text: 'a' } }, /a string's text is compared with eq or ne/],
+    [{ capture: string, condition: { arg: 'name', op: 'eq', value: 3 } }, /condition.arg 'name' is a string/],
+    [{ capture: string, condition: { arg: 'name', op: 'eq', text: 'x'.repeat(64) } }, /'text' is longer than 63 bytes/],
+    [{ capture: string, condition: { arg: 'name', on: 'return', op: 'eq', value: 1 } }, /one of them/],
+    [{ capture: { ...string, ret: 'u64' }, stacks: true, condition: { on: 'return', op: 'eq', value: 1 } }, /'stacks' with a condition on the return value or latency: not yet/],
+  ];
+  for (const [params, message] of refusals) {
+    const answer = await attach(params);
+    assert.equal(answer.error?.data.code, 'bad-params', JSON.stringify(params));
+    assert.match(answer.error.message, message);
+  }
+});

@@ -22,16 +22,16 @@ const why = process.geteuid() !== 0 && 'needs root (real uprobes through the hel
 
 afterEach(closeAllHelpers);
 
-/** tick(i) for i in 0..CALLS-1 under a probe reading i as `type` with `condition`; its final stats and records. */
-async function run(type, condition, valuesOf) {
+/**
+ * `binary` run with `args` (it says "ready" and waits for a line) under a probe attached with
+ * `params`, to its end: the final stats, and the calls and returns recorded.
+ */
+async function runUnderProbe(binary, args, params) {
   const helper = new RawHelper();
-  await helper.request('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
-  const child = spawn(target, [String(CALLS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await helper.request('initialize', { processId: process.pid });
+  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   await new Promise((resolve) => child.stdout.once('data', resolve));
-  const { result, error } = await helper.request('probe/attach', {
-    binary: target, symbol: 'tick', filter: { pid: child.pid },
-    capture: { args: [{ name: 'i', location: { register: 'rdi' }, type }], ret: 's64' }, condition, valuesOf,
-  });
+  const { result, error } = await helper.request('probe/attach', { binary, filter: { pid: child.pid }, ...params });
   assert.equal(error, undefined, JSON.stringify(error));
   const exited = new Promise((resolve) => child.on('exit', resolve));
   child.stdin.end('go\n');
@@ -39,8 +39,13 @@ async function run(type, condition, valuesOf) {
   await helper.waitFor((m) => m.method === 'probe/ended' && m.params.probe === result.probe);
   const stats = (await helper.request('probe/detach', { probe: result.probe })).result;
   const events = helper.messages.filter((m) => m.method === 'probe/events').flatMap((m) => m.params.events);
-  return { stats, calls: events.filter((e) => e.type === 'call'), returns: events.filter((e) => e.type === 'return') };
+  return { stats, events, calls: events.filter((e) => e.type === 'call'), returns: events.filter((e) => e.type === 'return') };
 }
+
+/** tick(i) for i in 0..CALLS-1 under a probe reading i as `type` with `condition`. */
+const run = (type, condition, valuesOf) => runUnderProbe(target, [String(CALLS)], {
+  symbol: 'tick', capture: { args: [{ name: 'i', location: { register: 'rdi' }, type }], ret: 's64' }, condition, valuesOf,
+});
 
 test('i >= 100: every call counted, the 400 that meet it recorded, returned and timed', { skip: why }, async () => {
   const { stats, calls, returns } = await run('s64', { arg: 'i', op: 'ge', value: 100 });
@@ -127,22 +132,8 @@ const subjects = path.join(work, 'condition-subjects');
 execFileSync('gcc', ['-g', '-O1', '-o', subjects, path.join(here, '..', 'fixtures', 'condition-subjects.c')]);
 const ROUNDS = 30;
 
-/** The subjects program's ROUNDS rounds under a probe on `symbol`: its final stats and records. */
-async function runSubjects(symbol, capture, condition) {
-  const helper = new RawHelper();
-  await helper.request('initialize', { processId: process.pid });
-  const child = spawn(subjects, [String(ROUNDS)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  await new Promise((resolve) => child.stdout.once('data', resolve));
-  const { result, error } = await helper.request('probe/attach', { binary: subjects, symbol, filter: { pid: child.pid }, capture, condition });
-  assert.equal(error, undefined, JSON.stringify(error));
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  child.stdin.end('go\n');
-  await exited;
-  await helper.waitFor((m) => m.method === 'probe/ended' && m.params.probe === result.probe);
-  const stats = (await helper.request('probe/detach', { probe: result.probe })).result;
-  const events = helper.messages.filter((m) => m.method === 'probe/events').flatMap((m) => m.params.events);
-  return { helper, stats, events };
-}
+/** The subjects program's ROUNDS rounds under a probe on `symbol`. */
+const runSubjects = (symbol, capture, condition) => runUnderProbe(subjects, [String(ROUNDS)], { symbol, capture, condition });
 
 test('ret > 400: decided at the return, only the 100 calls that meet it recorded (each call just before its return), returned, timed and their values counted', { skip: why }, async () => {
   const { stats, calls, returns } = await run('s64', { on: 'return', op: 'gt', value: 400 }, 'i');

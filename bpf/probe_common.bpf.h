@@ -625,11 +625,17 @@ static __always_inline bool compares(__u64 raw, const struct probe_config *cfg)
 }
 
 /* Whether the string at `address` is the condition's text (then, with COND_NE, it fails). */
-static __always_inline bool text_compares(__u64 address, const struct probe_config *cfg)
+static __always_inline bool text_compares(__u64 address, const struct probe_config *cfg, bool sleepable)
 {
 	char text[MAX_COND_TEXT];
-	long length = bpf_probe_read_user_str(text, sizeof(text), (void *)address);
-	bool equal = length == cfg->cond_text_len + 1;
+	long length;
+	bool equal;
+
+	/* As read_string: a page the process has not touched yet is faulted in first. */
+	if (sleepable)
+		bpf_copy_from_user(text, 1, (void *)address);
+	length = bpf_probe_read_user_str(text, sizeof(text), (void *)address);
+	equal = length == cfg->cond_text_len + 1;
 
 	for (int i = 0; i < MAX_COND_TEXT && equal; i++) {
 		if (i >= cfg->cond_text_len)
@@ -641,7 +647,8 @@ static __always_inline bool text_compares(__u64 address, const struct probe_conf
 
 /* Whether the call meets the probe's condition, as far as the call decides it: one on an
  * argument; one decided at the return is met so far (none: met). */
-static __always_inline bool condition_met_at_call(void *ctx, enum ctx_kind kind, const struct probe_config *cfg)
+static __always_inline bool condition_met_at_call(void *ctx, enum ctx_kind kind, const struct probe_config *cfg,
+						  bool sleepable)
 {
 	/* 64-bit, so that no 32-bit copy of it is what gets checked (older verifiers lose the bound). */
 	__u64 index = cfg->cond_arg;
@@ -653,7 +660,7 @@ static __always_inline bool condition_met_at_call(void *ctx, enum ctx_kind kind,
 		return true;
 	index -= 1;
 	if (cfg->cond_on == COND_ON_TEXT)
-		return text_compares(read_value(ctx, kind, &cfg->args[index]), cfg);
+		return text_compares(read_value(ctx, kind, &cfg->args[index]), cfg, sleepable);
 	return compares(read_value(ctx, kind, &cfg->args[index]), cfg);
 }
 
@@ -706,7 +713,7 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 		return 0;
 	now = bpf_ktime_get_ns();
 	__sync_fetch_and_add(&stats->calls, 1);
-	matched = condition_met_at_call(ctx, kind, cfg);
+	matched = condition_met_at_call(ctx, kind, cfg, sleepable);
 	if (cfg->cond_on && !at_return && matched)
 		__sync_fetch_and_add(&stats->matched, 1);
 	/* Argument values are for user functions: other kinds never count one. */

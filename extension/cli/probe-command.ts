@@ -32,7 +32,7 @@ import {
   type ProcessFilter,
 } from '../core/protocol';
 import { BinaryResolver } from '../core/target-resolution';
-import { describeCondition, parseTarget } from '../core/targets';
+import { conditionArgument, describeCondition, parseTarget } from '../core/targets';
 import {
   planFileFunctions,
   planLine,
@@ -193,10 +193,16 @@ export async function runProbe(options: ProbeOptions, output: Output): Promise<v
   }
 }
 
-/** The user-space targets an option about argument `arg` applies to: each must capture it. */
-function targetsWithArgument(targets: ResolvedTarget[], arg: string, option: string, verb: string): ResolvedTarget[] {
+/** The user-space targets an option applies to: there must be some. */
+function userTargets(targets: ResolvedTarget[], option: string): ResolvedTarget[] {
   const user = targets.filter((target) => target.attach.binary !== undefined);
   if (user.length === 0) throw new ProbeLensError('usage', `${option} is for user-space functions; no target is one`);
+  return user;
+}
+
+/** The user-space targets an option about argument `arg` applies to: each must capture it. */
+function targetsWithArgument(targets: ResolvedTarget[], arg: string, option: string, verb: string): ResolvedTarget[] {
+  const user = userTargets(targets, option);
   for (const target of user) {
     const names = (target.capture?.args ?? []).map((captured) => captured.name);
     if (!names.includes(arg)) throw new ProbeLensError('usage', `${target.text} has no argument '${arg}' to ${verb}${names.length > 0 ? ` (it has ${names.join(', ')})` : ''}`);
@@ -206,7 +212,9 @@ function targetsWithArgument(targets: ResolvedTarget[], arg: string, option: str
 
 /** `--if`: on every user-space target. */
 function applyCondition(condition: Condition, targets: ResolvedTarget[]): void {
-  for (const target of targetsWithArgument(targets, condition.arg, `--if '${describeCondition(condition)}'`, 'compare')) {
+  const option = `--if '${describeCondition(condition)}'`;
+  const arg = conditionArgument(condition);
+  for (const target of arg === undefined ? userTargets(targets, option) : targetsWithArgument(targets, arg, option, 'compare')) {
     target.attach = { ...target.attach, condition };
     target.text = `${target.text} if ${describeCondition(condition)}`;
   }
@@ -219,9 +227,7 @@ function applyValuesOf(arg: string, targets: ResolvedTarget[]): void {
 
 /** `--stacks`: on every user-space target. */
 function applyStacks(targets: ResolvedTarget[]): void {
-  const user = targets.filter((target) => target.attach.binary !== undefined);
-  if (user.length === 0) throw new ProbeLensError('usage', '--stacks is for user-space functions; no target is one');
-  for (const target of user) target.attach = { ...target.attach, stacks: true };
+  for (const target of userTargets(targets, '--stacks')) target.attach = { ...target.attach, stacks: true };
 }
 
 /** More functions than the helper holds probes is an error that names the biggest targets. */

@@ -236,12 +236,15 @@ export interface StackCounts {
 
 export type ConditionOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 
-export interface Condition {
-  arg: string;
-  op: ConditionOp;
-  /** Beyond 2^53: a decimal string. */
-  value: number | string;
-}
+/**
+ * What a call must meet to go further than being counted, compared by the subject's width and
+ * sign: a number argument with `value` (beyond 2^53: a decimal string), a string argument's text
+ * whole (`eq`/`ne`), or, decided at the return, the return value or the latency in ns.
+ */
+export type Condition =
+  | { arg: string; op: ConditionOp; value: number | string }
+  | { arg: string; op: 'eq' | 'ne'; text: string }
+  | { on: 'return' | 'latency'; op: ConditionOp; value: number | string };
 
 export interface AttachResult {
   probe: number;

@@ -132,21 +132,57 @@ export function pickLibraryFromLdconfig(entries: LdconfigEntry[], shortName: str
 const CONDITION_OPS: Record<string, ConditionOp> = { '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
 const OP_SIGNS = Object.fromEntries(Object.entries(CONDITION_OPS).map(([sign, op]) => [op, sign])) as Record<ConditionOp, string>;
 
-/** `--if 'quantity > 3'`: an argument, a comparison and a whole number (decimal or 0x hex, may be negative). */
-export function parseCondition(text: string): Condition {
-  const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(==|!=|<=|>=|<|>)\s*(-?(?:0x[0-9a-fA-F]+|\d+))\s*$/.exec(text);
-  if (match === null) {
-    throw new ProbeLensError('usage', `bad condition '${text}': expected ARGUMENT OP NUMBER, e.g. 'quantity > 3' (OP: == != < <= > >=)`);
-  }
-  const [, arg, sign, number] = match as unknown as [string, string, string, string];
+const LATENCY_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9 };
+
+/** A whole number in 64 bits, as the protocol carries it (beyond 2^53 as a decimal string). */
+function conditionNumber(text: string, number: string): number | string {
   const negative = number.startsWith('-');
   const magnitude = BigInt(negative ? number.slice(1) : number);
   const value = negative ? -magnitude : magnitude;
   if (value < -(2n ** 63n) || value >= 2n ** 64n) throw new ProbeLensError('usage', `bad condition '${text}': ${number} does not fit in 64 bits`);
-  return { arg, op: CONDITION_OPS[sign] as ConditionOp, value: value >= -(2n ** 53n) && value <= 2n ** 53n ? Number(value) : value.toString() };
+  return value >= -(2n ** 53n) && value <= 2n ** 53n ? Number(value) : value.toString();
 }
 
-/** A condition as the user wrote it: `quantity > 3`. */
+/**
+ * `--if`: `quantity > 3` (an argument and a whole number, decimal or 0x hex), `name == "widget"`
+ * (a string argument's text, == or !=), `retval < 0` (the return value; `return` too) or
+ * `latency > 1ms` (ns, us, ms or s) — the last two decided at the return.
+ */
+export function parseCondition(text: string): Condition {
+  const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(==|!=|<=|>=|<|>)\s*(-?(?:0x[0-9a-fA-F]+|\d+)|"(?:[^"\\]|\\.)*"|\d+(?:\.\d+)?\s*(?:ns|us|µs|ms|s))\s*$/.exec(text);
+  if (match === null) {
+    throw new ProbeLensError('usage', `bad condition '${text}': expected ARGUMENT OP NUMBER ('quantity > 3'), ARGUMENT == "TEXT", retval OP NUMBER or latency OP DURATION ('latency > 1ms'); OP: == != < <= > >=`);
+  }
+  const [, subject, sign, operand] = match as unknown as [string, string, string, string];
+  const op = CONDITION_OPS[sign] as ConditionOp;
+  if (operand.startsWith('"')) {
+    if (op !== 'eq' && op !== 'ne') throw new ProbeLensError('usage', `bad condition '${text}': a text is compared with == or !=`);
+    return { arg: subject, op, text: JSON.parse(operand) as string };
+  }
+  const duration = /^(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s)$/.exec(operand);
+  if (duration !== null) {
+    if (subject !== 'latency') throw new ProbeLensError('usage', `bad condition '${text}': only latency is compared with a duration`);
+    return { on: 'latency', op, value: Math.round(Number(duration[1]) * (LATENCY_UNITS[duration[2] as string] ?? 1)) };
+  }
+  const value = conditionNumber(text, operand);
+  return subject === 'retval' || subject === 'return' ? { on: 'return', op, value } : { arg: subject, op, value };
+}
+
+/** The argument a condition names, if it names one. */
+export function conditionArgument(condition: Condition): string | undefined {
+  return 'arg' in condition ? condition.arg : undefined;
+}
+
+function formatLatencyNs(ns: number): string {
+  const [unit, scale] = Object.entries(LATENCY_UNITS).filter(([name]) => name !== 'µs').reverse().find(([, size]) => ns >= size && ns % size === 0) ?? ['ns', 1];
+  return `${ns / scale}${unit}`;
+}
+
+/** A condition as the user writes it: `quantity > 3`, `name == "widget"`, `retval < 0`, `latency > 1ms`. */
 export function describeCondition(condition: Condition): string {
-  return `${condition.arg} ${OP_SIGNS[condition.op]} ${condition.value}`;
+  const sign = OP_SIGNS[condition.op];
+  if ('text' in condition) return `${condition.arg} ${sign} ${JSON.stringify(condition.text)}`;
+  if ('arg' in condition) return `${condition.arg} ${sign} ${condition.value}`;
+  if (condition.on === 'return') return `retval ${sign} ${condition.value}`;
+  return `latency ${sign} ${typeof condition.value === 'number' ? formatLatencyNs(condition.value) : `${condition.value}ns`}`;
 }

@@ -10,7 +10,7 @@ import { Cancelled, resolveEditorProbe, resolveFileProbes, resolveLineProbes, ty
 import { ProbeLensError } from '../core/errors';
 import { functionsToPick, type FunctionGroup } from '../core/function-pick';
 import { readableName } from '../core/names';
-import { describeCondition, parseCondition } from '../core/targets';
+import { conditionArgument, describeCondition, parseCondition } from '../core/targets';
 import type { ProbeEntry, ProbeSpec, SourceAnchor } from '../core/probe-manager';
 import { processesOf } from '../core/processes';
 import { loadSymbolsAddon, type FunctionInfo } from '../core/symbols-addon';
@@ -85,21 +85,21 @@ export async function probeAtPosition(ctx: Ctx, document: vscode.TextDocument, p
   return entries;
 }
 
-/** Probe This Function If…: the same, with a condition on an argument, decided in the kernel. */
+/** Probe This Function If…: the same, with a condition on an argument, the return value or the latency, decided in the kernel. */
 export async function probeAtPositionIf(ctx: Ctx, document: vscode.TextDocument, position: vscode.Position, conditionText?: string): Promise<ProbeEntry[]> {
   const probe = await editorProbeAt(ctx, document, position);
   const names = [...new Set(probe.plans.flatMap((plan) => plan.shape.args.map((arg) => arg.name)))];
   const check = (text: string): string | undefined => {
     try {
-      const { arg } = parseCondition(text);
-      return names.includes(arg) ? undefined : `${probe.plans[0]?.functionName ?? 'The function'} has no argument '${arg}' (it has ${names.join(', ') || 'none read'})`;
+      const arg = conditionArgument(parseCondition(text));
+      return arg === undefined || names.includes(arg) ? undefined : `${probe.plans[0]?.functionName ?? 'The function'} has no argument '${arg}' (it has ${names.join(', ') || 'none read'})`;
     } catch (error) {
       return error instanceof Error ? error.message : String(error);
     }
   };
   const text = conditionText ?? (await vscode.window.showInputBox({
     title: `Probe ${probe.plans[0]?.functionName ?? 'this function'} only when…`,
-    prompt: `An argument, a comparison (== != < <= > >=) and a whole number; arguments: ${names.join(', ')}`,
+    prompt: `An argument, a comparison (== != < <= > >=) and a whole number or "text"; or retval, or latency and a duration (latency > 1ms). Arguments: ${names.join(', ')}`,
     placeHolder: names[0] === undefined ? 'quantity > 3' : `${names[0]} > 3`,
     validateInput: check,
   }));

@@ -133,7 +133,7 @@ execFileSync('gcc', ['-g', '-O1', '-o', subjects, path.join(here, '..', 'fixture
 const ROUNDS = 30;
 
 /** The subjects program's ROUNDS rounds under a probe on `symbol`. */
-const runSubjects = (symbol, capture, condition) => runUnderProbe(subjects, [String(ROUNDS)], { symbol, capture, condition });
+const runSubjects = (symbol, capture, condition) => runUnderProbe(subjects, [String(ROUNDS), '--wait'], { symbol, capture, condition });
 
 test('ret > 400: decided at the return, only the 100 calls that meet it recorded (each call just before its return), returned, timed and their values counted', { skip: why }, async () => {
   const { stats, calls, returns } = await run('s64', { on: 'return', op: 'gt', value: 400 }, 'i');

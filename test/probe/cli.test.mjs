@@ -105,7 +105,7 @@ const notRoot = process.getuid() !== 0 && 'uprobes need root: run the probe test
 describe('probe-lens probe (real helper, real uprobes)', { skip: notRoot, timeout: TEST_TIMEOUT_MS }, () => {
   before(() => {
     work = mkdtempSync(path.join(tmpdir(), 'probe-lens-cli-'));
-    for (const name of ['add-loop', 'values', 'fib', 'wait-then-tick', 'printf-count', 'struct-args']) {
+    for (const name of ['add-loop', 'values', 'fib', 'wait-then-tick', 'printf-count', 'struct-args', 'condition-subjects']) {
       execFileSync('gcc', ['-g', '-O0', '-o', bin(name), path.join(FIXTURES, `${name}.c`)]);
     }
     execFileSync('gcc', ['-g', '-O0', '-pthread', '-o', bin('threads'), path.join(FIXTURES, 'threads.c')]);
@@ -198,6 +198,21 @@ describe('probe-lens probe (real helper, real uprobes)', { skip: notRoot, timeou
     const missing = await runCli('probe', add, '--if', 'quantity > 3', '--duration', '1');
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /add has no argument 'quantity' to compare \(it has a, b\)/);
+  });
+
+  it('--if on the return value, the latency and a string\'s text: decided in the kernel, exact, each call shown with its return', async () => {
+    const add = `${bin('add-loop')}:add`;
+    const { summary, byType } = successfulJsonRun(await runCli('probe', add, '--if', 'retval > 990', '--json', '--', bin('add-loop'), '1000'));
+    assert.deepEqual(['calls', 'matched', 'returns'].map((key) => probeSummary(summary, `${add} if retval > 990`)[key]), [1000, 10, 10]);
+    assert.deepEqual(byType('call').map((call) => call.args.a), Array.from({ length: 10 }, (_, i) => 990 + i));
+    assert.deepEqual(byType('return').map((ret) => ret.ret), Array.from({ length: 10 }, (_, i) => 991 + i));
+    const subjects = bin('condition-subjects');
+    const slow = successfulJsonRun(await runCli('probe', `${subjects}:settle`, '--if', 'latency > 1ms', '--json', '--', subjects, '30'));
+    assert.deepEqual(slow.byType('call').map((call) => call.args.i), [0, 10, 20]);
+    assert.ok(slow.byType('return').every((ret) => ret.latency_ns > 1_000_000));
+    const text = await runCli('probe', `${subjects}:label`, '--if', 'name == "widget"', '--no-events', '--', subjects, '30');
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /label if name == "widget" +30 +10 +10 /);
   });
 
   it('--values: an argument\'s distribution counted in the kernel, exact, in the summary and its JSON', async () => {

@@ -73,9 +73,23 @@ describe('parseTarget', () => {
     assert.deepEqual(parseCondition('n == 18446744073709551615'), { arg: 'n', op: 'eq', value: '18446744073709551615' });
     assert.deepEqual(parseCondition('n >= -9223372036854775808'), { arg: 'n', op: 'ge', value: '-9223372036854775808' });
     assert.throws(() => parseCondition('n == 18446744073709551616'), /does not fit in 64 bits/);
-    assert.throws(() => parseCondition('name == "widget"'), /expected ARGUMENT OP NUMBER/);
     assert.throws(() => parseCondition('n => 3'), /expected ARGUMENT OP NUMBER/);
     assert.equal(describeCondition({ arg: 'quantity', op: 'ge', value: 3 }), 'quantity >= 3');
+  });
+
+  it('reads --if conditions on a text, the return value and the latency, and writes them back as read', () => {
+    assert.deepEqual(parseCondition('name == "widget"'), { arg: 'name', op: 'eq', text: 'widget' });
+    assert.deepEqual(parseCondition('name != "a \\"quoted\\" one"'), { arg: 'name', op: 'ne', text: 'a "quoted" one' });
+    assert.throws(() => parseCondition('name < "widget"'), /a text is compared with == or !=/);
+    assert.deepEqual(parseCondition('retval < 0'), { on: 'return', op: 'lt', value: 0 });
+    assert.deepEqual(parseCondition('return == -1'), { on: 'return', op: 'eq', value: -1 });
+    assert.deepEqual(parseCondition('latency > 1ms'), { on: 'latency', op: 'gt', value: 1_000_000 });
+    assert.deepEqual(parseCondition('latency >= 1.5 us'), { on: 'latency', op: 'ge', value: 1500 });
+    assert.deepEqual(parseCondition('latency > 250'), { arg: 'latency', op: 'gt', value: 250 }, 'without a unit, an argument named latency');
+    assert.throws(() => parseCondition('quantity > 1ms'), /only latency is compared with a duration/);
+    for (const text of ['name == "widget"', 'retval < 0', 'latency > 1ms', 'latency >= 1500us', 'latency > 2s', 'latency < 7ns']) {
+      assert.equal(describeCondition(parseCondition(text)), text);
+    }
   });
 
   it('reads kernel, syscall and tracepoint targets', () => {

@@ -234,6 +234,7 @@ export async function attachTogether(client: Pick<HelperClient, 'attachFunctions
       ...(request.capture === undefined ? {} : { capture: request.capture as CaptureSpec }),
       ...(request.condition === undefined ? {} : { condition: request.condition }),
       ...(request.valuesOf === undefined ? {} : { valuesOf: request.valuesOf }),
+      ...(request.stacks === undefined ? {} : { stacks: request.stacks }),
     })),
   });
   const failed = new Map(answer.failed.map((failure) => [failure.index, failure.message]));

@@ -279,14 +279,14 @@ export interface AttachResult {
 }
 
 /** One function of a `probe/attachFunctions`: by symbol or by file offset, with its own capture. */
-export type FunctionTarget = ({ symbol: string } | { offset: number }) & { capture?: CaptureSpec; condition?: Condition; valuesOf?: string };
+export type FunctionTarget = ({ symbol: string } | { offset: number }) & { capture?: CaptureSpec; condition?: Condition; valuesOf?: string; stacks?: boolean };
 
 /**
  * `probe/attachFunctions`: a probe per function of one binary, attached together (one
  * uprobe_multi link for the entries and one for the returns, where the kernel has them). The
  * shared fields mean what they mean in `probe/attach`. At most `limits.maxProbes` functions.
  */
-export interface AttachFunctionsParams extends Pick<AttachParams, 'filter' | 'retprobe' | 'maxRecordsPerSecond' | 'start' | 'stacks'> {
+export interface AttachFunctionsParams extends Pick<AttachParams, 'filter' | 'retprobe' | 'maxRecordsPerSecond' | 'start'> {
   binary: string;
   functions: FunctionTarget[];
 }

@@ -3,10 +3,21 @@
 // address; the call before it is at the address one byte earlier, and that is what is named.
 
 import type { StackCounts, StackFrame } from './protocol';
-import type { SymbolizedFrame, SymbolsAddon } from './symbols-addon';
 
-/** The addon's `symbolize`: for each file offset, the source frames there, innermost first. */
-export type Symbolize = SymbolsAddon['symbolize'];
+/** One source frame at a code address; an address's frames run innermost first. */
+export interface SymbolizedFrame {
+  /** The source function: DWARF's name (C++: demangled, with parameters); without DWARF, the symbol's. */
+  function: string;
+  /** Absolute, normalized like the index's source files; absent without DWARF for the address. */
+  file?: string;
+  /** The address's own line in the innermost frame; in each outer one, the line of the call inlined into it. */
+  line?: number;
+  /** An inlined copy: the next frame is the function it was inlined into. */
+  inlined: boolean;
+}
+
+/** The symbol addon's `symbolize`: for each file offset, the source frames there, innermost first. */
+export type Symbolize = (binary: string, fileOffsets: number[]) => Promise<SymbolizedFrame[][]>;
 
 /** One frame of a stack, named: where it is, and its source frames there (several where code was inlined; none when unknown). */
 export type NamedFrame = StackFrame & { source: SymbolizedFrame[] };

@@ -4,6 +4,7 @@
 
 import { ProbeLensError, type ErrorCode } from './errors';
 import type { ArgLocation, PointeeLayout, ValueType } from './protocol';
+import type { SymbolizedFrame } from './stacks';
 
 /** Where the built addon is looked for, relative to the bundle that loads it (out/*.js, out/test-core/*.mjs). */
 const ADDON_FILE = 'probe-lens-symbols.node';
@@ -185,17 +186,7 @@ export interface LineSites {
   nextLine: number | null;
 }
 
-/** One source frame at a code address; an address's frames run innermost first. */
-export interface SymbolizedFrame {
-  /** The source function: DWARF's name (C++: demangled, with parameters); without DWARF, the symbol's. */
-  function: string;
-  /** Absolute, normalized like the index's source files; absent without DWARF for the address. */
-  file?: string;
-  /** The address's own line in the innermost frame; in each outer one, the line of the call inlined into it. */
-  line?: number;
-  /** An inlined copy: the next frame is the function it was inlined into. */
-  inlined: boolean;
-}
+export type { SymbolizedFrame } from './stacks';
 
 export interface SourceFileMatch {
   /** The binary's own path for the file. */

@@ -901,7 +901,7 @@ json_t *engine_attach(struct engine *engine, json_t *params, struct rpc_failure 
  * fields with the function's own; validated by the same parser. */
 static json_t *function_request(json_t *params, json_t *function, struct rpc_failure *failure)
 {
-	static const char *const function_fields[] = { "symbol", "offset", "capture", "condition", "valuesOf", NULL };
+	static const char *const function_fields[] = { "symbol", "offset", "capture", "condition", "valuesOf", "stacks", NULL };
 	json_t *request;
 
 	if (!json_is_object(function))
@@ -928,7 +928,7 @@ static json_t *failed_function(size_t index, json_t *function, const struct rpc_
 	return entry;
 }
 
-/* probe/attachFunctions {binary, functions: [{symbol|offset, capture?}], filter, retprobe, start,
+/* probe/attachFunctions {binary, functions: [{symbol|offset, capture?, condition?, valuesOf?, stacks?}], filter, retprobe, start,
  * maxRecordsPerSecond}: a probe per function, attached together (one uprobe_multi link each
  * for entries and returns where the kernel has them). A function that cannot be probed is
  * listed under "failed" with why; the request fails only when none can be, or the kernel
@@ -936,7 +936,7 @@ static json_t *failed_function(size_t index, json_t *function, const struct rpc_
 json_t *engine_attach_functions(struct engine *engine, json_t *params, struct rpc_failure *failure)
 {
 	static const char *const fields[] = { "binary", "functions", "filter", "retprobe", "maxRecordsPerSecond",
-					      "start", "stacks", NULL };
+					      "start", NULL };
 	double started = now_ms();
 	const char *binary = NULL;
 	json_t *functions = NULL, *function, *probes, *failed;

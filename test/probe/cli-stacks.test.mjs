@@ -53,6 +53,16 @@ describe('probe-lens probe --stacks', { skip: why }, () => {
     assert.ok(calls.every((call) => call.stack.length >= 3 && call.stack[0].object === withFramePointers), JSON.stringify(calls[0]));
   });
 
+  it('several functions of one binary, attached together, each count their own callers', () => {
+    const result = spawnSync(process.execPath, [CLI, 'probe', `${withFramePointers}:leaf`, `${withFramePointers}:via_b`, '--stacks', '--json', '--no-events', '--',
+      withFramePointers, String(A), String(B)], { encoding: 'utf8', input: 'go\n', timeout: 60_000 });
+    assert.equal(result.status, 0, result.stderr);
+    const summary = JSON.parse(result.stdout.split('\n').find((line) => line.includes('"type":"summary"')));
+    const callersOf = (name) => summary.probes.find((probe) => probe.target.endsWith(`:${name}`)).stacks.callers.map(({ count, frame }) => [count, frame.source[0].function]);
+    assert.deepEqual(callersOf('leaf'), [[B, 'via_b'], [A, 'via_a'], [1, 'down']]);
+    assert.deepEqual(callersOf('via_b'), [[1, 'main']]);
+  });
+
   it('without frame pointers, the callers are still exact and the stacks stop at them, as it says', () => {
     const binary = buildStackCallers(path.join(work, 'stack-callers-O2'), 'gcc', ['-O2']);
     const { stdout, stderr } = probeLeaf(binary, '--no-events');

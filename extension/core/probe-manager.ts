@@ -415,6 +415,8 @@ export class ProbeManager {
   /** Attach again with another process filter (Run with Probes: the program it just started), together. */
   async retarget(ids: readonly number[], filter: ProcessFilter | undefined): Promise<void> {
     const entries = ids.flatMap((id) => this.entries.get(id) ?? []);
+    // An attach still under way would land with the old filter after this one: it goes first.
+    await Promise.all(entries.map((entry) => this.attaching.get(entry.id)?.catch(() => undefined)));
     await this.releaseMany(entries);
     for (const entry of entries) entry.filter = filter;
     await this.attachTogether(entries);

@@ -354,6 +354,26 @@ describe('ProbeManager against a fake helper', () => {
     assert.equal(entry.aggregate.snapshot().calls, 5);
   });
 
+  it('retargets a probe whose attach is still under way once it lands (Run with Probes right after Probe This Line)', async () => {
+    const helper = fakeHelper();
+    const client = await helper.access.client();
+    const attach = client.attach;
+    let landSlowly;
+    client.attach = (params) => new Promise((resolve) => (landSlowly = () => resolve(attach(params))));
+    const manager = new ProbeManager(helper.access, () => 0);
+    const adding = manager.add(spec);
+    await new Promise((resolve) => setImmediate(resolve));
+    const entry = manager.list()[0];
+    assert.equal(entry.state, 'attaching');
+    client.attach = attach;
+    const retargeting = manager.retarget([entry.id], { pid: 42, descendants: true, fromExec: true });
+    landSlowly();
+    await Promise.all([adding, retargeting]);
+    assert.deepEqual(helper.attached.map((params) => params.filter), [undefined, { pid: 42, descendants: true, fromExec: true }]);
+    assert.deepEqual(helper.detached, [1], 'the first attach, unaimed, detached');
+    assert.equal(entry.result.probe, 2);
+  });
+
   it('pauses (detach, counts kept), resumes, retargets and ends', async () => {
     const helper = fakeHelper();
     const manager = new ProbeManager(helper.access, () => 0);

@@ -416,7 +416,7 @@ export class ProbeManager {
   async retarget(ids: readonly number[], filter: ProcessFilter | undefined): Promise<void> {
     const entries = ids.flatMap((id) => this.entries.get(id) ?? []);
     // An attach still under way would land with the old filter after this one: it goes first.
-    await Promise.all(entries.map((entry) => this.attaching.get(entry.id)?.catch(() => undefined)));
+    await Promise.all(entries.flatMap((entry) => this.attaching.get(entry.id) ?? []).map((attempt) => attempt.catch(() => undefined)));
     await this.releaseMany(entries);
     for (const entry of entries) entry.filter = filter;
     await this.attachTogether(entries);

@@ -39,7 +39,7 @@ struct stack_tally {
 	size_t nnames;
 	bool own_maps_read;	/* the helper's own (the C library, the loader) */
 	struct tallied_stack *stacks;
-	size_t nstacks;
+	size_t nstacks, capacity;
 	json_t *by_frames;	/* slot and frames as text -> index in stacks */
 	uint64_t untallied[MAX_PROBES];		/* of ended processes */
 	uint64_t untallied_live[MAX_PROBES];	/* of live ones, at the last read */
@@ -56,8 +56,7 @@ struct stack_tally *stack_tally_new(void)
 	tally->by_frames = json_object();
 	tally->keys = calloc(MAX_COUNTED_STACKS, sizeof(*tally->keys));
 	tally->counts = calloc(MAX_COUNTED_STACKS, sizeof(*tally->counts));
-	tally->stacks = calloc(MAX_TALLIED, sizeof(*tally->stacks));
-	if (!tally->by_frames || !tally->keys || !tally->counts || !tally->stacks) {
+	if (!tally->by_frames || !tally->keys || !tally->counts) {
 		stack_tally_free(tally);
 		return NULL;
 	}
@@ -182,8 +181,15 @@ static long stack_for(struct stack_tally *tally, const struct stack_key *key, co
 	frames_text(text, sizeof(text), key->slot, count->files, n);
 	if ((known = json_object_get(tally->by_frames, text)))
 		return (long)json_integer_value(known);
-	if (tally->nstacks >= MAX_TALLIED)
-		return -1;
+	if (tally->nstacks == tally->capacity) {
+		size_t capacity = tally->capacity ? 2 * tally->capacity : 64;
+		struct tallied_stack *grown = capacity <= MAX_TALLIED ? realloc(tally->stacks, capacity * sizeof(*grown)) : NULL;
+
+		if (!grown)
+			return -1;
+		tally->stacks = grown;
+		tally->capacity = capacity;
+	}
 	name_files(tally, key->tgid, count->files, n);
 	stack = &tally->stacks[tally->nstacks];
 	*stack = (struct tallied_stack){ .slot = key->slot, .nframes = n };

@@ -1,7 +1,8 @@
 // The words beside a probed function: the after-line text (`  12 calls · 4.0/s · → 750 ×3, -1 ×2
 // · p50 ≤33 µs · p99 ≤131 µs`, shaped by the probeLens.decoration.format template) and the
 // hover's markdown listing the last calls as `name(arg=value, …) → ret` (and, with Show Callers,
-// who called it most). Pure, so the exact
+// who called it most; with Show Value Distribution, an argument's top values and log2 buckets).
+// Pure, so the exact
 // text is unit-tested and the extension's test API reports what the editor draws.
 
 import type { AggregateSnapshot, CallRow } from './probe-aggregate';
@@ -10,6 +11,8 @@ import type { EntryCostsResult } from './protocol';
 import { formatDuration } from './format';
 import { calledFromText } from './callers';
 import type { NamedStacks } from './stacks';
+import { log2BucketLabel } from './histogram';
+import { formatValueCount, valuesCalls, type ValueCounts } from './value-totals';
 
 export const DEFAULT_DECORATION_FORMAT = '{calls} · {rate} · {returns} · {p50} · {p99}';
 export const DECORATION_PLACEHOLDERS = ['calls', 'rate', 'returns', 'p50', 'p99', 'dropped', 'state'] as const;
@@ -105,6 +108,22 @@ export interface HoverInput {
 }
 
 /**
+ * The hover's line for a counted argument: its most frequent values and fullest log2 buckets, most
+ * first (`quantity: 3 ×4, 7 ×4 … · log2 [2, 4) ×8 …`), and the calls not counted by value.
+ */
+export function valuesText(values: ValueCounts, maxValues = 3, maxBuckets = 3): string {
+  if (valuesCalls(values) === 0) return `${values.arg}: no value counted yet`;
+  const more = (shown: number, of: number): string => (of > shown ? ' …' : '');
+  const top = values.top.slice(0, maxValues).map(formatValueCount).join(', ');
+  const buckets = [...values.log2].sort((a, b) => b.count - a.count || a.bucket - b.bucket);
+  const log2 = buckets.slice(0, maxBuckets).map(({ bucket, count }) => `${log2BucketLabel(bucket)} ×${count}`).join(', ');
+  // Values not listed may still have been counted: '…' then, even with few listed.
+  const topMore = values.top.length > maxValues || !values.complete ? ' …' : '';
+  const uncounted = values.uncounted > 0 ? ` (${plural(values.uncounted, 'call', 'calls')} not counted by value)` : '';
+  return `${values.arg}: ${top === '' ? '…' : `${top}${topMore}`}${uncounted} · log2 ${log2}${more(maxBuckets, buckets.length)}`;
+}
+
+/**
  * What a hit costs, by what the kernel does with the instruction the probe replaces (figures
  * measured on Linux 6.18, ../shared/KERNEL.md), and how to make it cheap when it is not.
  */
@@ -154,6 +173,7 @@ export function hoverMarkdown(input: HoverInput): string {
     const uncounted = snapshot.returnsUncounted > 0 ? ` (and ${plural(snapshot.returnsUncounted, 'return', 'returns')} of values not counted)` : '';
     lines.push('', `Most returned: ${snapshot.topReturns.map(({ value, count }) => `${value} ×${count}`).join(', ')}${uncounted}`);
   }
+  if (snapshot.values !== undefined) lines.push('', escapeMarkdown(valuesText(snapshot.values)));
   const calledFrom = input.callers === undefined ? undefined : calledFromText(input.callers);
   if (calledFrom !== undefined) lines.push('', escapeMarkdown(calledFrom));
   const calls = snapshot.recent.slice(-(input.maxCalls ?? 10)).reverse();

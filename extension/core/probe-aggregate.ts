@@ -2,14 +2,16 @@
 // the latency histogram and the most frequent return values from `probe/stats` (counted in the
 // kernel; carried over helper restarts and pauses), the last calls paired with their returns
 // (per thread, so recursion pairs right) from the records the probe sends, the call rate, and with
-// stacks on, the callers and most frequent stacks counted in the kernel (added up over attachments
-// like the counters). No `vscode` import: the decorations, the hover, the Probes view, the Callers
-// view and the test API all read these numbers.
+// stacks on, the callers and most frequent stacks counted in the kernel, and with Show Value
+// Distribution, an argument's most frequent values and log2 histogram (both added up over
+// attachments like the counters). No `vscode` import: the decorations, the hover, the Probes view,
+// the Callers view, the Calls panel and the test API all read these numbers.
 
 import { formatArgs, formatCapturedValue, formatReturnValue } from './format';
 import { percentilesFromLog2Histogram, type LatencyPercentiles } from './latency';
 import type { CallEvent, CapturedShape, CapturedValue, ProbeStats, ReturnEvent, StackCounts, StackFrame } from './protocol';
 import { addStackCounts, NO_STACKS, stackKey } from './stack-totals';
+import { addValueCounts, noValues, valueCountsOf, type ValueCounts, type WireArgValues } from './value-totals';
 
 /** One call as the hover and the panel show it; `ret` stays undefined until the return is seen. */
 export interface CallRow {
@@ -53,6 +55,8 @@ export interface AggregateSnapshot {
   latency: LatencyPercentiles | undefined;
   histogram: number[];
   recent: CallRow[];
+  /** With Show Value Distribution: the counted argument's values and log2 histogram since the last reset. */
+  values?: ValueCounts;
 }
 
 const RECENT_CALLS = 20;
@@ -109,6 +113,12 @@ export class ProbeAggregate {
   /** Changes whenever the counted stacks do: what names them need not look again until it does. */
   stacksVersion = 0;
   private readonly sharedStacks = new Map<string, StackFrame[]>();
+  /** The argument whose values are shown (Show Value Distribution); undefined: none. */
+  private valuesArg: string | undefined;
+  /** Counted values by argument: of closed attachments, of the current one, at the last reset. */
+  private readonly baseValues = new Map<string, ValueCounts>();
+  private currentValues: ValueCounts | undefined;
+  private readonly zeroValues = new Map<string, ValueCounts>();
 
   constructor(
     readonly probeId: number,
@@ -127,7 +137,33 @@ export class ProbeAggregate {
     this.currentCounted = true;
     if (stats.topReturns !== undefined) this.currentReturns = stats.topReturns.map(({ value, count }) => ({ value: formatCapturedValue(value, this.capture.ret, this.capture.returnEnum), count }));
     if (stats.stacks !== undefined) this.setCurrentStacks(stats.stacks);
+    if (stats.argValues !== undefined) this.setCurrentValues(stats.argValues);
     this.sampleRate(nowMs);
+  }
+
+  private setCurrentValues(wire: WireArgValues): void {
+    const type = this.capture.args.find((captured) => captured.name === wire.arg)?.type;
+    const enumerators = this.capture.enums?.[wire.arg];
+    this.currentValues = valueCountsOf(wire, (value) => formatCapturedValue(value, type, enumerators));
+  }
+
+  /** Show Value Distribution: the values of `arg` are shown from now on (counted from the probe's next attach). */
+  showValuesOf(arg: string): void {
+    this.valuesArg = arg;
+  }
+
+  /** Every attachment's counts of the shown argument, less those at the last reset; undefined while none is shown. */
+  values(): ValueCounts | undefined {
+    const arg = this.valuesArg;
+    if (arg === undefined) return undefined;
+    const total = this.valueTotals(arg);
+    const zero = this.zeroValues.get(arg);
+    return zero === undefined ? total : addValueCounts(total, zero, -1);
+  }
+
+  private valueTotals(arg: string): ValueCounts {
+    const base = this.baseValues.get(arg) ?? noValues(arg);
+    return this.currentValues?.arg === arg ? addValueCounts(base, this.currentValues) : base;
   }
 
   private setCurrentStacks(stacks: StackCounts | undefined): void {
@@ -177,6 +213,9 @@ export class ProbeAggregate {
     if (this.currentStacks !== undefined) this.baseStacks = addStackCounts(this.baseStacks ?? NO_STACKS, this.currentStacks);
     this.currentStacks = undefined;
     this.currentStacksText = '';
+    if (finalStats?.argValues !== undefined) this.setCurrentValues(finalStats.argValues);
+    if (this.currentValues !== undefined) this.baseValues.set(this.currentValues.arg, this.valueTotals(this.currentValues.arg));
+    this.currentValues = undefined;
     this.current = emptyStats();
     this.currentCounted = false;
     // Event counts must not exceed what the kernel counted over the same attachments.
@@ -194,6 +233,7 @@ export class ProbeAggregate {
       this.zeroStacks = addStackCounts(this.baseStacks ?? NO_STACKS, this.currentStacks ?? NO_STACKS);
       this.stacksVersion++;
     }
+    for (const arg of new Set([...this.baseValues.keys(), ...(this.currentValues === undefined ? [] : [this.currentValues.arg])])) this.zeroValues.set(arg, this.valueTotals(arg));
     this.eventCalls = 0;
     this.eventReturns = 0;
     this.recentRows.length = 0;
@@ -284,6 +324,7 @@ export class ProbeAggregate {
   snapshot(topN = 2): AggregateSnapshot {
     const exact = this.stats();
     const ratePerSecond = this.rate();
+    const values = this.values();
     // Most frequent first; ties in the order the values were first seen (Map order).
     const topReturns = [...this.returnValues().entries()]
       .filter(([, count]) => count > 0)
@@ -302,6 +343,7 @@ export class ProbeAggregate {
       latency: percentilesFromLog2Histogram(exact.latencyHistogram),
       histogram: exact.latencyHistogram,
       recent: [...this.recentRows],
+      ...(values === undefined ? {} : { values }),
     };
   }
 }

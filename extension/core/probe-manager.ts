@@ -21,6 +21,7 @@ import type {
   ProbeStats,
   ProcessFilter,
   StatsNotification,
+  ValueType,
 } from './protocol';
 
 export type ProbeState = 'attaching' | 'live' | 'paused' | 'ended' | 'error';
@@ -52,6 +53,8 @@ export interface ProbeSpec {
   replan?: () => Promise<AttachParams>;
   /** Show Callers: each call's user stack is counted (in every attach from now on: resume, Run with Probes, a rebuild). */
   stacks?: boolean;
+  /** Show Value Distribution: this captured number argument's values are counted (in every attach from now on, like `stacks`). */
+  valuesOf?: string;
 }
 
 export interface ProbeEntry {
@@ -173,6 +176,7 @@ export class ProbeManager {
       result: undefined,
       aggregate: new ProbeAggregate(id, spec.capture ?? { args: [] }, () => ++this.seq, this.now),
     };
+    if (spec.valuesOf !== undefined) entry.aggregate.showValuesOf(spec.valuesOf);
     this.entries.set(entry.id, entry);
     return entry;
   }
@@ -259,6 +263,7 @@ export class ProbeManager {
       ...(capture === undefined ? {} : { capture: withCaptureLimits(capture, this.captureLimits) }),
       ...(filter === undefined ? {} : { filter }),
       ...(entry.spec.stacks === true ? { stacks: true } : {}),
+      ...(entry.spec.valuesOf === undefined ? {} : { valuesOf: entry.spec.valuesOf }),
     };
   }
 
@@ -412,6 +417,29 @@ export class ProbeManager {
     await this.attach(entry);
   }
 
+  /**
+   * Show Value Distribution: the probe counts the values of its captured number argument `arg` in
+   * the kernel from now on (one argument a probe: another replaces it). A live probe is attached
+   * again at once, its counts carried over; any other takes it at its next attach.
+   */
+  async countValues(id: number, arg: string): Promise<void> {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return;
+    const args = numberArguments(entry.spec);
+    if (entry.spec.attach.binary === undefined) throw new ProbeLensError('usage', `${entry.spec.target} is a kernel probe: values are counted for functions of a program or library`);
+    if (entry.spec.line === true) throw new ProbeLensError('usage', `${entry.spec.target} probes a line: values are counted for a function's arguments`);
+    if (!args.some((captured) => captured.name === arg)) {
+      throw new ProbeLensError('usage', `${entry.spec.functionName} has no number argument '${arg}' to count${args.length === 0 ? ' (it has none captured)' : ` (it has ${args.map((captured) => captured.name).join(', ')})`}`);
+    }
+    entry.aggregate.showValuesOf(arg);
+    if (entry.spec.valuesOf === arg) return;
+    entry.spec.valuesOf = arg;
+    this.onDidChangeProbes.fire();
+    if (entry.state !== 'live') return;
+    await this.release(entry);
+    await this.attach(entry);
+  }
+
   /** Attach again with another process filter (Run with Probes: the program it just started), together. */
   async retarget(ids: readonly number[], filter: ProcessFilter | undefined): Promise<void> {
     const entries = ids.flatMap((id) => this.entries.get(id) ?? []);
@@ -545,6 +573,16 @@ export class ProbeManager {
   liveCount(): number {
     return this.list().filter((entry) => entry.state === 'live').length;
   }
+}
+
+/**
+ * The captured arguments whose values the kernel can count: numbers, chars, bools and bare
+ * pointers (their addresses), not strings nor what a pointer points to.
+ */
+export function numberArguments(spec: Pick<ProbeSpec, 'attach'>): { name: string; type: ValueType }[] {
+  const capture = spec.attach.capture;
+  if (capture === undefined || !('args' in capture)) return [];
+  return capture.args.filter((arg) => arg.type !== 'string' && arg.deref === undefined).map(({ name, type }) => ({ name, type }));
 }
 
 /** The message to show for a failure while probing: ProbeLensErrors are already in plain words. */

@@ -2,17 +2,18 @@
 // throttling, anchors that follow edits, the privilege launcher's choice, the call log and its
 // exports, the probe manager against a fake helper, the identifier under the cursor, and Show
 // Callers: stacks added up over attachments, named only when they change, the Callers view's and
-// the hover's exact words.
+// the hover's exact words; Show Value Distribution: an argument's values added up over attachments
+// and since a reset, the probe manager keeping them counted, the hover's line.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decorationText, fastBuildHint, formatCallLine, formatLatencyBound, hoverMarkdown, lineAnnotation, lineProbeText } from '../../out/test-core/annotation-text.mjs';
+import { decorationText, fastBuildHint, formatCallLine, formatLatencyBound, hoverMarkdown, lineAnnotation, lineProbeText, valuesText } from '../../out/test-core/annotation-text.mjs';
 import { AnchorLines, shiftLine } from '../../out/test-core/anchor-lines.mjs';
 import { CallLog, csvField, rowMatches, toCsv, toExportRow, toJsonExportRow, toJsonLines } from '../../out/test-core/call-log.mjs';
 import { identifierAt, isFollowedByParen } from '../../out/test-core/editor-target.mjs';
 import { planHelperLaunch, privilegeFixes } from '../../out/test-core/privilege.mjs';
 import { ProbeAggregate } from '../../out/test-core/probe-aggregate.mjs';
-import { ProbeManager } from '../../out/test-core/probe-manager.mjs';
+import { numberArguments, ProbeManager } from '../../out/test-core/probe-manager.mjs';
 import { Throttle } from '../../out/test-core/throttle.mjs';
 import { calledFromText, callersModel } from '../../out/test-core/callers.mjs';
 import { cachingSymbolize, ProbeStackNames } from '../../out/test-core/stack-names.mjs';
@@ -740,5 +741,152 @@ describe('Show Callers: what the Callers view and the hover say', () => {
     const hover = hoverMarkdown({ functionName: 'leaf', target: 'sc:leaf', state: 'live', snapshot: aggregateOf([]).snapshot(), notes: [], callers: named });
     assert.ok(hover.endsWith('\n\nCalled from via\\_b ×5 \\(stack\\-callers\\.c:33\\), via\\_a ×3 \\(stack\\-callers\\.c:24\\), down ×1 \\(stack\\-callers\\.c:43\\)'), hover);
     assert.doesNotMatch(hoverMarkdown({ functionName: 'leaf', target: 'sc:leaf', state: 'live', snapshot: aggregateOf([]).snapshot(), notes: [] }), /Called from/);
+  });
+});
+
+/** probe/stats' argValues: the values with their counts (most first, as the helper lists them), each value's log2 bucket counted too. */
+function argValues(arg, counts, { listed = counts.length, uncounted = 0 } = {}) {
+  const bucketOf = (value) => (value === 0 ? 0 : value > 0 ? Math.floor(Math.log2(value)) + 1 : -(Math.floor(Math.log2(-value)) + 1));
+  const log2 = new Map();
+  for (const [value, count] of counts) log2.set(bucketOf(value), (log2.get(bucketOf(value)) ?? 0) + count);
+  return {
+    arg,
+    top: counts.slice(0, listed).map(([value, count]) => ({ value, count })),
+    uncounted,
+    log2: [...log2].sort(([a], [b]) => a - b).map(([bucket, count]) => ({ bucket, count })),
+    log2Uncounted: 0,
+  };
+}
+const valueStats = (probe, calls, values) => stats({ probe, calls, returns: calls, dropped: 0, latencyHistogram: [], argValues: values });
+const topOf = (values) => values.top.map((total) => `${total.value} ×${total.bound === 'exact' ? '' : total.bound === 'atLeast' ? '≥' : '~'}${total.count}`);
+
+describe('Show Value Distribution: an argument\'s values over attachments', () => {
+  it('adds attachments up by value and bucket, exactly, and counts from 0 after a reset', () => {
+    const aggregate = new ProbeAggregate(1, SHAPE, () => 1, () => 0);
+    assert.equal(aggregate.values(), undefined, 'none shown before Show Value Distribution');
+    aggregate.showValuesOf('quantity');
+    assert.deepEqual(aggregate.values(), { arg: 'quantity', top: [], complete: true, uncounted: 0, log2: [], log2Uncounted: 0 });
+    const first = argValues('quantity', [[3, 4], [7, 4], [1, 2]]);
+    aggregate.onStats(valueStats(7, 10, first), 0);
+    assert.deepEqual(topOf(aggregate.values()), ['3 ×4', '7 ×4', '1 ×2']);
+    // Paused, resumed: the detach answer's counts are final, the next attachment counts from 0.
+    aggregate.closeAttachment(valueStats(7, 10, first));
+    aggregate.onStats(valueStats(8, 3, argValues('quantity', [[12, 2], [3, 1]])), 0);
+    let values = aggregate.snapshot().values;
+    assert.deepEqual(topOf(values), ['3 ×5', '7 ×4', '1 ×2', '12 ×2']);
+    assert.deepEqual(values.log2, [{ bucket: 1, count: 2 }, { bucket: 2, count: 5 }, { bucket: 3, count: 4 }, { bucket: 4, count: 2 }]);
+    aggregate.resetCounts();
+    assert.deepEqual([aggregate.values().top, aggregate.values().log2], [[], []], 'nothing since the reset');
+    aggregate.onStats(valueStats(8, 5, argValues('quantity', [[12, 3], [3, 1], [5, 1]])), 0);
+    values = aggregate.values();
+    assert.deepEqual(topOf(values), ['12 ×1', '5 ×1'], 'only what came since the reset');
+    assert.deepEqual(values.log2, [{ bucket: 3, count: 1 }, { bucket: 4, count: 1 }]);
+  });
+
+  it('a value one attachment did not list is a lower bound there; the histogram stays exact', () => {
+    const aggregate = new ProbeAggregate(1, SHAPE, () => 1, () => 0);
+    aggregate.showValuesOf('quantity');
+    // Six values counted, five listed: 9 (×1) was counted but not sent.
+    const first = argValues('quantity', [[1, 3], [2, 3], [3, 2], [4, 2], [5, 2], [9, 1]], { listed: 5 });
+    aggregate.closeAttachment(valueStats(7, 13, first));
+    aggregate.onStats(valueStats(8, 4, argValues('quantity', [[9, 3], [1, 1]])), 0);
+    const values = aggregate.values();
+    // The second attachment listed all it counted: 2..5 are exact; 9 may have more in the first.
+    assert.deepEqual(topOf(values), ['1 ×4', '2 ×3', '9 ×≥3', '3 ×2', '4 ×2', '5 ×2']);
+    assert.equal(values.complete, false);
+    assert.deepEqual(values.log2, [{ bucket: 1, count: 4 }, { bucket: 2, count: 5 }, { bucket: 3, count: 4 }, { bucket: 4, count: 4 }]);
+  });
+
+  it('shows only the argument asked for: another one starts from its own counts', () => {
+    const shape = { args: [{ name: 'a', type: 's32' }, { name: 'b', type: 'u8' }], ret: null, enums: { b: { 1: 'RED', 2: 'GREEN' } } };
+    const aggregate = new ProbeAggregate(1, shape, () => 1, () => 0);
+    aggregate.showValuesOf('a');
+    aggregate.closeAttachment(valueStats(7, 2, argValues('a', [[5, 2]])));
+    aggregate.showValuesOf('b');
+    assert.deepEqual(aggregate.values().top, []);
+    aggregate.onStats(valueStats(8, 3, argValues('b', [[1, 2], [2, 1]])), 0);
+    assert.deepEqual(topOf(aggregate.values()), ['RED ×2', 'GREEN ×1'], 'enumerators by name');
+    aggregate.showValuesOf('a');
+    assert.deepEqual(topOf(aggregate.values()), ['5 ×2']);
+  });
+});
+
+describe('Show Value Distribution: the probe manager', () => {
+  function fakeHelper() {
+    let next = 1;
+    const attached = [];
+    const client = {
+      attach: async (params) => (attached.push(params), { probe: next++, kind: 'uprobe', retprobe: true, attachMs: 1, binary: params.binary }),
+      detach: async (probe) => valueStats(probe, 4, argValues('quantity', [[3, 4]])),
+      attachFunctions: async (params) => {
+        attached.push(params);
+        return { probes: params.functions.map((fn) => ({ probe: next++, kind: 'uprobe', retprobe: true, attachMs: 1, symbol: fn.symbol })), failed: [], links: 'uprobe_multi', linksReason: null, attachMs: 1 };
+      },
+    };
+    return { access: { client: async () => client, requestingUid: async () => 0 }, attached };
+  }
+  const capture = { args: [{ name: 'item', location: { register: 'rdi' }, type: 'string' }, { name: 'quantity', location: { register: 'rsi' }, type: 's32' }, { name: 'order', location: { register: 'rdx' }, type: 'pointer', deref: { size: 16 } }, { name: 'cookie', location: { register: 'rcx' }, type: 'pointer' }], ret: 's64' };
+  const priceSpec = () => ({ target: 'orders:price_order', functionName: 'price_order', attach: { binary: '/w/orders', symbol: 'price_order', capture }, capture: SHAPE, notes: [] });
+
+  it('the numbers among the captured arguments: not strings, not what a pointer points to', () => {
+    assert.deepEqual(numberArguments(priceSpec()), [{ name: 'quantity', type: 's32' }, { name: 'cookie', type: 'pointer' }]);
+    assert.deepEqual(numberArguments({ attach: { kernelFunction: 'vfs_read' } }), []);
+  });
+
+  it('attaches a live probe again counting the argument, its counts carried; every later attach keeps it', async () => {
+    const helper = fakeHelper();
+    const manager = new ProbeManager(helper.access, () => 0);
+    const entry = await manager.add(priceSpec());
+    assert.equal(helper.attached[0].valuesOf, undefined);
+    await manager.countValues(entry.id, 'quantity');
+    assert.deepEqual([entry.state, helper.attached.length, helper.attached[1].valuesOf], ['live', 2, 'quantity']);
+    assert.equal(entry.aggregate.snapshot().calls, 4, 'the first attachment\'s calls are kept');
+    assert.deepEqual(topOf(entry.aggregate.values()), ['3 ×4']);
+    await manager.countValues(entry.id, 'quantity');
+    assert.equal(helper.attached.length, 2, 'already counting it: not attached again');
+    await manager.retarget([entry.id], { pid: 42, descendants: true, fromExec: true });
+    assert.equal(helper.attached.at(-1).valuesOf, 'quantity', 'Run with Probes re-aims it counting values');
+    manager.sessionLost('the helper exited');
+    await manager.sessionStarted();
+    assert.equal(helper.attached.at(-1).valuesOf, 'quantity', 'and a new helper too');
+    await manager.pause(entry.id);
+    await manager.resume(entry.id);
+    assert.equal(helper.attached.at(-1).valuesOf, 'quantity');
+  });
+
+  it('refuses what cannot be counted, saying why', async () => {
+    const helper = fakeHelper();
+    const manager = new ProbeManager(helper.access, () => 0);
+    const entry = await manager.add(priceSpec());
+    await assert.rejects(manager.countValues(entry.id, 'item'), /price_order has no number argument 'item' to count \(it has quantity, cookie\)/);
+    await assert.rejects(manager.countValues(entry.id, 'nope'), /no number argument 'nope'/);
+    const kernel = await manager.add({ target: 'kernel:vfs_read', functionName: 'vfs_read', attach: { kernelFunction: 'vfs_read' }, notes: [] });
+    await assert.rejects(manager.countValues(kernel.id, 'count'), /kernel probe: values are counted for functions of a program or library/);
+    const line = await manager.add({ ...priceSpec(), target: 'orders.c:33', line: true });
+    await assert.rejects(manager.countValues(line.id, 'quantity'), /probes a line/);
+    assert.equal(helper.attached.length, 3, 'nothing attached again');
+  });
+
+  it('a new probe asked to count values attaches once, with them, in the binary\'s shared request', async () => {
+    const helper = fakeHelper();
+    const manager = new ProbeManager(helper.access, () => 0);
+    const [entry] = await manager.addMany([{ ...priceSpec(), valuesOf: 'quantity' }, { ...priceSpec(), target: 'orders:main', attach: { binary: '/w/orders', symbol: 'main' } }]);
+    assert.deepEqual(helper.attached.map((params) => params.functions.map((fn) => [fn.symbol, fn.valuesOf])), [[['price_order', 'quantity'], ['main', undefined]]]);
+    assert.deepEqual(entry.aggregate.values().top, [], 'shown from the start');
+  });
+});
+
+describe('Show Value Distribution: the hover\'s line', () => {
+  it('the most frequent values and the fullest buckets, short', () => {
+    const aggregate = new ProbeAggregate(1, SHAPE, () => 1, () => 0);
+    aggregate.showValuesOf('quantity');
+    assert.equal(valuesText(aggregate.values()), 'quantity: no value counted yet');
+    aggregate.onStats(valueStats(7, 12, argValues('quantity', [[3, 4], [7, 4], [1, 2], [2, 1], [12, 1]])), 0);
+    assert.equal(valuesText(aggregate.values()), 'quantity: 3 ×4, 7 ×4, 1 ×2 … · log2 [2, 4) ×5, [4, 8) ×4, [1] ×2 …');
+    aggregate.onStats(valueStats(7, 15, argValues('quantity', [[3, 4], [7, 4]], { uncounted: 3 })), 0);
+    assert.equal(valuesText(aggregate.values()), 'quantity: 3 ×4, 7 ×4 (3 calls not counted by value) · log2 [2, 4) ×4, [4, 8) ×4');
+    const hover = hoverMarkdown({ functionName: 'price_order', target: 'orders:price_order', state: 'live', snapshot: aggregate.snapshot(), notes: [] });
+    assert.ok(hover.includes('\n\nquantity: 3 ×4, 7 ×4 \\(3 calls not counted by value\\) · log2 \\[2, 4\\) ×4, \\[4, 8\\) ×4'), hover);
+    assert.doesNotMatch(hoverMarkdown({ functionName: 'leaf', target: 'sc:leaf', state: 'live', snapshot: aggregateOf([]).snapshot(), notes: [] }), /log2/);
   });
 });

@@ -19,6 +19,26 @@ export interface PanelFrame {
   hasSource: boolean;
 }
 
+/** A histogram's bucket as a bar: its range, count, and count / the fullest bucket's. */
+export interface PanelBar {
+  label: string;
+  count: number;
+  fraction: number;
+}
+
+/**
+ * A probe's counted argument (Show Value Distribution), as the panel draws it: its most frequent
+ * values with their counts (`×4`, or `×≥4` when only a lower bound is known), what was not counted
+ * by value, and its exact log2 histogram, the empty buckets between kept.
+ */
+export interface PanelDistribution {
+  arg: string;
+  title: string;
+  top: { value: string; count: string; share: string }[];
+  notes: string[];
+  bars: PanelBar[];
+}
+
 /** A probe's name and exact counters (from the kernel), for the filter and the histogram. */
 export interface PanelProbe {
   id: number;
@@ -31,6 +51,7 @@ export interface PanelProbe {
   sampledOut: number;
   /** log2 latency buckets: bucket i counts returns in [2^i, 2^(i+1)) ns. */
   histogram: number[];
+  distribution?: PanelDistribution;
 }
 
 /** What the webview reports about itself when asked (the test API reads it). */
@@ -44,6 +65,8 @@ export interface PanelReport {
   /** The selected row, and its stack's lines as shown. */
   selected?: number;
   stack?: string[];
+  /** The value distributions drawn, line by line: each title, value row (`value | count | share`), note and bar (`label | count`). */
+  distribution?: string[];
 }
 
 export type ExportFormat = 'jsonl' | 'csv';
@@ -83,6 +106,10 @@ const MAX_PROBES = 10_000;
 const MAX_HISTOGRAM_BUCKETS = 128;
 /** Lines of a stack: 32 frames, each with a few inlined source frames. */
 const MAX_STACK_LINES = 512;
+/** log2 buckets of a 64-bit value: -64..64. */
+const MAX_LOG2_BARS = 129;
+const MAX_TOP_VALUES = 100;
+const MAX_DISTRIBUTION_LINES = 2_000;
 
 type Record_ = Record<string, unknown>;
 
@@ -127,9 +154,29 @@ function isPanelFrame(value: unknown): value is PanelFrame {
   return isObject(value) && isText(value['text'], MAX_TEXT) && typeof value['hasSource'] === 'boolean';
 }
 
+function isPanelBar(value: unknown): value is PanelBar {
+  return isObject(value) && isText(value['label'], 64) && isCount(value['count']) && typeof value['fraction'] === 'number' && value['fraction'] >= 0 && value['fraction'] <= 1;
+}
+
+function isTopValue(value: unknown): value is PanelDistribution['top'][number] {
+  return isObject(value) && isText(value['value'], MAX_TEXT) && isText(value['count'], 32) && isText(value['share'], 16);
+}
+
+function isPanelDistribution(value: unknown): value is PanelDistribution {
+  return (
+    isObject(value) &&
+    isText(value['arg'], MAX_TEXT) &&
+    isText(value['title'], MAX_TEXT) &&
+    isArrayOf(value['top'], MAX_TOP_VALUES, isTopValue) &&
+    isArrayOf(value['notes'], 16, (note): note is string => isText(note, MAX_TEXT)) &&
+    isArrayOf(value['bars'], MAX_LOG2_BARS, isPanelBar)
+  );
+}
+
 export function isPanelProbe(value: unknown): value is PanelProbe {
   if (!isObject(value)) return false;
   return (
+    (value['distribution'] === undefined || isPanelDistribution(value['distribution'])) &&
     isCount(value['id']) &&
     isText(value['target'], MAX_TEXT) &&
     isText(value['state'], 32) &&
@@ -193,10 +240,20 @@ function parseReport(value: unknown): PanelReport | undefined {
   const rendered = value['rendered'];
   if (!isCount(value['rows']) || !isCount(value['shown']) || typeof value['paused'] !== 'boolean' || filter === undefined) return undefined;
   if (!Array.isArray(rendered) || rendered.length > 1_000 || !rendered.every((cells) => isArrayOf(cells, 16, (cell): cell is string => isText(cell)))) return undefined;
-  const { selected, stack } = value;
+  const { selected, stack, distribution } = value;
   if (selected !== undefined && !isCount(selected)) return undefined;
   if (stack !== undefined && !isArrayOf(stack, MAX_STACK_LINES + 2, (line): line is string => isText(line, MAX_TEXT))) return undefined;
-  return { rows: value['rows'], shown: value['shown'], paused: value['paused'], filter, rendered, ...(selected === undefined ? {} : { selected }), ...(stack === undefined ? {} : { stack }) };
+  if (distribution !== undefined && !isArrayOf(distribution, MAX_DISTRIBUTION_LINES, (line): line is string => isText(line, MAX_TEXT))) return undefined;
+  return {
+    rows: value['rows'],
+    shown: value['shown'],
+    paused: value['paused'],
+    filter,
+    rendered,
+    ...(selected === undefined ? {} : { selected }),
+    ...(stack === undefined ? {} : { stack }),
+    ...(distribution === undefined ? {} : { distribution }),
+  };
 }
 
 /** The host's check on what the webview posts. */

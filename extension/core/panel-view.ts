@@ -1,13 +1,15 @@
 // What the Calls panel's webview computes, kept free of the DOM so node tests it: the rows it
 // holds (a bounded mirror of the call log, returns applied as they arrive) and the subset the
 // filter selects, each row's cells as text, which rows a scroll position shows (fixed row height:
-// only the visible window is drawn, so 100,000 rows cost what 50 do), and a probe's log2
-// latency histogram as bars.
+// only the visible window is drawn, so 100,000 rows cost what 50 do), a probe's log2 latency
+// histogram as bars, and its counted argument's distribution (top values, log2 histogram).
 
 import { rowMatches, type RowFilter } from './call-log';
 import { formatDuration } from './format';
+import { log2BucketLabel, type Log2Bucket } from './histogram';
 import type { CallRow } from './probe-aggregate';
-import { PANEL_ROW_CAPACITY, type PanelProbe, type PanelRow } from './panel-messages';
+import { PANEL_ROW_CAPACITY, type PanelBar, type PanelDistribution, type PanelProbe, type PanelRow } from './panel-messages';
+import { valuesCalls, type ValueCounts } from './value-totals';
 
 export const PANEL_COLUMNS = ['Time (s)', 'PID/TID', 'Comm', 'Probe', 'Arguments', 'Return', 'Latency'] as const;
 
@@ -63,13 +65,8 @@ export function visibleWindow(scrollTop: number, viewportPx: number, rowPx: numb
   return { first, end, offsetPx: first * rowPx, totalPx };
 }
 
-export interface HistogramBar {
-  /** `512 ns–1.02 µs`: the bucket's range. */
-  label: string;
-  count: number;
-  /** count / the largest bucket's count, for the bar's width. */
-  fraction: number;
-}
+/** A bucket's bar: `512 ns–1.02 µs` (latency) or `[2, 4)` (a value), its count, count / the fullest bucket's. */
+export type HistogramBar = PanelBar;
 
 /** The buckets from the first to the last non-empty one (empty ones between are kept: gaps show). */
 export function histogramBars(histogram: readonly number[]): HistogramBar[] {
@@ -83,6 +80,66 @@ export function histogramBars(histogram: readonly number[]): HistogramBar[] {
     const bucket = first + offset;
     return { label: `${formatDuration(2 ** bucket)}–${formatDuration(2 ** (bucket + 1))}`, count, fraction: count / max };
   });
+}
+
+/** A value's log2 histogram as bars, from the lowest counted bucket to the highest, the empty ones between kept. */
+export function log2Bars(buckets: readonly Log2Bucket[]): HistogramBar[] {
+  if (buckets.length === 0) return [];
+  const counts = new Map(buckets.map(({ bucket, count }) => [bucket, count]));
+  const low = Math.min(...counts.keys());
+  const high = Math.max(...counts.keys());
+  const max = Math.max(...counts.values());
+  return Array.from({ length: high - low + 1 }, (_, i) => {
+    const count = counts.get(low + i) ?? 0;
+    return { label: log2BucketLabel(low + i), count, fraction: max === 0 ? 0 : count / max };
+  });
+}
+
+function callsText(count: number): string {
+  return `${count.toLocaleString('en-US')} call${count === 1 ? '' : 's'}`;
+}
+
+function percent(part: number, whole: number): string {
+  if (whole === 0) return '';
+  const share = (100 * part) / whole;
+  return `${share >= 10 || share === 0 ? Math.round(share) : share.toFixed(1)}%`;
+}
+
+export interface DistributionInput {
+  target: string;
+  state: string;
+  values: ValueCounts;
+  /** The calls the probe counted since its last reset (with a condition: those that met it). */
+  calls: number;
+  /** Most frequent values listed. */
+  maxValues?: number;
+}
+
+/** What the panel draws for a counted argument: exact where the kernel's counts are, and says where they are not. */
+export function distributionView({ target, state, values, calls, maxValues = 10 }: DistributionInput): PanelDistribution {
+  const counted = valuesCalls(values);
+  const byValue = counted - values.uncounted;
+  const listed = values.top.slice(0, maxValues);
+  const top = listed.map(({ value, count, bound }) => ({ value, count: `${bound === 'exact' ? '' : bound === 'atLeast' ? '≥' : '~'}${count.toLocaleString('en-US')}`, share: percent(count, counted) }));
+  const notes: string[] = [];
+  if (counted === 0) {
+    notes.push(state === 'live' || state === 'attaching' ? 'No value counted yet: run the program (Run with Probes).' : 'Values are counted from the probe\'s next attach: Run with Probes, or Resume it.');
+  }
+  const rest = byValue - listed.reduce((sum, { count }) => sum + count, 0);
+  const exact = listed.every(({ bound }) => bound === 'exact');
+  if (rest > 0) notes.push(`${exact ? '' : 'At most '}${callsText(rest)} of values not listed.`);
+  if (values.uncounted > 0) notes.push(`${callsText(values.uncounted)} not counted by value: no room among the 256 values the kernel counts a probe (the histogram has them).`);
+  if (values.log2Uncounted > 0) notes.push(`${callsText(values.log2Uncounted)} not in the histogram: no room for their bucket.`);
+  const before = calls - counted;
+  if (before > 0) notes.push(`${callsText(before)} counted before the values of ${values.arg} were asked for: not by value.`);
+  const stateText = state === 'live' ? '' : ` (${state})`;
+  return {
+    arg: values.arg,
+    title: `${target}: ${values.arg} over ${callsText(counted)} · counted in the kernel, exact${stateText}`,
+    top,
+    notes,
+    bars: log2Bars(values.log2),
+  };
 }
 
 /**

@@ -6,6 +6,8 @@
 // filter and scroll position itself (setState); a serializer revives the panel after a reload.
 // A selected row whose call carries a stack (its probe counts callers) gets that stack, named
 // now (through the cache the Callers view uses), each frame opening its source when clicked.
+// A probe that counts an argument's values (Show Value Distribution) sends them with its counters:
+// the panel draws its top values and log2 histogram beside its latencies.
 
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -15,7 +17,7 @@ import { frameRows, type SourceLocation } from '../core/callers';
 import { formatCallLine } from '../core/annotation-text';
 import type { CallRow } from '../core/probe-aggregate';
 import { PANEL_ROW_CAPACITY, parseWebviewMessage, type HostMessage, type PanelProbe, type PanelReport, type PanelRow, type WebviewMessage } from '../core/panel-messages';
-import { toPanelRow } from '../core/panel-view';
+import { distributionView, toPanelRow } from '../core/panel-view';
 import { Throttle } from '../core/throttle';
 import { openSource } from './callers-view';
 import { Commands } from './command-ids';
@@ -137,6 +139,9 @@ class CallsPanel implements vscode.Disposable {
         dropped: stats.dropped,
         sampledOut: stats.sampledOut,
         histogram: [...stats.histogram],
+        ...(stats.values === undefined
+          ? {}
+          : { distribution: distributionView({ target: entry.spec.target, state: entry.state, values: stats.values, calls: stats.matched ?? stats.calls }) }),
       };
     });
   }

@@ -4,10 +4,11 @@
 // call log, checks every message the host posts (panel-messages.ts) and keeps its filter, scroll
 // position and selected row with setState, since the webview is rebuilt whenever the panel is
 // hidden. Selecting a row asks the host for its call's stack (named there), shown under the table
-// with each frame a link to its source.
+// with each frame a link to its source. A probe that counts an argument's values shows its
+// distribution beside its latencies: the top values with exact counts and the log2 histogram.
 
 import type { RowFilter } from '../core/call-log';
-import { parseFilter, parseHostMessage, type ExportFormat, type HostMessage, type PanelProbe, type WebviewMessage } from '../core/panel-messages';
+import { parseFilter, parseHostMessage, type ExportFormat, type HostMessage, type PanelBar, type PanelDistribution, type PanelProbe, type WebviewMessage } from '../core/panel-messages';
 import { histogramBars, PANEL_COLUMNS, PanelRows, rowCells, visibleWindow } from '../core/panel-view';
 
 interface VsCodeApi {
@@ -83,7 +84,8 @@ const toolbar = element(
   button('Export CSV…', 'Save the calls shown as CSV', () => exportRows('csv')),
   status,
 );
-const histograms = element('details', { className: 'histograms' }, element('summary', { text: 'Latency histograms' }));
+const histogramsSummary = element('summary', { text: 'Latency histograms' });
+const histograms = element('details', { className: 'histograms' }, histogramsSummary);
 histograms.open = true;
 const histogramBody = element('div', { className: 'histogram-list' });
 histograms.append(histogramBody);
@@ -206,6 +208,29 @@ function syncControls(): void {
   toolbar.classList.toggle('paused', paused);
 }
 
+/** Bars as a three-column grid: range, bar, count. */
+function barRows(list: HTMLElement, bars: readonly PanelBar[]): void {
+  for (const bar of bars) {
+    const fill = element('div', { className: 'bar-fill' });
+    fill.style.width = `${(bar.fraction * 100).toFixed(1)}%`;
+    list.append(element('div', { className: 'bar-label', text: bar.label }), element('div', { className: 'bar' }, fill), element('div', { className: 'bar-count', text: String(bar.count) }));
+  }
+}
+
+function distributionBlock(distribution: PanelDistribution): HTMLElement {
+  const table = element('table', { className: 'top-values' });
+  table.setAttribute('aria-label', `Most frequent values of ${distribution.arg}`);
+  if (distribution.top.length > 0) {
+    const head = element('tr', {}, element('th', { text: distribution.arg }), element('th', { text: 'calls' }), element('th', { text: 'share' }));
+    table.append(element('thead', {}, head), element('tbody', {}, ...distribution.top.map((row) => element('tr', {}, element('td', { text: row.value }), element('td', { text: row.count }), element('td', { text: row.share })))));
+  }
+  const notes = distribution.notes.map((note) => element('div', { className: 'distribution-note', text: note }));
+  const list = element('div', { className: 'histogram log2' });
+  list.setAttribute('aria-label', `log2 histogram of ${distribution.arg}`);
+  barRows(list, distribution.bars);
+  return element('div', { className: 'distribution' }, element('div', { className: 'histogram-title', text: distribution.title }), table, ...notes, list);
+}
+
 function renderHistograms(): void {
   const filter = rows.filter;
   const selected = probes.filter((probe) => filter.probeId === undefined || probe.id === filter.probeId);
@@ -217,14 +242,24 @@ function renderHistograms(): void {
     });
     const list = element('div', { className: 'histogram' });
     if (bars.length === 0) list.append(element('div', { className: 'histogram-empty', text: 'no returns timed yet' }));
-    for (const bar of bars) {
-      const fill = element('div', { className: 'bar-fill' });
-      fill.style.width = `${(bar.fraction * 100).toFixed(1)}%`;
-      list.append(element('div', { className: 'bar-label', text: bar.label }), element('div', { className: 'bar' }, fill), element('div', { className: 'bar-count', text: String(bar.count) }));
-    }
-    return element('div', { className: 'histogram-block' }, title, list);
+    barRows(list, bars);
+    const latency = element('div', { className: 'latency' }, title, list);
+    return element('div', { className: 'histogram-block' }, latency, ...(probe.distribution === undefined ? [] : [distributionBlock(probe.distribution)]));
   });
+  const withValues = selected.some((probe) => probe.distribution !== undefined);
+  histogramsSummary.textContent = withValues ? 'Latency histograms and value distributions' : 'Latency histograms';
+  histograms.classList.toggle('with-values', withValues);
   histogramBody.replaceChildren(...blocks);
+}
+
+/** The distributions as drawn, line by line (for the report). */
+function distributionLines(): string[] {
+  return [...histogramBody.querySelectorAll('.distribution')].flatMap((block) => [
+    block.querySelector('.histogram-title')?.textContent ?? '',
+    ...[...block.querySelectorAll('.top-values tbody tr')].map((tr) => [...tr.children].map((cell) => cell.textContent ?? '').join(' | ')),
+    ...[...block.querySelectorAll('.distribution-note')].map((note) => note.textContent ?? ''),
+    ...[...block.querySelectorAll('.bar-label')].map((label) => `${label.textContent ?? ''} | ${label.nextElementSibling?.nextElementSibling?.textContent ?? ''}`),
+  ]);
 }
 
 let renderQueued = false;
@@ -285,9 +320,19 @@ function render(): void {
 function report(): void {
   const rendered = [...tbody.rows].map((tr) => [...tr.cells].map((cell) => cell.textContent ?? ''));
   const stack = stackPane.hidden ? undefined : [stackTitle.textContent ?? '', ...(stackNote.textContent === '' ? [] : [stackNote.textContent ?? '']), ...[...stackList.children].map((li) => li.textContent ?? '')];
+  const distribution = distributionLines();
   post({
     type: 'report',
-    report: { rows: rows.size, shown: rows.shown.length, paused, filter: rows.filter, rendered, ...(selectedSeq === undefined ? {} : { selected: selectedSeq }), ...(stack === undefined ? {} : { stack }) },
+    report: {
+      rows: rows.size,
+      shown: rows.shown.length,
+      paused,
+      filter: rows.filter,
+      rendered,
+      ...(selectedSeq === undefined ? {} : { selected: selectedSeq }),
+      ...(stack === undefined ? {} : { stack }),
+      ...(distribution.length === 0 ? {} : { distribution }),
+    },
   });
 }
 

@@ -1,12 +1,12 @@
 // The Calls panel's pure parts: message checks on both sides (extension/core/panel-messages.ts),
 // and the webview's rows, cells, filter, visible window and histogram bars (panel-view.ts); a
 // selected call's stack: which rows carry one, the messages that ask for it and show it, and the
-// call log finding the row by its key.
+// call log finding the row by its key; a counted argument's distribution as the panel draws it.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PANEL_ROW_CAPACITY, parseFilter, parseHostMessage, parseWebviewMessage } from '../../out/test-core/panel-messages.mjs';
-import { histogramBars, PANEL_COLUMNS, PanelRows, rowCells, toPanelRow, visibleWindow } from '../../out/test-core/panel-view.mjs';
+import { distributionView, histogramBars, log2Bars, PANEL_COLUMNS, PanelRows, rowCells, toPanelRow, visibleWindow } from '../../out/test-core/panel-view.mjs';
 import { CallLog } from '../../out/test-core/call-log.mjs';
 
 const row = (seq, extra = {}) => ({
@@ -273,5 +273,55 @@ describe('a selected call\'s stack', () => {
     assert.deepEqual([log.find(9)?.seq, log.find(5)?.seq, log.find(4), log.find(6), log.find(1)], [9, 5, undefined, undefined, undefined]);
     assert.deepEqual(log.all().map((row) => row.seq), [5, 7, 8, 9]);
     assert.equal(new PanelRows().get(3), undefined);
+  });
+});
+
+describe('a counted argument\'s distribution (Show Value Distribution)', () => {
+  // f(i) for i = 0..99: each value once; log2 buckets 0, 1, then [2^(k-1), 2^k) up to [64, 128) with 36.
+  const log2 = [[0, 1], [1, 1], [2, 2], [3, 4], [4, 8], [5, 16], [6, 32], [7, 36]].map(([bucket, count]) => ({ bucket, count }));
+  const values = { arg: 'n', top: [0, 1, 2, 3, 4].map((value) => ({ value: String(value), count: 1, bound: 'exact' })), complete: false, uncounted: 0, log2, log2Uncounted: 0 };
+
+  it('bars from the lowest bucket to the highest, labelled as bpftrace does, gaps kept', () => {
+    assert.deepEqual(log2Bars(log2).map((bar) => [bar.label, bar.count]), [['[0]', 1], ['[1]', 1], ['[2, 4)', 2], ['[4, 8)', 4], ['[8, 16)', 8], ['[16, 32)', 16], ['[32, 64)', 32], ['[64, 128)', 36]]);
+    assert.deepEqual(
+      log2Bars([{ bucket: -2, count: 2 }, { bucket: 2, count: 4 }]).map((bar) => [bar.label, bar.count, bar.fraction]),
+      [['(-4, -2]', 2, 0.5], ['[-1]', 0, 0], ['[0]', 0, 0], ['[1]', 0, 0], ['[2, 4)', 4, 1]],
+    );
+    assert.deepEqual(log2Bars([]), []);
+  });
+
+  it('the top values with exact counts and shares, what is not listed, and the histogram', () => {
+    const view = distributionView({ target: 'dist:count_me', state: 'ended', values, calls: 100 });
+    assert.equal(view.title, 'dist:count_me: n over 100 calls · counted in the kernel, exact (ended)');
+    assert.deepEqual(view.top, [0, 1, 2, 3, 4].map((value) => ({ value: String(value), count: '1', share: '1.0%' })));
+    assert.deepEqual(view.notes, ['95 calls of values not listed.']);
+    assert.equal(view.bars.at(-1).label, '[64, 128)');
+    const partial = distributionView({
+      target: 't',
+      state: 'live',
+      values: { ...values, top: [{ value: '7', count: 50, bound: 'atLeast' }], uncounted: 10, log2Uncounted: 2 },
+      calls: 130,
+    });
+    assert.deepEqual(partial.top, [{ value: '7', count: '≥50', share: '49%' }]);
+    assert.deepEqual(partial.notes, [
+      'At most 42 calls of values not listed.',
+      '10 calls not counted by value: no room among the 256 values the kernel counts a probe (the histogram has them).',
+      '2 calls not in the histogram: no room for their bucket.',
+      '28 calls counted before the values of n were asked for: not by value.',
+    ]);
+    const none = distributionView({ target: 't', state: 'live', values: { ...values, top: [], complete: true, log2: [] }, calls: 0 });
+    assert.deepEqual([none.top, none.bars, none.notes], [[], [], ['No value counted yet: run the program (Run with Probes).']]);
+  });
+
+  it('travels with the probe\'s counters, checked by the webview; the report carries it as drawn', () => {
+    const distribution = distributionView({ target: 'dist:count_me', state: 'live', values, calls: 100 });
+    const message = { type: 'rows', added: [], updated: [], probes: [{ ...probe, distribution }] };
+    assert.deepEqual(parseHostMessage(message), message);
+    for (const bad of [{ ...distribution, bars: [{ label: '[0]', count: -1, fraction: 0 }] }, { ...distribution, top: [{ value: '1', count: 1, share: '' }] }, { ...distribution, notes: 'x' }, { ...distribution, title: undefined }]) {
+      assert.equal(parseHostMessage({ ...message, probes: [{ ...probe, distribution: bad }] }), undefined, JSON.stringify(bad).slice(0, 120));
+    }
+    const report = { rows: 0, shown: 0, paused: false, filter: { probeId: 1 }, rendered: [], distribution: ['dist:count_me: n over 100 calls', '0 | 1 | 1.0%', '[64, 128) | 36'] };
+    assert.deepEqual(parseWebviewMessage({ type: 'report', report }), { type: 'report', report });
+    assert.equal(parseWebviewMessage({ type: 'report', report: { ...report, distribution: [3] } }), undefined);
   });
 });

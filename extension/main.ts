@@ -19,6 +19,7 @@ import * as probesView from './vscode/probes-view';
 import * as runWithProbes from './vscode/run-with-probes';
 import * as statusBar from './vscode/status-bar';
 import { createTestApi, type ProbeLensApi } from './vscode/test-api';
+import * as valueDistribution from './vscode/value-distribution';
 
 let ctx: Ctx | undefined;
 
@@ -48,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): ProbeLensApi | undef
     costHint.activate(current);
     const panels = callsPanel.activate(current);
     const callers = callersView.activate(current);
+    valueDistribution.activate(current, panels);
     return createTestApi(current, drawn, () => current.probes.log.size, report.lastReport, panels, callers);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

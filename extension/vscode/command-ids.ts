@@ -25,6 +25,7 @@ export const Commands = {
   showCallers: 'probeLens.showCallers',
   showCallersOfFunction: 'probeLens.showCallersOfFunction',
   openFrame: 'probeLens.openFrame',
+  showValueDistribution: 'probeLens.showValueDistribution',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -1,9 +1,9 @@
 // The Probes view (its own activity-bar container): each probe with its state (attaching, live,
 // paused, ended, error with the reason), exact counts and drops; inline detach, pause/resume,
-// reveal in the editor, open in the panel and (a function's) Show Callers; Detach All in the title bar. A source file with
-// several probes is a node of its own, its functions most called first (the file's hot
-// functions), detached in one click. Refreshed at most twice a second for counts, at once when
-// probes come, go or change state.
+// reveal in the editor, open in the panel and (a function's) Show Callers and Show Value
+// Distribution; Detach All in the title bar. A source file with several probes is a node of its
+// own, its functions most called first (the file's hot functions), detached in one click.
+// Refreshed at most twice a second for counts, at once when probes come, go or change state.
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -35,6 +35,7 @@ export function describeEntry(entry: ProbeEntry): { label: string; description: 
     entry.filter === undefined ? 'all processes' : `process ${entry.filter.pid}${entry.filter.descendants === true ? ' and its children' : ''}`,
     entry.spec.entryCost === undefined ? '' : entryCostText(entry.spec.entryCost),
     entry.spec.stacks !== true ? '' : stacksText(entry),
+    entry.spec.valuesOf === undefined ? '' : `Counts the values of ${entry.spec.valuesOf} (Show Value Distribution: the Calls panel draws them)${entry.result === undefined ? ' from its next attach' : ''}.`,
     ...entry.spec.notes,
   ]
     .filter((line) => line !== '')
@@ -127,7 +128,7 @@ class ProbesTree implements vscode.TreeDataProvider<Node> {
     item.description = description;
     item.tooltip = tooltip;
     item.iconPath = STATE_ICONS[entry.state];
-    // `.fn`: a function of a program or library, whose callers Show Callers can count.
+    // `.fn`: a function of a program or library, whose callers and argument values can be counted.
     const userFunction = entry.spec.attach.binary !== undefined && entry.spec.line !== true;
     item.contextValue = `probe.${entry.state}${entry.spec.source === undefined ? '' : '.source'}${userFunction ? '.fn' : ''}`;
     if (entry.spec.source !== undefined) item.command = { command: Commands.revealProbe, title: 'Reveal in Editor', arguments: [entry] };

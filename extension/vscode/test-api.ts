@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { PanelReport } from '../core/panel-messages';
 import type { ProbeEntry } from '../core/probe-manager';
 import type { CallersModel } from '../core/callers';
+import type { ValueCounts } from '../core/value-totals';
 import type { CallersView } from './callers-view';
 import type { CallsPanels, PanelStatus } from './calls-panel';
 import type { Ctx } from './ctx';
@@ -28,6 +29,8 @@ export interface ProbeSnapshot {
   source: { file: string; line: number } | undefined;
   filter: { pid: number } | undefined;
   tree: { label: string; description: string };
+  /** With Show Value Distribution: the counted argument's values since the last reset. */
+  values: ValueCounts | undefined;
 }
 
 /** A row of the Probes view's top level: a probe, or a file's group with its probes in order. */
@@ -82,6 +85,7 @@ export function createTestApi(ctx: Ctx, decorations: Decorations, panelRows: () 
           source: entry.spec.source,
           filter: entry.filter === undefined ? undefined : { pid: entry.filter.pid },
           tree: { label, description },
+          values: snapshot.values,
         };
       }),
     probeTree: () =>

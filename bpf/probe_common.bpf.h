@@ -650,15 +650,16 @@ static __always_inline bool text_compares(__u64 address, const struct probe_conf
 static __always_inline bool condition_met_at_call(void *ctx, enum ctx_kind kind, const struct probe_config *cfg,
 						  bool sleepable)
 {
-	/* 64-bit, so that no 32-bit copy of it is what gets checked (older verifiers lose the bound). */
-	__u64 index = cfg->cond_arg;
+	/* 64-bit (no 32-bit copy of it is what gets checked), and hidden from clang, which would
+	 * check cond_arg for 0 and > MAX_ARGS instead: older verifiers do not bound it from that. */
+	__u64 index = (__u64)cfg->cond_arg - 1;
 
 	/* Conditions are for user functions: other kinds never carry one. */
 	if (kind != CTX_PT_REGS || (cfg->cond_on != COND_ON_NUMBER && cfg->cond_on != COND_ON_TEXT))
 		return true;
-	if (index == 0 || index > MAX_ARGS)
+	barrier_var(index);
+	if (index >= MAX_ARGS)
 		return true;
-	index -= 1;
 	if (cfg->cond_on == COND_ON_TEXT)
 		return text_compares(read_value(ctx, kind, &cfg->args[index]), cfg, sleepable);
 	return compares(read_value(ctx, kind, &cfg->args[index]), cfg);
@@ -826,6 +827,7 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 		/* Hide the bucket's range from clang, or it drops the mask older verifiers need. */
 		barrier_var(bucket);
 		__sync_fetch_and_add(&stats->latency_hist[bucket & (LATENCY_BUCKETS - 1)], 1);
+		__sync_fetch_and_add(&stats->latency_sum_ns, latency);
 	}
 
 	/* A return goes with its call's record; one whose call was not seen decides alone. */

@@ -121,6 +121,7 @@ struct probe_stats {
 	__u64 arg_values_uncounted;	/* calls whose counted argument's value found no room */
 	__u64 arg_buckets_uncounted;	/* ... whose log2 bucket found none */
 	__u64 stacks_uncounted;	/* calls whose stack found no room in stack_counts, or none was read */
+	__u64 latency_sum_ns;	/* of the returns timed (latency_hist's) */
 	__u64 latency_hist[LATENCY_BUCKETS];	/* log2 of nanoseconds */
 };
 

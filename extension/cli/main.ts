@@ -4,6 +4,7 @@
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { exitCodeForError, ProbeLensError } from '../core/errors';
+import { runAgent } from './agent-command';
 import { runDoctor } from './doctor-command';
 import { runKernelFunctions } from './kernel-functions-command';
 import { CLI_VERSION } from './helper-session';
@@ -16,6 +17,7 @@ const USAGE = `Usage:
   probe-lens doctor [--json]
   probe-lens probe TARGET... [--pid PID] [--duration SECONDS] [--binary BINARY] [--json]
                    [--no-events | --sample-rate CALLS] [-- COMMAND ARGS...]
+  probe-lens agent --config FILE
   probe-lens kernel-functions [--filter TEXT] [--json]
   probe-lens symbols BINARY [--json]
   probe-lens resolve FILE:LINE [--binary BINARY] [--json]
@@ -40,6 +42,8 @@ probe options:
                       recorded, timed and counted as matched, in the kernel; CALLS counts all
   --values ARG        count the values of argument ARG exactly, in the kernel: the summary shows
                       the most frequent ones (like argdist)
+  --metrics-listen ADDR  serve the probes' exact counters and latency histograms at
+                      http://ADDR/metrics for Prometheus (ADDR: HOST:PORT or :PORT)
   --stacks            count each call's user stack exactly, in the kernel: the summary shows
                       the callers (function and line) and the most frequent stacks; needs frame
                       pointers past the caller (-fno-omit-frame-pointer, or -O0)
@@ -55,6 +59,11 @@ probe options:
   -- COMMAND ARGS     start COMMAND unprivileged, held until the probes are attached; count
                       only it and its descendants; stop when it exits. Its exit status is
                       reported in the summary; probe-lens itself exits 0.
+
+agent: the probes of a config file (JSON with comments), counted until SIGTERM, their exact
+counters and latency histograms served for Prometheus:
+  {"metricsListen": ":9464", "probes": ["/usr/bin/app:handle_request"], "pid": 1234}
+("pid" is optional: without it every process that maps the binary is counted; root only).
 
 Exit status: 0 success, 1 other failure, 2 bad usage or target, 3 missing privilege or kernel feature.
 Environment: PROBE_LENS_HELPER (helper executable), PROBE_LENS_PRIVILEGE=auto|direct|sudo.
@@ -113,6 +122,7 @@ async function probe(args: string[], output: Output): Promise<number> {
       if: { type: 'string' },
       values: { type: 'string' },
       stacks: { type: 'boolean' },
+      'metrics-listen': { type: 'string' },
       json: { type: 'boolean' },
       'no-events': { type: 'boolean' },
       'sample-rate': { type: 'string' },
@@ -134,12 +144,27 @@ async function probe(args: string[], output: Output): Promise<number> {
       command,
       lines: values.line === true,
       stacks: values.stacks === true,
+      ...(values['metrics-listen'] === undefined ? {} : { metricsListen: values['metrics-listen'] }),
       ...(values.if === undefined ? {} : { condition: parseCondition(values.if) }),
       ...(values.values === undefined ? {} : { valuesOf: values.values }),
       ...(values.binary === undefined ? {} : { binary: values.binary }),
     },
     output,
   );
+  return 0;
+}
+
+async function agent(args: string[], output: Output): Promise<number> {
+  const { values } = parseOptions({
+    args,
+    options: { config: { type: 'string' }, verbose: { type: 'boolean', short: 'v' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help === true) {
+    output.data(USAGE);
+    return 0;
+  }
+  if (values.config === undefined) throw usageError('agent needs --config FILE (JSON with comments: {"metricsListen": ":9464", "probes": ["BINARY:FUNCTION"]})');
+  await runAgent(values.config, values.verbose === true, output);
   return 0;
 }
 
@@ -205,6 +230,8 @@ async function dispatch(argv: string[], output: Output): Promise<number> {
       return probe(args, output);
     case 'doctor':
       return doctor(args, output);
+    case 'agent':
+      return agent(args, output);
     case 'kernel-functions':
       return kernelFunctions(args, output);
     case 'symbols':

@@ -19,6 +19,7 @@ import { noPrivilegeMessage, type HelperSession } from '../core/helper-process';
 import { spawnHeldCommand, type HeldCommand } from '../core/held-command';
 import { entryCostText } from '../core/annotation-text';
 import { processMapsFile, processName } from '../core/processes';
+import { ProbeMetrics, serveMetrics, type ProbeLabels } from '../core/metrics';
 import { nameStacks } from '../core/stacks';
 import { loadSymbolsAddon } from '../core/symbols-addon';
 import {
@@ -50,8 +51,7 @@ export interface ProbeOptions {
   targets: string[];
   pid: number | undefined;
   durationSeconds: number | undefined;
-  /** Stream call/return records; without, only the exact counters and the summary. */
-  /** Call lines a second per probe: undefined every one, 0 none. */
+  /** Call lines a second per probe: undefined every one, 0 none (only the exact counters and the summary). */
   callsPerSecond: number | undefined;
   verbose: boolean;
   /** The program and arguments after `--`; empty when none. */
@@ -66,6 +66,8 @@ export interface ProbeOptions {
   valuesOf?: string;
   /** Count the calls' user stacks (user functions). */
   stacks?: boolean;
+  /** Serve the probes' counters at http://ADDRESS/metrics (Prometheus) while they count. */
+  metricsListen?: string;
 }
 
 /** A target ready to attach: what to ask the helper for, and how to show it until it answers. */
@@ -281,7 +283,14 @@ async function traceUntilStopped(
     if (command === undefined && everyProbeAttached && [...descriptions.keys()].every((probe) => ended.has(probe))) allEnded();
   };
 
+  const metrics = options.metricsListen === undefined ? undefined : new ProbeMetrics();
+  const metricsServer = metrics === undefined ? undefined : await serveMetrics(metrics, options.metricsListen as string);
+  if (metricsServer !== undefined) output.status(`Serving metrics at http://${options.metricsListen as string}/metrics`);
+
   const subscriptions = [
+    client.onStats(({ probes }) => {
+      for (const stats of probes) metrics?.update(stats.probe, stats);
+    }),
     client.onEvents(({ events }) => {
       if (output.json) {
         output.jsonLines(events.map((event) => eventLine(event, descriptions.get(event.probe)?.capture)));
@@ -296,6 +305,7 @@ async function traceUntilStopped(
     }),
     client.onEnded((notification) => {
       ended.set(notification.probe, notification);
+      metrics?.close(notification.probe, notification.stats);
       // With a command, its exit ends the run (the summary reports it), not its probes' end.
       if (command !== undefined && notification.reason === 'process-exited') return;
       const target = descriptions.get(notification.probe)?.target ?? `probe ${notification.probe}`;
@@ -323,6 +333,7 @@ async function traceUntilStopped(
         const description = { probe: result.probe, target: target.text, functionName: result.symbol ?? target.functionName, capture, ...(target.group === undefined ? {} : { group: target.group.text }) };
         attached.push(description);
         descriptions.set(result.probe, description);
+        metrics?.add(result.probe, metricLabels(result, description.functionName, filter), target.attach.condition !== undefined);
         const announce = (): void => {
           if (output.json) output.jsonLines([attachedLine(target.text, result, target.notes)]);
           else if (target.group === undefined) announceProbe(output, target, result);
@@ -351,6 +362,7 @@ async function traceUntilStopped(
     // Every probe stops counting at one moment; then all are detached, for their final counts.
     await client.stop(attached.filter(({ probe }) => !ended.has(probe)).map(({ probe }) => probe));
     const finals = await client.detachMany(attached.map(({ probe }) => probe));
+    attached.forEach(({ probe }, index) => metrics?.close(probe, finals[index]));
     const summaries: ProbeSummary[] = await Promise.all(attached.splice(0).map(async ({ probe, target, group }, index) => {
       const stats = finals[index] as ProbeStats;
       return {
@@ -365,7 +377,17 @@ async function traceUntilStopped(
     // On an error path, detach what was attached before the helper is asked to shut down.
     if (attached.length > 0) await client.detachMany(attached.map(({ probe }) => probe)).catch(() => undefined);
     for (const subscription of subscriptions) subscription.dispose();
+    metricsServer?.close();
   }
+}
+
+/** A probe's series labels: its file (or "kernel") and function, and the process when it is bound to one. */
+function metricLabels(result: AttachResult, functionName: string, filter: ProcessFilter | undefined): ProbeLabels {
+  return {
+    binary: result.binary ?? 'kernel',
+    function: functionName,
+    ...(filter === undefined || filter.descendants === true ? {} : { pid: String(filter.pid) }),
+  };
 }
 
 type SharedAttachParams = Pick<AttachParams, 'filter' | 'maxRecordsPerSecond' | 'start'>;

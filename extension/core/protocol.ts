@@ -430,6 +430,8 @@ export interface ProbeStats {
   stacks?: StackCounts;
   /** log2 buckets: latencyHistogram[i] counts returns with latency in [2^i, 2^(i+1)) ns. */
   latencyHistogram: number[];
+  /** The sum of those returns' latencies, in ns (exact; for a histogram's _sum). */
+  latencySumNs?: number;
 }
 
 export interface StatsNotification {

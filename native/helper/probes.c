@@ -159,6 +159,7 @@ static json_t *records_per_second_json(const struct probe *probe)
 struct totals {
 	uint64_t calls, returns, dropped, sampled_out, values_uncounted, matched, arg_values_uncounted, stacks_uncounted;
 	uint64_t arg_buckets_uncounted;
+	uint64_t latency_sum_ns;
 	uint64_t latency_hist[LATENCY_BUCKETS];
 };
 
@@ -184,6 +185,7 @@ static void read_totals(struct engine *engine, const struct probe *probe, struct
 		totals->arg_buckets_uncounted += s->arg_buckets_uncounted;
 		for (int b = 0; b < LATENCY_BUCKETS; b++)
 			totals->latency_hist[b] += s->latency_hist[b];
+		totals->latency_sum_ns += s->latency_sum_ns;
 	}
 }
 
@@ -324,10 +326,11 @@ static json_t *stats_to_json(const struct probe *probe, const struct totals *tot
 		last--;
 	for (int b = 0; b <= last; b++)
 		json_array_append_new(hist, json_integer(totals->latency_hist[b]));
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "probe", (json_int_t)probe->id,
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I}", "probe", (json_int_t)probe->id,
 			 "calls", (json_int_t)totals->calls, "returns", (json_int_t)totals->returns,
 			 "dropped", (json_int_t)totals->dropped, "sampledOut", (json_int_t)totals->sampled_out,
-			 "maxRecordsPerSecond", records_per_second_json(probe), "latencyHistogram", hist);
+			 "maxRecordsPerSecond", records_per_second_json(probe), "latencyHistogram", hist,
+			 "latencySumNs", (json_int_t)totals->latency_sum_ns);
 }
 
 static json_t *stats_with_values_json(struct engine *engine, struct probe *probe, const struct totals *totals)

@@ -115,10 +115,14 @@ export class ProbeAggregate {
   private readonly sharedStacks = new Map<string, StackFrame[]>();
   /** The argument whose values are shown (Show Value Distribution); undefined: none. */
   private valuesArg: string | undefined;
-  /** Counted values by argument: of closed attachments, of the current one, at the last reset. */
+  /**
+   * Counted values by argument: of the attachments closed since the last reset, of the current
+   * one, and of the current one when the counts were reset during it. Subtracting only within one
+   * attachment keeps a value exact that an earlier attachment counted but did not list.
+   */
   private readonly baseValues = new Map<string, ValueCounts>();
   private currentValues: ValueCounts | undefined;
-  private readonly zeroValues = new Map<string, ValueCounts>();
+  private currentValuesAtReset: ValueCounts | undefined;
 
   constructor(
     readonly probeId: number,
@@ -152,18 +156,20 @@ export class ProbeAggregate {
     this.valuesArg = arg;
   }
 
-  /** Every attachment's counts of the shown argument, less those at the last reset; undefined while none is shown. */
+  /** The shown argument's counts since the last reset, over every attachment; undefined while none is shown. */
   values(): ValueCounts | undefined {
     const arg = this.valuesArg;
     if (arg === undefined) return undefined;
-    const total = this.valueTotals(arg);
-    const zero = this.zeroValues.get(arg);
-    return zero === undefined ? total : addValueCounts(total, zero, -1);
+    const base = this.baseValues.get(arg) ?? noValues(arg);
+    const current = this.currentSinceReset();
+    return current?.arg === arg ? addValueCounts(base, current) : base;
   }
 
-  private valueTotals(arg: string): ValueCounts {
-    const base = this.baseValues.get(arg) ?? noValues(arg);
-    return this.currentValues?.arg === arg ? addValueCounts(base, this.currentValues) : base;
+  /** The current attachment's counts since the last reset. */
+  private currentSinceReset(): ValueCounts | undefined {
+    const current = this.currentValues;
+    const atReset = this.currentValuesAtReset;
+    return current === undefined || atReset?.arg !== current.arg ? current : addValueCounts(current, atReset, -1);
   }
 
   private setCurrentStacks(stacks: StackCounts | undefined): void {
@@ -214,8 +220,10 @@ export class ProbeAggregate {
     this.currentStacks = undefined;
     this.currentStacksText = '';
     if (finalStats?.argValues !== undefined) this.setCurrentValues(finalStats.argValues);
-    if (this.currentValues !== undefined) this.baseValues.set(this.currentValues.arg, this.valueTotals(this.currentValues.arg));
+    const closed = this.currentSinceReset();
+    if (closed !== undefined) this.baseValues.set(closed.arg, addValueCounts(this.baseValues.get(closed.arg) ?? noValues(closed.arg), closed));
     this.currentValues = undefined;
+    this.currentValuesAtReset = undefined;
     this.current = emptyStats();
     this.currentCounted = false;
     // Event counts must not exceed what the kernel counted over the same attachments.
@@ -233,7 +241,8 @@ export class ProbeAggregate {
       this.zeroStacks = addStackCounts(this.baseStacks ?? NO_STACKS, this.currentStacks ?? NO_STACKS);
       this.stacksVersion++;
     }
-    for (const arg of new Set([...this.baseValues.keys(), ...(this.currentValues === undefined ? [] : [this.currentValues.arg])])) this.zeroValues.set(arg, this.valueTotals(arg));
+    this.baseValues.clear();
+    this.currentValuesAtReset = this.currentValues;
     this.eventCalls = 0;
     this.eventReturns = 0;
     this.recentRows.length = 0;

@@ -1,8 +1,8 @@
 // Live annotations (after Error Lens' decorations.ts): one decoration type — after-line text in
 // the contributed theme colour plus a gutter mark — set with one call per visible editor, at most
 // ten times a second whatever the event rate; a hover with the last calls (and the top callers,
-// with Show Callers). Anchors follow edits
-// and everything clears when the probe is detached.
+// with Show Callers; the top values and log2 buckets, with Show Value Distribution). Anchors
+// follow edits and everything clears when the probe is detached.
 
 import * as vscode from 'vscode';
 import { AnchorLines } from '../core/anchor-lines';

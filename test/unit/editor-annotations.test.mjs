@@ -797,6 +797,25 @@ describe('Show Value Distribution: an argument\'s values over attachments', () =
     assert.deepEqual(values.log2, [{ bucket: 1, count: 4 }, { bucket: 2, count: 5 }, { bucket: 3, count: 4 }, { bucket: 4, count: 4 }]);
   });
 
+  it('after a reset only later counts matter: exact, though an earlier attachment did not list a value', () => {
+    const aggregate = new ProbeAggregate(1, SHAPE, () => 1, () => 0);
+    aggregate.showValuesOf('quantity');
+    aggregate.closeAttachment(valueStats(7, 13, argValues('quantity', [[1, 3], [2, 3], [3, 2], [4, 2], [5, 2], [9, 1]], { listed: 5 })));
+    // Run with Probes: re-aimed, then reset while the program is held (nothing counted yet).
+    aggregate.onStats(valueStats(8, 0, argValues('quantity', [])), 0);
+    aggregate.resetCounts();
+    aggregate.onStats(valueStats(8, 4, argValues('quantity', [[9, 3], [1, 1]])), 0);
+    assert.deepEqual(topOf(aggregate.values()), ['9 ×3', '1 ×1']);
+    aggregate.closeAttachment(valueStats(8, 4, argValues('quantity', [[9, 3], [1, 1]])));
+    assert.deepEqual(topOf(aggregate.values()), ['9 ×3', '1 ×1']);
+    // Reset while an attachment had counted values it did not list: what it counts of them since is not known exactly.
+    aggregate.onStats(valueStats(9, 13, argValues('quantity', [[1, 3], [2, 3], [3, 2], [4, 2], [5, 2], [9, 1]], { listed: 5 })), 0);
+    aggregate.resetCounts();
+    aggregate.onStats(valueStats(9, 18, argValues('quantity', [[9, 6], [1, 3], [2, 3], [3, 2], [4, 2], [5, 2]], { listed: 5 })), 0);
+    assert.deepEqual(topOf(aggregate.values()), ['9 ×~6'], 'at most 6, at least 5');
+    assert.deepEqual(aggregate.values().log2, [{ bucket: 4, count: 5 }], 'the histogram stays exact');
+  });
+
   it('shows only the argument asked for: another one starts from its own counts', () => {
     const shape = { args: [{ name: 'a', type: 's32' }, { name: 'b', type: 'u8' }], ret: null, enums: { b: { 1: 'RED', 2: 'GREEN' } } };
     const aggregate = new ProbeAggregate(1, shape, () => 1, () => 0);

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(clang llvm libelf-dev libdw-dev zlib1g-dev libjansson-dev
           gcc g++ make pkg-config bpftrace binutils libcap2-bin libclang-rt-14-dev sudo
-          libc++-14-dev libc++abi-14-dev prometheus)
+          libc++-14-dev libc++abi-14-dev prometheus python3-yaml)
 [ "${PROBE_LENS_WITH_VM:-1}" = 1 ] && packages+=(qemu-system-x86 linux-image-amd64 busybox-static)
 
 install_missing_packages bootstrap "${packages[@]}"

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -127,5 +127,17 @@ describe('Prometheus: two agents scraped by a real Prometheus', { skip: notRoot,
     await untilValue(prometheusPort, 'sum(probe_lens_latency_seconds_bucket{function="tick",le="+Inf"})', total);
     const p99 = await query(prometheusPort, 'histogram_quantile(0.99, sum by (le) (probe_lens_latency_seconds_bucket{function="tick"}))');
     assert.ok(Number(p99[0].value[1]) > 0 && Number(p99[0].value[1]) < 1, `a p99 latency from the buckets: ${JSON.stringify(p99)}`);
+  });
+
+  it('every query of the Grafana dashboard (deploy/grafana) runs on this Prometheus, and its table counts the calls made', async () => {
+    const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'deploy', 'grafana', 'probe-lens.json'), 'utf8'));
+    // Grafana's variables as it would fill them: every host and function, a rate window, the range.
+    const filled = (expr) => expr.replace(/\$host|\$function/g, '.*').replace(/\$__rate_interval/g, '1m').replace(/\$__range/g, '5m');
+    for (const target of dashboard.panels.flatMap((panel) => panel.targets)) await query(prometheusPort, filled(target.expr));
+    const table = dashboard.panels.find((panel) => panel.type === 'table').targets[0];
+    const rows = await query(prometheusPort, filled(table.expr));
+    assert.deepEqual(rows.map((row) => row.metric.function), ['tick']);
+    // increase() extrapolates to the window's edges: about the calls made, not a count.
+    assert.ok(Number(rows[0].value[1]) > 0, JSON.stringify(rows));
   });
 });

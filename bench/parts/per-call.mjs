@@ -19,9 +19,18 @@
 // starts with endbr64, then push %rbp): probing the endbr64 itself (bpftrace) against landing past
 // it (probe-lens), goal ≥ 3× cheaper per call. And stacks (issue 12): a build with frame pointers,
 // bpftrace counting `ustack` at entry (and returns) against probe-lens --stacks, whose counts by
-// stack must add up to N.
+// stack must add up to N. Last, a line probe on the loop's body line: probe-lens --line (every
+// hit counted, the variables there read for records) against the bare kernel uprobe at the same
+// address, counted by `perf stat` on a `perf probe` event (bpftrace 0.17 here cannot probe an
+// address inside a function: it was built without uprobe offset checks).
 
-import { BenchError, compileFixture, cpuDelta, formatNs, formatRatio, machineBusyCpuSeconds, median, probeLensBin, ratio, round, start, stop, summarize, table, treeCpu, waitForAttachedUprobes, waitForStdoutLine, within } from '../lib.mjs';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { BenchError, compileFixture, cpuDelta, formatNs, formatRatio, machineBusyCpuSeconds, median, probeLensBin, ratio, repoRoot, round, start, stop, summarize, table, treeCpu, waitForAttachedUprobes, waitForStdoutLine, within } from '../lib.mjs';
+
+const execFileAsync = promisify(execFile);
 
 export const name = 'perCall';
 
@@ -51,9 +60,14 @@ function bpftrace(program, probes) {
 
 /** A probe-lens configuration on `binary`'s work(), with these extra CLI arguments. */
 function probeLens(binary, extraArgs) {
+  return probeLensAt(`${binary}:work`, extraArgs);
+}
+
+/** A probe-lens configuration on a TARGET, with these extra CLI arguments. */
+function probeLensAt(target, extraArgs) {
   return {
     tool: 'probe-lens',
-    command: (pid) => [process.execPath, [probeLensBin, 'probe', `${binary}:work`, '--json', ...extraArgs, '--pid', String(pid)]],
+    command: (pid) => [process.execPath, [probeLensBin, 'probe', target, '--json', ...extraArgs, '--pid', String(pid)]],
     ready: (proc) => waitForStdoutLine(proc, (line) => line.includes('"type":"attached"'), ATTACH_TIMEOUT_MS, 'probe-lens\'s "attached" line'),
   };
 }
@@ -127,6 +141,50 @@ function stacksConfigurations(binary) {
   ];
 }
 
+/** The body line of the loop in main() (`sum += work(…)`), probed as a line. */
+const LOOP_LINE_MARKER = 'sum += work(i, i & 7);';
+const PERF_EVENT = 'probe_lens_bench:line';
+
+/** The loop line's probe against a perf uprobe event at the address probe-lens attached to. */
+function lineConfigurations(binary, sourceLine) {
+  return [
+    { id: 'baseline', label: 'no probe' },
+    {
+      id: 'perfUprobe',
+      label: 'perf probe at the same address, perf stat counting',
+      tool: 'perf',
+      command: (pid) => ['perf', ['stat', '-x,', '-e', PERF_EVENT, '-p', String(pid)]],
+      // perf stat says nothing until the end: its count, checked against N, shows it was in time.
+      ready: () => new Promise((resolve) => setTimeout(resolve, 500)),
+    },
+    { id: 'probeLensLine', label: 'probe-lens --line --no-events', ...probeLensAt(sourceLine, ['--line', '--binary', binary, '--no-events']) },
+  ];
+}
+
+/** The file offset of the loop line as probe-lens resolves and probes it (its "attached" line). */
+async function loopLineOffset(binary, sourceLine) {
+  const fixture = start(binary, ['1'], { keepStdout: true });
+  const tracer = start(process.execPath, [probeLensBin, 'probe', sourceLine, '--line', '--binary', binary, '--json', '--no-events', '--pid', String(fixture.pid)]);
+  try {
+    const attached = await waitForStdoutLine(tracer, (line) => line.includes('"type":"attached"'), ATTACH_TIMEOUT_MS, 'probe-lens\'s "attached" line');
+    return JSON.parse(attached).offset;
+  } finally {
+    await stop(tracer);
+    await stop(fixture);
+  }
+}
+
+/** `perf probe` adds the event at the offset for the measurement and takes it away after. */
+async function withPerfEvent(binary, offset, measure) {
+  const [group, event] = PERF_EVENT.split(':');
+  await execFileAsync('perf', ['probe', '-q', '-x', binary, '-a', `${group}:${event}=0x${offset.toString(16)}`]);
+  try {
+    return await measure();
+  } finally {
+    await execFileAsync('perf', ['probe', '-q', '-d', PERF_EVENT]).catch(() => undefined);
+  }
+}
+
 /** One run of one configuration: fixture held, tracer attached, loop released and timed. */
 async function runOnce(binary, config, calls) {
   const fixture = start(binary, [String(calls)], { keepStdout: true });
@@ -180,7 +238,9 @@ async function runOnce(binary, config, calls) {
       drainMs: round(Number(tracerStatus.atNs - fixtureStatus.atNs) / 1e6, 1),
       outputBytes: tracer.stdout.bytes,
       outputLines: tracer.stdout.newlines,
-      ...(config.tool === 'bpftrace' ? bpftraceCounts(config, tracer, tracerStatus) : probeLensCounts(config, tracer, tracerStatus, calls)),
+      ...(config.tool === 'bpftrace' ? bpftraceCounts(config, tracer, tracerStatus)
+        : config.tool === 'perf' ? perfCounts(config, tracer, calls)
+          : probeLensCounts(config, tracer, tracerStatus, calls)),
     });
     return run;
   } finally {
@@ -201,6 +261,14 @@ function bpftraceCounts(config, tracer, status) {
   const buckets = lines.filter((line) => /^\[.*\)\s+\d+ \|/.test(line));
   if (buckets.length) counted.returns = buckets.reduce((sum, line) => sum + Number(line.match(/\)\s+(\d+) \|/)[1]), 0);
   return { counted, lostEvents: lost };
+}
+
+/** perf stat -x, prints "COUNT,,EVENT,…" on stderr when the process it watches ends. */
+function perfCounts(config, tracer, calls) {
+  const line = tracer.stderr.text().split('\n').find((text) => text.includes(PERF_EVENT));
+  const counted = Number(line?.split(',')[0]);
+  if (counted !== calls) throw new BenchError(`${config.label}: counted ${line ?? 'nothing'}, expected ${calls} hits`);
+  return { counted: { calls: counted } };
 }
 
 function probeLensCounts(config, tracer, status, calls) {
@@ -277,6 +345,12 @@ export async function run(context) {
   const stacksPair = ['probeLensStacks', 'bpftraceUstack'];
   results.stacks.ratios = { probeLensStacksVsBpftraceUstack: ratioOf(results.stacks, stacksPair, 'overheadNsPerCall') };
   results.stacks.cpuRatios = { probeLensStacksVsBpftraceUstack: ratioOf(results.stacks, stacksPair, 'cpuOverheadNsPerCall') };
+  const sourceLine = `${path.join(repoRoot, 'bench', 'fixtures', 'tight-loop.c')}:${readFileSync(path.join(repoRoot, 'bench', 'fixtures', 'tight-loop.c'), 'utf8').split('\n').findIndex((text) => text.includes(LOOP_LINE_MARKER)) + 1}`;
+  const lineOffset = await loopLineOffset(binary, sourceLine);
+  results.line = await withPerfEvent(binary, lineOffset, () => measure(binary, lineConfigurations(binary, sourceLine), `${sourceLine} (gcc -O2), file offset 0x${lineOffset.toString(16)}`));
+  const linePair = ['probeLensLine', 'perfUprobe'];
+  results.line.ratios = { probeLensLineVsPerfUprobe: ratioOf(results.line, linePair, 'overheadNsPerCall') };
+  results.line.cpuRatios = { probeLensLineVsPerfUprobe: ratioOf(results.line, linePair, 'cpuOverheadNsPerCall') };
   const editorPair = ['probeLensEditor', 'bpftraceCountBoth'];
   results.nop5.ratios = { probeLensEditorVsBpftraceCountBoth: ratioOf(results.nop5, editorPair, 'overheadNsPerCall') };
   results.nop5.cpuRatios = { probeLensEditorVsBpftraceCountBoth: ratioOf(results.nop5, editorPair, 'cpuOverheadNsPerCall') };
@@ -342,7 +416,7 @@ export function report(results) {
     const verdict = goal === undefined || value === null ? '(like for like)' : `goal ≤ ${goal.toFixed(1)}× ${value <= goal ? '(met)' : '(not met)'}`;
     return `${text.padEnd(56)}${formatRatio(value)} (on CPU time: ${formatRatio(measured.cpuRatios[key])})  ${verdict}`;
   };
-  const { nop5, endbr64, stacks } = results;
+  const { nop5, endbr64, stacks, line: lineProbe } = results;
   return [
     `Per-call cost: tight loop, N = ${results.calls} calls, ${results.repeats} runs each; medians, raw runs in µs/call`,
     table(HEADER, configurationRows(results)),
@@ -367,5 +441,9 @@ export function report(results) {
     `Stacks counted in the kernel (${stacks.fixture}), N = ${stacks.calls}:`,
     table(HEADER, configurationRows(stacks)),
     line(stacks, 'probe-lens --stacks / bpftrace @[ustack] = count()', 'probeLensStacksVsBpftraceUstack'),
+    '',
+    `A line probe (${lineProbe.fixture}), N = ${lineProbe.calls}:`,
+    table(HEADER, configurationRows(lineProbe)),
+    line(lineProbe, 'probe-lens --line / a bare uprobe there (perf)', 'probeLensLineVsPerfUprobe'),
   ].join('\n');
 }

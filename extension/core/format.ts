@@ -215,6 +215,9 @@ export interface AttachedLine {
   target: string;
   kind: AttachResult['kind'];
   attach_ms: number;
+  /** User functions and lines: the file probed and the file offset the probe sits at. */
+  binary?: string;
+  offset?: number;
   notes?: string[];
 }
 
@@ -281,6 +284,7 @@ export interface ErrorLine {
 export function attachedLine(target: string, result: AttachResult, notes: readonly string[] = []): AttachedLine {
   return {
     type: 'attached', probe: result.probe, target, kind: result.kind, attach_ms: Math.round(result.attachMs * 1000) / 1000,
+    ...(result.binary === undefined || result.offset === undefined ? {} : { binary: result.binary, offset: result.offset }),
     ...(notes.length === 0 ? {} : { notes: [...notes] }),
   };
 }

@@ -149,7 +149,7 @@ describe('summary table', () => {
 describe('--json lines (DESIGN.md §5)', () => {
   it('attached', () => {
     const result = { probe: 1, kind: 'uprobe', retprobe: true, binary: '/tmp/app', symbol: 'add', offset: 4409, address: 4409, attachMs: 3.21234 };
-    assert.deepEqual(attachedLine('./app:add', result), { type: 'attached', probe: 1, target: './app:add', kind: 'uprobe', attach_ms: 3.212 });
+    assert.deepEqual(attachedLine('./app:add', result), { type: 'attached', probe: 1, target: './app:add', kind: 'uprobe', attach_ms: 3.212, binary: '/tmp/app', offset: 4409 });
   });
 
   it('call and return, in snake_case, without wire-only fields', () => {

@@ -42,7 +42,7 @@ const bundles = [
   },
   {
     ...shared,
-    entryPoints: ['targets', 'format', 'latency', 'errors', 'helper-connection', 'helper-process', 'symbols-addon', 'capture-spec', 'binaries-for-source', 'probe-aggregate', 'annotation-text', 'throttle', 'privilege', 'call-log', 'anchor-lines', 'probe-manager', 'editor-target', 'panel-messages', 'panel-view', 'held-command', 'names', 'function-pick', 'run-target', 'stacks', 'histogram', 'metrics', 'agent-config', 'stack-totals', 'stack-names', 'callers'].map((name) => `extension/core/${name}.ts`),
+    entryPoints: ['targets', 'format', 'latency', 'errors', 'helper-connection', 'helper-process', 'symbols-addon', 'capture-spec', 'binaries-for-source', 'probe-aggregate', 'annotation-text', 'throttle', 'privilege', 'call-log', 'anchor-lines', 'probe-manager', 'editor-target', 'panel-messages', 'panel-view', 'held-command', 'names', 'function-pick', 'run-target', 'stacks', 'histogram', 'metrics', 'otlp', 'agent-config', 'stack-totals', 'stack-names', 'callers'].map((name) => `extension/core/${name}.ts`),
     outdir: 'out/test-core',
     outExtension: { '.js': '.mjs' },
     format: 'esm',

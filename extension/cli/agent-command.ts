@@ -1,5 +1,5 @@
 // `probe-lens agent --config FILE`: probes from a config file, counted until stopped (SIGTERM),
-// their exact counters served at /metrics for Prometheus. For a fleet: one agent a host
+// their exact counters served at /metrics for Prometheus and/or pushed over OTLP. For a fleet: one agent a host
 // (systemd, or a Kubernetes DaemonSet: deploy/), scraped like any exporter.
 
 import { readFileSync } from 'node:fs';
@@ -16,5 +16,5 @@ export async function runAgent(configFile: string, verbose: boolean, output: Out
   }
   const config = parseAgentConfig(text, configFile);
   // Counters only: no per-call records.
-  await runProbe({ targets: config.probes, pid: config.pid, durationSeconds: undefined, command: [], verbose, callsPerSecond: 0, metricsListen: config.metricsListen }, output);
+  await runProbe({ targets: config.probes, pid: config.pid, durationSeconds: undefined, command: [], verbose, callsPerSecond: 0, ...config }, output);
 }

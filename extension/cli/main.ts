@@ -44,6 +44,8 @@ probe options:
                       the most frequent ones (like argdist)
   --metrics-listen ADDR  serve the probes' exact counters and latency histograms at
                       http://ADDR/metrics for Prometheus (ADDR: HOST:PORT or :PORT)
+  --otlp-endpoint URL  push the same over OTLP/HTTP (protobuf) to an OpenTelemetry
+                      collector's metrics endpoint, e.g. http://collector:4318/v1/metrics
   --stacks            count each call's user stack exactly, in the kernel: the summary shows
                       the callers (function and line) and the most frequent stacks; needs frame
                       pointers past the caller (-fno-omit-frame-pointer, or -O0)
@@ -123,6 +125,7 @@ async function probe(args: string[], output: Output): Promise<number> {
       values: { type: 'string' },
       stacks: { type: 'boolean' },
       'metrics-listen': { type: 'string' },
+      'otlp-endpoint': { type: 'string' },
       json: { type: 'boolean' },
       'no-events': { type: 'boolean' },
       'sample-rate': { type: 'string' },
@@ -145,6 +148,7 @@ async function probe(args: string[], output: Output): Promise<number> {
       lines: values.line === true,
       stacks: values.stacks === true,
       ...(values['metrics-listen'] === undefined ? {} : { metricsListen: values['metrics-listen'] }),
+      ...(values['otlp-endpoint'] === undefined ? {} : { otlpEndpoint: values['otlp-endpoint'] }),
       ...(values.if === undefined ? {} : { condition: parseCondition(values.if) }),
       ...(values.values === undefined ? {} : { valuesOf: values.values }),
       ...(values.binary === undefined ? {} : { binary: values.binary }),

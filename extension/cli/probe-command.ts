@@ -19,7 +19,8 @@ import { noPrivilegeMessage, type HelperSession } from '../core/helper-process';
 import { spawnHeldCommand, type HeldCommand } from '../core/held-command';
 import { entryCostText } from '../core/annotation-text';
 import { processMapsFile, processName } from '../core/processes';
-import { ProbeMetrics, serveMetrics, type ProbeLabels } from '../core/metrics';
+import { PrometheusMetrics, ProbeTotals, serveMetrics, type ProbeLabels } from '../core/metrics';
+import { pushOtlp } from '../core/otlp';
 import { nameStacks } from '../core/stacks';
 import { loadSymbolsAddon } from '../core/symbols-addon';
 import {
@@ -68,6 +69,8 @@ export interface ProbeOptions {
   stacks?: boolean;
   /** Serve the probes' counters at http://ADDRESS/metrics (Prometheus) while they count. */
   metricsListen?: string;
+  /** Push the probes' counters over OTLP/HTTP to this metrics endpoint while they count. */
+  otlpEndpoint?: string;
 }
 
 /** A target ready to attach: what to ask the helper for, and how to show it until it answers. */
@@ -81,6 +84,8 @@ interface ResolvedTarget {
   notes?: string[];
   /** The many-function target (`BINARY:GLOB`, `FILE.c:*`) it is one function of. */
   group?: { text: string; notes: string[] };
+  /** Where the function is defined (or the line probed), when DWARF says. */
+  source?: { file: string; line: number };
 }
 
 type StopReason = 'duration' | 'signal' | 'command-exited' | 'all-probes-ended' | 'output-closed';
@@ -97,6 +102,7 @@ async function resolveTargets(texts: readonly string[], options: ProbeOptions): 
       attach: plan.attach,
       capture: plan.shape,
       notes: plan.entryCost === undefined ? plan.notes : [...plan.notes, entryCostText(plan.entryCost)],
+      ...(plan.source === undefined ? {} : { source: plan.source }),
     }));
   for (const target of parsed) {
     switch (target.kind) {
@@ -283,9 +289,11 @@ async function traceUntilStopped(
     if (command === undefined && everyProbeAttached && [...descriptions.keys()].every((probe) => ended.has(probe))) allEnded();
   };
 
-  const metrics = options.metricsListen === undefined ? undefined : new ProbeMetrics();
-  const metricsServer = metrics === undefined ? undefined : await serveMetrics(metrics, options.metricsListen as string);
+  const metrics = options.metricsListen === undefined && options.otlpEndpoint === undefined ? undefined : new ProbeTotals();
+  const metricsServer = metrics === undefined || options.metricsListen === undefined ? undefined : await serveMetrics(new PrometheusMetrics(metrics), options.metricsListen);
   if (metricsServer !== undefined) output.status(`Serving metrics at http://${options.metricsListen as string}/metrics`);
+  const otlp = metrics === undefined || options.otlpEndpoint === undefined ? undefined : pushOtlp(metrics, options.otlpEndpoint);
+  if (otlp !== undefined) output.status(`Pushing metrics over OTLP to ${options.otlpEndpoint as string}`);
 
   const subscriptions = [
     client.onStats(({ probes }) => {
@@ -333,7 +341,7 @@ async function traceUntilStopped(
         const description = { probe: result.probe, target: target.text, functionName: result.symbol ?? target.functionName, capture, ...(target.group === undefined ? {} : { group: target.group.text }) };
         attached.push(description);
         descriptions.set(result.probe, description);
-        metrics?.add(result.probe, metricLabels(result, description.functionName, filter), target.attach.condition !== undefined);
+        metrics?.add(result.probe, metricLabels(result, target, filter), target.attach.condition !== undefined);
         const announce = (): void => {
           if (output.json) output.jsonLines([attachedLine(target.text, result, target.notes)]);
           else if (target.group === undefined) announceProbe(output, target, result);
@@ -378,14 +386,17 @@ async function traceUntilStopped(
     if (attached.length > 0) await client.detachMany(attached.map(({ probe }) => probe)).catch(() => undefined);
     for (const subscription of subscriptions) subscription.dispose();
     metricsServer?.close();
+    // The last values, once the probes are detached.
+    await otlp?.stop();
   }
 }
 
 /** A probe's series labels: its file (or "kernel") and function, and the process when it is bound to one. */
-function metricLabels(result: AttachResult, functionName: string, filter: ProcessFilter | undefined): ProbeLabels {
+function metricLabels(result: AttachResult, target: ResolvedTarget, filter: ProcessFilter | undefined): ProbeLabels {
   return {
     binary: result.binary ?? 'kernel',
-    function: functionName,
+    function: target.functionName,
+    ...(target.source === undefined ? {} : { file: target.source.file, line: String(target.source.line) }),
     ...(filter === undefined || filter.descendants === true ? {} : { pid: String(filter.pid) }),
   };
 }

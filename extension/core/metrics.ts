@@ -1,7 +1,7 @@
-// Probe counters in the Prometheus exposition format, served at /metrics (`probe-lens probe …
-// --metrics-listen`, `probe-lens agent`). prom-client writes the format; the values are the
-// helper's exact counters as last sent, added up over a probe's attachments so that counters
-// only go up. Latency is a histogram with the kernel's log2 buckets, in seconds.
+// Probe counters for other tools: the helper's exact counters as last sent, added up over a
+// probe's attachments so that they only go up (ProbeTotals), served in the Prometheus exposition
+// format at /metrics (`--metrics-listen`: prom-client writes the format) and pushed over OTLP
+// (`--otlp-endpoint`, otlp.ts).
 
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
@@ -13,16 +13,89 @@ import type { ProbeStats } from './protocol';
 export interface ProbeLabels {
   binary: string;
   function: string;
+  /** Where the function is defined, when its DWARF says. */
+  file?: string;
+  line?: string;
   /** Only for a probe bound to one process. */
   pid?: string;
 }
 
-/** A probe's counters over its attachments. */
+/** A probe's counters over all its attachments. */
+export interface ProbeTotal {
+  labels: ProbeLabels;
+  hasCondition: boolean;
+  calls: number;
+  returns: number;
+  matched: number;
+  dropped: number;
+  sampledOut: number;
+  /** latencyHistogram[i]: returns with latency in [2^i, 2^(i+1)) ns. */
+  latencyHistogram: number[];
+  latencySumNs: number;
+}
+
 interface Counted {
   labels: ProbeLabels;
   hasCondition: boolean;
   closed: ProbeStats[];
   current: ProbeStats | undefined;
+  /** The helper's probe id counts into it; false once that attachment ended. */
+  open: boolean;
+}
+
+function sum(list: readonly ProbeStats[], pick: (stats: ProbeStats) => number): number {
+  return list.reduce((total, stats) => total + pick(stats), 0);
+}
+
+export class ProbeTotals {
+  private readonly probes = new Map<number, Counted>();
+
+  /** A probe to report: its series appear with its first stats. */
+  add(probe: number, labels: ProbeLabels, hasCondition: boolean): void {
+    this.probes.set(probe, { labels, hasCondition, closed: [], current: undefined, open: true });
+  }
+
+  /** The helper's counters for `probe`'s current attachment. */
+  update(probe: number, stats: ProbeStats): void {
+    const counted = this.probes.get(probe);
+    if (counted?.open === true) counted.current = stats;
+  }
+
+  /**
+   * `probe`'s attachment ended with these final counters (an ended probe is also detached: the
+   * second time counts nothing); `next`, when given, carries its counts on.
+   */
+  close(probe: number, finalStats: ProbeStats | undefined, next?: number): void {
+    const counted = this.probes.get(probe);
+    if (counted?.open !== true) return;
+    const last = finalStats ?? counted.current;
+    if (last !== undefined) counted.closed.push(last);
+    counted.current = undefined;
+    counted.open = next !== undefined;
+    if (next !== undefined) {
+      this.probes.delete(probe);
+      this.probes.set(next, counted);
+    }
+  }
+
+  /** Every probe's counters now. */
+  list(): ProbeTotal[] {
+    return [...this.probes.values()].map(({ labels, hasCondition, closed, current }) => {
+      const all = current === undefined ? closed : [...closed, current];
+      const length = Math.max(0, ...all.map((stats) => stats.latencyHistogram.length));
+      return {
+        labels,
+        hasCondition,
+        calls: sum(all, (stats) => stats.calls),
+        returns: sum(all, (stats) => stats.returns),
+        matched: sum(all, (stats) => stats.matched ?? 0),
+        dropped: sum(all, (stats) => stats.dropped),
+        sampledOut: sum(all, (stats) => stats.sampledOut),
+        latencyHistogram: Array.from({ length }, (_, i) => sum(all, (stats) => stats.latencyHistogram[i] ?? 0)),
+        latencySumNs: sum(all, (stats) => stats.latencySumNs ?? 0),
+      };
+    });
+  }
 }
 
 type MetricValue = { value: number; labels: Record<string, string | number>; metricName?: string };
@@ -32,71 +105,22 @@ const FIRST_BUCKET = 10;
 /** The last finite bucket's bound, 2^LAST_BUCKET ns (~69 s). */
 const LAST_BUCKET = 36;
 
-function sum(list: readonly ProbeStats[], pick: (stats: ProbeStats) => number): number {
-  return list.reduce((total, stats) => total + pick(stats), 0);
-}
-
-export class ProbeMetrics {
+/** The totals as Prometheus metrics, read when scraped. */
+export class PrometheusMetrics {
   readonly registry = new Registry();
-  private readonly probes = new Map<number, Counted>();
 
-  constructor(host = hostname()) {
+  constructor(private readonly totals: ProbeTotals, host = hostname()) {
     this.registry.setDefaultLabels({ host });
-    const counter = (name: string, help: string, pick: (stats: ProbeStats) => number, only: (probe: Counted) => boolean = () => true): void =>
-      this.register(name, help, 'counter', () => [...this.probes.values()].filter(only).map((probe) => ({ value: this.total(probe, pick), labels: { ...probe.labels } })));
-    counter('probe_lens_calls_total', 'Calls of the probed function, counted exactly in the kernel.', (stats) => stats.calls);
-    counter('probe_lens_returns_total', 'Returns of the probed function (with a condition: of the calls that met it).', (stats) => stats.returns);
-    counter('probe_lens_matched_total', 'Calls that met the probe\'s condition.', (stats) => stats.matched ?? 0, (probe) => probe.hasCondition);
-    counter('probe_lens_records_dropped_total', 'Call and return records lost (ring buffer full, or over the event rate).', (stats) => stats.dropped);
-    counter('probe_lens_records_sampled_out_total', 'Call and return records left out on purpose by the sampling (counts stay exact).', (stats) => stats.sampledOut);
+    const counter = (name: string, help: string, pick: (total: ProbeTotal) => number, only: (total: ProbeTotal) => boolean = () => true): void =>
+      this.register(name, help, 'counter', () => this.totals.list().filter(only).map((total) => ({ value: pick(total), labels: { ...total.labels } })));
+    counter('probe_lens_calls_total', 'Calls of the probed function, counted exactly in the kernel.', (total) => total.calls);
+    counter('probe_lens_returns_total', 'Returns of the probed function (with a condition: of the calls that met it).', (total) => total.returns);
+    counter('probe_lens_matched_total', 'Calls that met the probe\'s condition.', (total) => total.matched, (total) => total.hasCondition);
+    counter('probe_lens_records_dropped_total', 'Call and return records lost (ring buffer full, or over the event rate).', (total) => total.dropped);
+    counter('probe_lens_records_sampled_out_total', 'Call and return records left out on purpose by the sampling (counts stay exact).', (total) => total.sampledOut);
     this.register('probe_lens_latency_seconds', 'Latency from call to return, in the kernel\'s log2 buckets (a bound is 2^k ns).', 'histogram', () =>
-      [...this.probes.values()].flatMap((probe) => this.latencySeries(probe)),
+      this.totals.list().flatMap(latencySeries),
     );
-  }
-
-  /** A probe to serve: its series appear with its first stats. */
-  add(probe: number, labels: ProbeLabels, hasCondition: boolean): void {
-    this.probes.set(probe, { labels, hasCondition, closed: [], current: undefined });
-  }
-
-  /** The helper's counters for an attachment of `probe` (its current one). */
-  update(probe: number, stats: ProbeStats): void {
-    const counted = this.probes.get(probe);
-    if (counted !== undefined) counted.current = stats;
-  }
-
-  /** `probe`'s attachment ended with these final counters; `next`, when given, carries its counts on. */
-  close(probe: number, finalStats: ProbeStats | undefined, next?: number): void {
-    const counted = this.probes.get(probe);
-    if (counted === undefined) return;
-    const last = finalStats ?? counted.current;
-    if (last !== undefined) counted.closed.push(last);
-    counted.current = undefined;
-    if (next !== undefined) {
-      this.probes.delete(probe);
-      this.probes.set(next, counted);
-    }
-  }
-
-  private total(probe: Counted, pick: (stats: ProbeStats) => number): number {
-    return sum(probe.closed, pick) + (probe.current === undefined ? 0 : pick(probe.current));
-  }
-
-  private latencySeries(probe: Counted): MetricValue[] {
-    const all = [...probe.closed, ...(probe.current === undefined ? [] : [probe.current])];
-    const bucket = (i: number): number => sum(all, (stats) => stats.latencyHistogram[i] ?? 0);
-    const series: MetricValue[] = [];
-    let cumulative = 0;
-    for (let i = 0; i < LAST_BUCKET; i++) {
-      cumulative += bucket(i);
-      if (i + 1 < FIRST_BUCKET) continue;
-      series.push({ metricName: 'probe_lens_latency_seconds_bucket', value: cumulative, labels: { ...probe.labels, le: 2 ** (i + 1) / 1e9 } });
-    }
-    const count = sum(all, (stats) => stats.latencyHistogram.reduce((total, n) => total + n, 0));
-    series.push({ metricName: 'probe_lens_latency_seconds_bucket', value: count, labels: { ...probe.labels, le: '+Inf' } });
-    series.push({ metricName: 'probe_lens_latency_seconds_sum', value: sum(all, (stats) => stats.latencySumNs ?? 0) / 1e9, labels: { ...probe.labels } });
-    series.push({ metricName: 'probe_lens_latency_seconds_count', value: count, labels: { ...probe.labels } });
-    return series;
   }
 
   /** A metric whose values are read when scraped; prom-client writes them out. */
@@ -104,6 +128,21 @@ export class ProbeMetrics {
     const metric = { name, help, type, aggregator: 'sum', get: () => ({ name, help, type, aggregator: 'sum', values: values() }) };
     this.registry.registerMetric(metric as unknown as Metric);
   }
+}
+
+function latencySeries(total: ProbeTotal): MetricValue[] {
+  const name = 'probe_lens_latency_seconds';
+  const series: MetricValue[] = [];
+  let cumulative = 0;
+  for (let i = 0; i < LAST_BUCKET; i++) {
+    cumulative += total.latencyHistogram[i] ?? 0;
+    if (i + 1 >= FIRST_BUCKET) series.push({ metricName: `${name}_bucket`, value: cumulative, labels: { ...total.labels, le: 2 ** (i + 1) / 1e9 } });
+  }
+  const count = total.latencyHistogram.reduce((all, n) => all + n, 0);
+  series.push({ metricName: `${name}_bucket`, value: count, labels: { ...total.labels, le: '+Inf' } });
+  series.push({ metricName: `${name}_sum`, value: total.latencySumNs / 1e9, labels: { ...total.labels } });
+  series.push({ metricName: `${name}_count`, value: count, labels: { ...total.labels } });
+  return series;
 }
 
 /** `HOST:PORT` or `:PORT` (all interfaces). */
@@ -118,7 +157,7 @@ export function parseListenAddress(text: string): { host: string | undefined; po
 }
 
 /** Serves GET /metrics until closed; resolves once listening. */
-export async function serveMetrics(metrics: ProbeMetrics, address: string): Promise<Server> {
+export async function serveMetrics(metrics: PrometheusMetrics, address: string): Promise<Server> {
   const { host, port } = parseListenAddress(address);
   const server = createServer((request, response) => {
     if (request.method !== 'GET' || (request.url ?? '').split('?')[0] !== '/metrics') {

@@ -25,7 +25,7 @@ export interface UserProbePlan {
   notes: string[];
   /** What each hit costs, by the instruction the probe replaces; absent when not known. */
   entryCost?: EntryCost;
-  /** Where the function is defined (many-function targets: each function's own line). */
+  /** Where the function is defined, or the line probed. */
   source?: { file: string; line: number };
 }
 
@@ -110,6 +110,7 @@ async function planForFunction(symbols: SymbolsAddon, text: string, binary: stri
       shape: capture.shape,
       notes,
       ...(fn.entryCost === null ? {} : { entryCost: fn.entryCost }),
+      ...(fn.file === null || fn.line === null ? {} : { source: { file: fn.file, line: fn.line } }),
     },
   ];
 }
@@ -209,7 +210,7 @@ async function planEachFunction(symbols: SymbolsAddon, nameOf: (fn: FunctionInfo
   for (const fn of entries) {
     const unique = all.filter((other) => other.name === fn.name).length === 1;
     const [plan] = await planForFunction(symbols, nameOf(fn), binary, fn, unique ? fn.name : '');
-    if (plan !== undefined) plans.push({ ...plan, ...(fn.file === null || fn.line === null ? {} : { source: { file: fn.file, line: fn.line } }) });
+    if (plan !== undefined) plans.push(plan);
   }
   const notes = inlinedOnly.length === 0 ? [] : [
     `${inlinedOnly.length} function(s) exist only inlined and are not probed here: ${inlinedOnly.slice(0, 5).map((fn) => readableName(fn.demangled)).join(', ')}${inlinedOnly.length > 5 ? ', …' : ''} (probe one by name for its inline sites)`,

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseAgentConfig } from '../../out/test-core/agent-config.mjs';
-import { ProbeMetrics } from '../../out/test-core/metrics.mjs';
+import { PrometheusMetrics, ProbeTotals } from '../../out/test-core/metrics.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const deploy = (file) => path.join(ROOT, 'deploy', file);
@@ -79,7 +79,7 @@ describe('deploy/', () => {
 
   it('the Grafana dashboard asks only for metrics the agent exports, from its Prometheus input', async () => {
     const dashboard = JSON.parse(readFileSync(deploy('grafana/probe-lens.json'), 'utf8'));
-    const exported = new Set((await new ProbeMetrics('h').registry.metrics()).match(/^# TYPE \S+/gm).map((line) => line.slice(7)));
+    const exported = new Set((await new PrometheusMetrics(new ProbeTotals(), 'h').registry.metrics()).match(/^# TYPE \S+/gm).map((line) => line.slice(7)));
     const targets = dashboard.panels.flatMap((panel) => panel.targets);
     assert.ok(targets.length >= 5);
     assert.deepEqual(new Set(dashboard.panels.map((panel) => panel.id)).size, dashboard.panels.length, 'panel ids unique');

@@ -12,6 +12,7 @@ bash scripts/check-runtime-deps.sh out/probe-lens-symbols.node libdw.so.1 libelf
 version="$(node -p 'require("./package.json").version')"
 vsix="out/probe-lens-$version.vsix"
 rm -f "$vsix"
-# --no-dependencies: out/extension.js is a bundle, it needs no node_modules.
-npx --no-install vsce package --no-dependencies --skip-license --allow-missing-repository --out "$vsix" >/dev/null
+# --no-dependencies: out/extension.js is a bundle, it needs no node_modules. --target: the helper
+# and the addon are x86-64 Linux binaries, so VS Code installs it only there.
+npx --no-install vsce package --target linux-x64 --no-dependencies --out "$vsix" >/dev/null
 node scripts/vsix-listing.mjs "$vsix"

@@ -157,7 +157,7 @@ function lineConfigurations(binary, sourceLine) {
       // perf stat says nothing until the end: its count, checked against N, shows it was in time.
       ready: () => new Promise((resolve) => setTimeout(resolve, 500)),
     },
-    { id: 'probeLensLine', label: 'probe-lens --line --no-events', ...probeLensAt(sourceLine, ['--line', '--binary', binary, '--no-events']) },
+    { id: 'probeLensLine', label: 'probe-lens --line --no-events', line: true, ...probeLensAt(sourceLine, ['--line', '--binary', binary, '--no-events']) },
   ];
 }
 
@@ -277,8 +277,10 @@ function probeLensCounts(config, tracer, status, calls) {
     throw new BenchError(`probe-lens exited with ${status.signal ?? `code ${status.code}`} ${summaryText ? '' : 'without a summary line'}: ${tracer.stderr.text().trim()}`);
   }
   const [summary] = JSON.parse(summaryText).probes;
-  if (summary.calls !== calls || summary.returns !== calls) {
-    throw new BenchError(`${config.label}: counted ${summary.calls} calls and ${summary.returns} returns, expected exactly ${calls} of each`);
+  // A line has no return.
+  const returns = config.line === true ? 0 : calls;
+  if (summary.calls !== calls || summary.returns !== returns) {
+    throw new BenchError(`${config.label}: counted ${summary.calls} calls and ${summary.returns} returns, expected exactly ${calls} and ${returns}`);
   }
   if (summary.stacks !== undefined && summary.stacks.counted + summary.stacks.uncounted !== calls) {
     throw new BenchError(`${config.label}: ${summary.stacks.counted} calls counted by stack and ${summary.stacks.uncounted} not, expected ${calls} in all`);
@@ -293,7 +295,8 @@ function probeLensCounts(config, tracer, status, calls) {
 }
 
 async function calibrate(binary, configs) {
-  const probe = configs.find((config) => config.tool === 'bpftrace');
+  // bpftrace's where there is one (the yardstick), else the first probed configuration.
+  const probe = configs.find((config) => config.tool === 'bpftrace') ?? configs.find((config) => config.command !== undefined);
   const run = await runOnce(binary, probe, CALIBRATION_CALLS);
   const calls = Math.max(10_000, Math.min(50_000_000, Math.round((TARGET_LOOP_SECONDS * 1e9) / run.nsPerCall / 1000) * 1000));
   return { calls, calibration: { config: probe.id, calls: CALIBRATION_CALLS, nsPerCall: run.nsPerCall, targetLoopSeconds: TARGET_LOOP_SECONDS } };

@@ -16,5 +16,9 @@ export async function runAgent(configFile: string, verbose: boolean, output: Out
   }
   const config = parseAgentConfig(text, configFile);
   // Counters only: no per-call records.
-  await runProbe({ targets: config.probes, pid: config.pid, durationSeconds: undefined, command: [], verbose, callsPerSecond: 0, ...config }, output);
+  await runProbe({
+    targets: config.probes, pid: config.pid, durationSeconds: undefined, command: [], verbose, callsPerSecond: 0,
+    ...(config.metricsListen === undefined ? {} : { metricsListen: config.metricsListen }),
+    ...(config.otlpEndpoint === undefined ? {} : { otlpEndpoint: config.otlpEndpoint }),
+  }, output);
 }

@@ -289,15 +289,15 @@ async function traceUntilStopped(
     if (command === undefined && everyProbeAttached && [...descriptions.keys()].every((probe) => ended.has(probe))) allEnded();
   };
 
-  const metrics = options.metricsListen === undefined && options.otlpEndpoint === undefined ? undefined : new ProbeTotals();
-  const metricsServer = metrics === undefined || options.metricsListen === undefined ? undefined : await serveMetrics(new PrometheusMetrics(metrics), options.metricsListen);
+  const totals = options.metricsListen === undefined && options.otlpEndpoint === undefined ? undefined : new ProbeTotals();
+  const metricsServer = totals === undefined || options.metricsListen === undefined ? undefined : await serveMetrics(new PrometheusMetrics(totals), options.metricsListen);
   if (metricsServer !== undefined) output.status(`Serving metrics at http://${options.metricsListen as string}/metrics`);
-  const otlp = metrics === undefined || options.otlpEndpoint === undefined ? undefined : pushOtlp(metrics, options.otlpEndpoint);
+  const otlp = totals === undefined || options.otlpEndpoint === undefined ? undefined : pushOtlp(totals, options.otlpEndpoint);
   if (otlp !== undefined) output.status(`Pushing metrics over OTLP to ${options.otlpEndpoint as string}`);
 
   const subscriptions = [
     client.onStats(({ probes }) => {
-      for (const stats of probes) metrics?.update(stats.probe, stats);
+      for (const stats of probes) totals?.update(stats.probe, stats);
     }),
     client.onEvents(({ events }) => {
       if (output.json) {
@@ -313,7 +313,7 @@ async function traceUntilStopped(
     }),
     client.onEnded((notification) => {
       ended.set(notification.probe, notification);
-      metrics?.close(notification.probe, notification.stats);
+      totals?.close(notification.probe, notification.stats);
       // With a command, its exit ends the run (the summary reports it), not its probes' end.
       if (command !== undefined && notification.reason === 'process-exited') return;
       const target = descriptions.get(notification.probe)?.target ?? `probe ${notification.probe}`;
@@ -341,7 +341,7 @@ async function traceUntilStopped(
         const description = { probe: result.probe, target: target.text, functionName: result.symbol ?? target.functionName, capture, ...(target.group === undefined ? {} : { group: target.group.text }) };
         attached.push(description);
         descriptions.set(result.probe, description);
-        metrics?.add(result.probe, metricLabels(result, target, filter), target.attach.condition !== undefined);
+        totals?.add(result.probe, metricLabels(result, target, filter), target.attach.condition !== undefined);
         const announce = (): void => {
           if (output.json) output.jsonLines([attachedLine(target.text, result, target.notes)]);
           else if (target.group === undefined) announceProbe(output, target, result);
@@ -370,7 +370,7 @@ async function traceUntilStopped(
     // Every probe stops counting at one moment; then all are detached, for their final counts.
     await client.stop(attached.filter(({ probe }) => !ended.has(probe)).map(({ probe }) => probe));
     const finals = await client.detachMany(attached.map(({ probe }) => probe));
-    attached.forEach(({ probe }, index) => metrics?.close(probe, finals[index]));
+    attached.forEach(({ probe }, index) => totals?.close(probe, finals[index]));
     const summaries: ProbeSummary[] = await Promise.all(attached.splice(0).map(async ({ probe, target, group }, index) => {
       const stats = finals[index] as ProbeStats;
       return {

@@ -2,6 +2,7 @@
 # node and in VS Code's Electron. Built by native/Makefile (`make -C native addon`) with the
 # installed node headers (--nodedir), never downloading any.
 {
+  "variables": {"static_deps%": ""},
   "targets": [
     {
       "target_name": "probe_lens_symbols",
@@ -21,7 +22,22 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Werror", "-O2"],
-      "libraries": ["-ldw", "-lelf", "-lz"]
+      "conditions": [
+        ["static_deps == ''", {
+          "libraries": ["-ldw", "-lelf", "-lz"]
+        }, {
+          # The shipped build (scripts/dist-build.sh): elfutils, zlib and the C++ runtime linked
+          # in and hidden, so the addon needs only glibc from a user's machine.
+          "include_dirs": ["<(static_deps)/include"],
+          "libraries": [
+            "-L<(static_deps)/lib",
+            "-Wl,--start-group", "-ldw_pic", "-ldwfl_pic", "-ldwelf_pic", "-lebl_pic",
+            "-lebl_backends_pic", "-lcpu_pic", "-lelf_pic", "-leu", "-Wl,--end-group",
+            "-Wl,-Bstatic", "-lz", "-Wl,-Bdynamic",
+            "-static-libstdc++", "-static-libgcc", "-Wl,--exclude-libs,ALL"
+          ]
+        }]
+      ]
     }
   ]
 }

@@ -10,12 +10,11 @@
 // getchar() taken out (the line stays, so every line number is the fixture's).
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { missingPrerequisite, REPO, scratchWorkspace, startWorkbench } from './harness.mjs';
+import { missingPrerequisite, REPO, scratchWorkspace, useWorkbench } from './harness.mjs';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/stack-callers.c', import.meta.url));
 const A = 3;
@@ -33,9 +32,19 @@ const why = missingPrerequisite() ?? (existsSync(join(REPO, 'out/extension.js'))
 if (why) console.log(`SKIPPED: Show Callers UI test: ${why}`);
 
 describe('Show Callers, in a real VS Code', { skip: why }, () => {
-  let wb;
-  let scratch;
-  let workspace;
+  const wb = useWorkbench('callers', (scratch) => {
+    mkdirSync(join(scratch, 'src'));
+    const source = readFileSync(FIXTURE, 'utf8');
+    assert.match(source, /^\tgetchar\(\);$/m);
+    writeFileSync(join(scratch, 'src/stack-callers.c'), source.replace(/^\tgetchar\(\);$/m, '\t/* Run with Probes holds the program: nothing to wait for */'));
+    const folder = scratchWorkspace(scratch, 'callers', {
+      sources: [join(scratch, 'src/stack-callers.c')],
+      program: 'stack-callers',
+      flags: ['-g', '-O2', '-fno-omit-frame-pointer'],
+      args: [String(A), String(B)],
+    });
+    return { folder, open: 'stack-callers.c' };
+  });
 
   /** The Callers view's rows drawn now: label and description of each. */
   async function callersRows() {
@@ -71,32 +80,6 @@ describe('Show Callers, in a real VS Code', { skip: why }, () => {
     const active = await wb.page.locator('.tabs-container .tab.active').first().getAttribute('aria-label');
     assert.match(active ?? '', /^stack-callers\.c/);
   }
-
-  before(async () => {
-    scratch = mkdtempSync(join(tmpdir(), 'probe-lens-callers-ui-'));
-    mkdirSync(join(scratch, 'src'));
-    const source = readFileSync(FIXTURE, 'utf8');
-    assert.match(source, /^\tgetchar\(\);$/m);
-    writeFileSync(join(scratch, 'src/stack-callers.c'), source.replace(/^\tgetchar\(\);$/m, '\t/* Run with Probes holds the program: nothing to wait for */'));
-    workspace = scratchWorkspace(scratch, 'callers', {
-      sources: [join(scratch, 'src/stack-callers.c')],
-      program: 'stack-callers',
-      flags: ['-g', '-O2', '-fno-omit-frame-pointer'],
-      args: [String(A), String(B)],
-    });
-    wb = await startWorkbench({ name: 'callers', folder: workspace });
-    console.log(`screenshots: ${wb.shots}`);
-    await wb.openFile('stack-callers.c');
-  });
-
-  afterEach(async (t) => {
-    await wb?.screenshot(`end-of-${t.name.slice(0, 40)}`).catch(() => {});
-  });
-
-  after(async () => {
-    await wb?.close();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  });
 
   test('Show Callers of This Function on leaf, then a run: each caller exact, at its call\'s line', async () => {
     await wb.goToLine(LEAF_LINE);

@@ -5,12 +5,11 @@
 // The program is built -O2 -g, so the compiler's call sites tell which Put a call means.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { missingPrerequisite, REPO, scratchWorkspace, startWorkbench } from './harness.mjs';
+import { describe, test } from 'node:test';
+import { missingPrerequisite, REPO, scratchWorkspace, useWorkbench } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = 3;
@@ -25,9 +24,12 @@ const why = missingPrerequisite() ?? (existsSync(join(REPO, 'out/extension.js'))
 if (why) console.log(`SKIPPED: C++ UI tests: ${why}`);
 
 describe('Probe This Function on C++ methods that share a name, in a real VS Code', { skip: why }, () => {
-  let wb;
-  let scratch;
   let lines;
+  const wb = useWorkbench('cpp', (scratch) => {
+    const workspace = scratchWorkspace(scratch, 'stores', { sources: [join(here, 'fixtures', 'cpp', 'stores.cpp')], program: 'stores', compiler: 'g++', flags: ['-g', '-O2'], args: [String(ROUNDS)] });
+    lines = readFileSync(join(workspace, 'stores.cpp'), 'utf8').split('\n');
+    return { folder: workspace, open: 'stores.cpp' };
+  });
 
   const lineOf = (pattern) => lines.findIndex((line) => pattern.test(line)) + 1;
 
@@ -53,24 +55,6 @@ describe('Probe This Function on C++ methods that share a name, in a real VS Cod
     }
     return counts;
   }
-
-  before(async () => {
-    scratch = mkdtempSync(join(tmpdir(), 'probe-lens-cpp-ui-'));
-    const workspace = scratchWorkspace(scratch, 'stores', { sources: [join(here, 'fixtures', 'cpp', 'stores.cpp')], program: 'stores', compiler: 'g++', flags: ['-g', '-O2'], args: [String(ROUNDS)] });
-    lines = readFileSync(join(workspace, 'stores.cpp'), 'utf8').split('\n');
-    wb = await startWorkbench({ name: 'cpp', folder: workspace });
-    console.log(`screenshots: ${wb.shots}`);
-    await wb.openFile('stores.cpp');
-  });
-
-  afterEach(async (t) => {
-    await wb?.screenshot(`end-of-${t.name.slice(0, 40)}`).catch(() => {});
-  });
-
-  after(async () => {
-    await wb?.close();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  });
 
   test('from each call site: the method that call calls, each with its own exact count', async () => {
     for (const method of METHODS) await probeAt(method.call);

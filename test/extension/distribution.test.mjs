@@ -9,11 +9,10 @@
 // From the palette on scale(a, b), two numbers, the user picks b: 1000 ×4, all in [512, 1K).
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { missingPrerequisite, REPO, scratchWorkspace, startWorkbench } from './harness.mjs';
+import { describe, test } from 'node:test';
+import { missingPrerequisite, REPO, scratchWorkspace, useWorkbench } from './harness.mjs';
 
 const PROGRAM = `/* count_me(tag, n): n = 0..99 once each, then 42, 7 and 3 again. */
 #include <stdio.h>
@@ -65,8 +64,13 @@ const why = missingPrerequisite() ?? (existsSync(join(REPO, 'out/extension.js'))
 if (why) console.log(`SKIPPED: Show Value Distribution UI test: ${why}`);
 
 describe('Show Value Distribution, in a real VS Code', { skip: why }, () => {
-  let wb;
-  let scratch;
+  let workspace;
+  const wb = useWorkbench('distribution', (scratch) => {
+    mkdirSync(join(scratch, 'src'));
+    writeFileSync(join(scratch, 'src/dist.c'), PROGRAM);
+    workspace = scratchWorkspace(scratch, 'distribution', { sources: [join(scratch, 'src/dist.c')], program: 'dist' });
+    return { folder: workspace, open: 'dist.c' };
+  });
 
   const panel = () => wb.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 
@@ -103,27 +107,8 @@ describe('Show Value Distribution, in a real VS Code', { skip: why }, () => {
     assert.deepEqual(shown.bars, HISTOGRAM);
   }
 
-  before(async () => {
-    scratch = mkdtempSync(join(tmpdir(), 'probe-lens-distribution-ui-'));
-    mkdirSync(join(scratch, 'src'));
-    writeFileSync(join(scratch, 'src/dist.c'), PROGRAM);
-    const workspace = scratchWorkspace(scratch, 'distribution', { sources: [join(scratch, 'src/dist.c')], program: 'dist' });
-    wb = await startWorkbench({ name: 'distribution', folder: workspace });
-    console.log(`screenshots: ${wb.shots}`);
-    await wb.openFile('dist.c');
-  });
-
-  afterEach(async (t) => {
-    await wb?.screenshot(`end-of-${t.name.slice(0, 40)}`).catch(() => {});
-  });
-
-  after(async () => {
-    await wb?.close();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  });
-
   test('right-click count_me → Show Value Distribution…, a run: the exact top values and log2 histogram of n', async () => {
-    const lines = readFileSync(join(scratch, 'distribution', 'dist.c'), 'utf8').split('\n');
+    const lines = readFileSync(join(workspace, 'dist.c'), 'utf8').split('\n');
     await wb.goToLine(lines.findIndex((line) => SIGNATURE.test(line)) + 1);
     await wb.clickWord(SIGNATURE, 'count_me', { button: 'right' });
     const labels = await wb.contextMenuLabels();

@@ -16,6 +16,7 @@ import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, re
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { after, afterEach, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -269,6 +270,33 @@ export async function startWorkbench({
     await server.stop();
     throw error;
   }
+}
+
+/**
+ * The lifecycle a UI test file shares, as hooks of the suite it is called in: before the tests, a
+ * scratch directory, the workspace `prepare(scratch)` makes there (it resolves to `{ folder,
+ * open }`), and a workbench on that folder with the file `open` opened; a screenshot after each
+ * test, whatever its outcome; after all, the workbench closed and the scratch directory removed.
+ * Returns the workbench at once (the tests hold it), started once the before hook has run.
+ */
+export function useWorkbench(name, prepare) {
+  const wb = new Workbench({});
+  let scratch;
+  before(async () => {
+    scratch = mkdtempSync(join(tmpdir(), `probe-lens-${name}-ui-`));
+    const { folder, open } = await prepare(scratch);
+    Object.assign(wb, await startWorkbench({ name, folder }));
+    console.log(`screenshots: ${wb.shots}`);
+    if (open !== undefined) await wb.openFile(open);
+  });
+  afterEach(async (t) => {
+    if (wb.page) await wb.screenshot(`end-of-${t.name.slice(0, 40)}`).catch(() => {});
+  });
+  after(async () => {
+    if (wb.page) await wb.close();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+  return wb;
 }
 
 /**

@@ -5,11 +5,10 @@
 // quantity > 3) counts every call and shows only those that meet it, decided in the kernel.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { missingPrerequisite, REPO, SAMPLE, scratchWorkspace, startWorkbench } from './harness.mjs';
+import { describe, test } from 'node:test';
+import { missingPrerequisite, REPO, SAMPLE, scratchWorkspace, useWorkbench } from './harness.mjs';
 
 const ROUNDS = 3;
 /** Per round, three orders are accepted: 750, 1999 and 810 cents (sprocket, 12 × 75 less 10 %). */
@@ -20,28 +19,14 @@ const why = missingPrerequisite() ?? (existsSync(join(REPO, 'out/extension.js'))
 if (why) console.log(`SKIPPED: Probe This Line UI test: ${why}`);
 
 describe('Probe This Line and Probe This Function If…, in a real VS Code', { skip: why }, () => {
-  let wb;
-  let scratch;
-
-  before(async () => {
-    scratch = mkdtempSync(join(tmpdir(), 'probe-lens-line-ui-'));
-    const workspace = scratchWorkspace(scratch, 'sample', { sources: [join(SAMPLE, 'orders.c')], program: 'orders', args: [String(ROUNDS), '0'] });
-    wb = await startWorkbench({ name: 'line', folder: workspace });
-    console.log(`screenshots: ${wb.shots}`);
-    await wb.openFile('orders.c');
-  });
-
-  afterEach(async (t) => {
-    await wb?.screenshot(`end-of-${t.name.slice(0, 40)}`).catch(() => {});
-  });
-
-  after(async () => {
-    await wb?.close();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  let workspace;
+  const wb = useWorkbench('line', (scratch) => {
+    workspace = scratchWorkspace(scratch, 'sample', { sources: [join(SAMPLE, 'orders.c')], program: 'orders', args: [String(ROUNDS), '0'] });
+    return { folder: workspace, open: 'orders.c' };
   });
 
   test('the line shows its exact hits and the variables at the last one', async () => {
-    const source = readFileSync(join(scratch, 'sample', 'orders.c'), 'utf8').split('\n');
+    const source = readFileSync(join(workspace, 'orders.c'), 'utf8').split('\n');
     await wb.goToLine(source.findIndex((line) => LINE.test(line)) + 1);
     await wb.clickWord(LINE, 'total', { button: 'right' });
     assert.ok((await wb.contextMenuLabels()).includes('Probe This Line'));
@@ -71,7 +56,7 @@ describe('Probe This Line and Probe This Function If…, in a real VS Code', { s
 
   test('price_order if quantity > 3: every call counted, the matched ones exact, in the label and the line', async () => {
     const signature = /^__attribute__\(\(noinline\)\) long price_order\(/;
-    const source = readFileSync(join(scratch, 'sample', 'orders.c'), 'utf8').split('\n');
+    const source = readFileSync(join(workspace, 'orders.c'), 'utf8').split('\n');
     await wb.goToLine(source.findIndex((line) => signature.test(line)) + 1);
     await wb.clickWord(signature, 'price_order', { button: 'right' });
     await wb.clickContextMenu('Probe This Function If…');

@@ -4,12 +4,11 @@
 // file's probes, most called first, and detaches them in one click.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { escapeRegExp, missingPrerequisite, REPO, scratchWorkspace, startWorkbench } from './harness.mjs';
+import { describe, test } from 'node:test';
+import { escapeRegExp, missingPrerequisite, REPO, scratchWorkspace, useWorkbench } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = 3;
@@ -18,14 +17,12 @@ const why = missingPrerequisite() ?? (existsSync(join(REPO, 'out/extension.js'))
 if (why) console.log(`SKIPPED: Probe All Functions UI tests: ${why}`);
 
 describe('Probe All Functions in This File, in a real VS Code', { skip: why }, () => {
-  let wb;
-  let scratch;
+  let workspace;
   /** Each function, its definition's line pattern and its calls over the run. */
   let functions;
 
-  before(async () => {
-    scratch = mkdtempSync(join(tmpdir(), 'probe-lens-many-ui-'));
-    const workspace = scratchWorkspace(scratch, 'ledger', { sources: [join(here, 'fixtures', 'ledger', 'ledger.c')], program: 'ledger', args: [String(ROUNDS)] });
+  const wb = useWorkbench('many', (scratch) => {
+    workspace = scratchWorkspace(scratch, 'ledger', { sources: [join(here, 'fixtures', 'ledger', 'ledger.c')], program: 'ledger', args: [String(ROUNDS)] });
     const source = readFileSync(join(workspace, 'ledger.c'), 'utf8');
     functions = [...source.matchAll(/^__attribute__\(\(noinline\)\) long (\w+)\(long value\)$/gm)].map((match, index) => ({
       name: match[1],
@@ -33,18 +30,7 @@ describe('Probe All Functions in This File, in a real VS Code', { skip: why }, (
       calls: ((index % 5) + 1) * ROUNDS,
     }));
     assert.equal(functions.length, 24);
-    wb = await startWorkbench({ name: 'many', folder: workspace });
-    console.log(`screenshots: ${wb.shots}`);
-    await wb.openFile('ledger.c');
-  });
-
-  afterEach(async (t) => {
-    await wb?.screenshot(`end-of-${t.name.slice(0, 40)}`).catch(() => {});
-  });
-
-  after(async () => {
-    await wb?.close();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    return { folder: workspace, open: 'ledger.c' };
   });
 
   test('from the context menu: every function of the file probed, each line with its own exact count', async () => {
@@ -62,7 +48,7 @@ describe('Probe All Functions in This File, in a real VS Code', { skip: why }, (
     const shown = {};
     for (const fn of functions) {
       await wb.goToLine(1);
-      await wb.goToLine(readFileSync(join(scratch, 'ledger', 'ledger.c'), 'utf8').split('\n').findIndex((line) => fn.definition.test(line)) + 1);
+      await wb.goToLine(readFileSync(join(workspace, 'ledger.c'), 'utf8').split('\n').findIndex((line) => fn.definition.test(line)) + 1);
       let text = '';
       for (const deadline = Date.now() + 10_000; Date.now() < deadline && !text.startsWith(`  ${fn.calls} calls`); await wb.page.waitForTimeout(100)) {
         text = await wb.decorationText(fn.definition);

@@ -15,14 +15,16 @@
 // second sampled for the hover; here `--sample-rate 50`) against bpftrace counting entries and
 // returns, goal ≤ 1.1×: on the loop's work() as gcc builds it, and again on a clang build whose
 // functions start with a 5-byte nop (-fpatchable-function-entry=5), which the kernel probes the
-// cheap way (../shared/KERNEL.md) so that every cost of ours shows. Last, a CET debug build (work()
-// starts with endbr64, then push %rbp): probing the endbr64 itself (bpftrace) against landing past
-// it (probe-lens), goal ≥ 3× cheaper per call. And stacks (issue 12): a build with frame pointers,
+// cheap way (../shared/KERNEL.md) so that every cost of ours shows; there counters only
+// (--no-events) too, against the same yardstick, goal ≤ 1.1× (issue 11). Then a CET debug build
+// (work() starts with endbr64, then push %rbp): probing the endbr64 itself (bpftrace) against
+// landing past it (probe-lens), goal ≥ 3× cheaper per call. And stacks (issue 12): a build with frame pointers,
 // bpftrace counting `ustack` at entry (and returns) against probe-lens --stacks, whose counts by
 // stack must add up to N. Last, a line probe on the loop's body line: probe-lens --line (every
 // hit counted, the variables there read for records) against the bare kernel uprobe at the same
 // address, counted by `perf stat` on a `perf probe` event (bpftrace 0.17 here cannot probe an
 // address inside a function: it was built without uprobe offset checks).
+// BENCH_PER_CALL=main,nop5 (say) measures only those of main, nop5, endbr64, stacks and line.
 
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -98,9 +100,14 @@ function configurations(binary) {
       ),
     },
     { id: 'probeLensEvents', label: 'probe-lens --json: args+ret+latency streamed', ...probeLens(binary, []) },
-    { id: 'probeLensCounters', label: 'probe-lens --json --no-events: counters only', ...probeLens(binary, ['--no-events']) },
+    countersOnly(binary),
     ...editorModeConfigurations(binary),
   ];
+}
+
+/** probe-lens counting in the kernel only: calls, returns, latency histogram, top return values. */
+function countersOnly(binary) {
+  return { id: 'probeLensCounters', label: 'probe-lens --json --no-events: counters only', ...probeLens(binary, ['--no-events']) };
 }
 
 /** The editor's mode and its yardstick, the pair the 5-byte-nop build is measured with too. */
@@ -333,53 +340,78 @@ async function measure(binary, configs, fixture) {
 
 const ratioOf = (results, [a, b], key) => round(ratio(results.configurations[a][key].median, results.configurations[b][key].median));
 
+/** The measured fixtures, in order; BENCH_PER_CALL=nop5,main (say) measures only those. */
+const SECTIONS = ['main', 'nop5', 'endbr64', 'stacks', 'line'];
+
+function selectedSections() {
+  const wanted = process.env.BENCH_PER_CALL ? process.env.BENCH_PER_CALL.split(',').map((section) => section.trim()).filter(Boolean) : SECTIONS;
+  const unknown = wanted.filter((section) => !SECTIONS.includes(section));
+  if (unknown.length) throw new BenchError(`BENCH_PER_CALL: no such section: ${unknown.join(', ')} (sections: ${SECTIONS.join(', ')})`);
+  return new Set(wanted);
+}
+
+/** Each pair's ratio on wall and on CPU overheads, into `measured`. */
+function addRatios(measured, pairs) {
+  const ratios = (key) => Object.fromEntries(Object.entries(pairs).map(([name, pair]) => [name, ratioOf(measured, pair, key)]));
+  measured.ratios = ratios('overheadNsPerCall');
+  measured.cpuRatios = ratios('cpuOverheadNsPerCall');
+}
+
 export async function run(context) {
+  const sections = selectedSections();
+  const results = { sections: [...sections] };
   const binary = await compileFixture('tight-loop', context.tmpDir);
-  const results = await measure(binary, configurations(binary), 'bench/fixtures/tight-loop.c (gcc -O2)');
-  const nop5Binary = await compileFixture('tight-loop', context.tmpDir, { compiler: 'clang', flags: ['-fpatchable-function-entry=5'], output: 'tight-loop-nop5' });
-  results.nop5 = await measure(nop5Binary, [{ id: 'baseline', label: 'no probe' }, ...editorModeConfigurations(nop5Binary)], 'bench/fixtures/tight-loop.c (clang -O2 -fpatchable-function-entry=5: a 5-byte nop at work())');
-  const cetBinary = await compileFixture('tight-loop', context.tmpDir, { flags: ['-O0', '-fcf-protection=full'], output: 'tight-loop-cet' });
-  results.endbr64 = await measure(cetBinary, endbr64Configurations(cetBinary), 'bench/fixtures/tight-loop.c (gcc -O0 -fcf-protection=full: work() starts with endbr64, then push %rbp)');
-  const endbr64Pair = ['bpftraceOnEndbr64', 'probeLensCounters'];
-  results.endbr64.ratios = { bpftraceOnEndbr64VsProbeLens: ratioOf(results.endbr64, endbr64Pair, 'overheadNsPerCall') };
-  results.endbr64.cpuRatios = { bpftraceOnEndbr64VsProbeLens: ratioOf(results.endbr64, endbr64Pair, 'cpuOverheadNsPerCall') };
-  const framePointersBinary = await compileFixture('tight-loop', context.tmpDir, { flags: ['-fno-omit-frame-pointer'], output: 'tight-loop-fp' });
-  results.stacks = await measure(framePointersBinary, stacksConfigurations(framePointersBinary), 'bench/fixtures/tight-loop.c (gcc -O2 -fno-omit-frame-pointer)');
-  const stacksPair = ['probeLensStacks', 'bpftraceUstack'];
-  results.stacks.ratios = { probeLensStacksVsBpftraceUstack: ratioOf(results.stacks, stacksPair, 'overheadNsPerCall') };
-  results.stacks.cpuRatios = { probeLensStacksVsBpftraceUstack: ratioOf(results.stacks, stacksPair, 'cpuOverheadNsPerCall') };
-  const sourceLine = `${path.join(repoRoot, 'bench', 'fixtures', 'tight-loop.c')}:${readFileSync(path.join(repoRoot, 'bench', 'fixtures', 'tight-loop.c'), 'utf8').split('\n').findIndex((text) => text.includes(LOOP_LINE_MARKER)) + 1}`;
-  const lineOffset = await loopLineOffset(binary, sourceLine);
-  results.line = await withPerfEvent(binary, lineOffset, () => measure(binary, lineConfigurations(binary, sourceLine), `${sourceLine} (gcc -O2), file offset 0x${lineOffset.toString(16)}`));
-  const linePair = ['probeLensLine', 'perfUprobe'];
-  results.line.ratios = { probeLensLineVsPerfUprobe: ratioOf(results.line, linePair, 'overheadNsPerCall') };
-  results.line.cpuRatios = { probeLensLineVsPerfUprobe: ratioOf(results.line, linePair, 'cpuOverheadNsPerCall') };
-  const editorPair = ['probeLensEditor', 'bpftraceCountBoth'];
-  results.nop5.ratios = { probeLensEditorVsBpftraceCountBoth: ratioOf(results.nop5, editorPair, 'overheadNsPerCall') };
-  results.nop5.cpuRatios = { probeLensEditorVsBpftraceCountBoth: ratioOf(results.nop5, editorPair, 'cpuOverheadNsPerCall') };
-  const pairs = {
-    probeLensEditorVsBpftraceCountBoth: editorPair,
-    probeLensEventsVsBpftraceCountOnly: ['probeLensEvents', 'bpftraceCount'],
-    probeLensEventsVsBpftraceStream: ['probeLensEvents', 'bpftraceStream'],
-    probeLensEventsVsBpftraceLatencyHist: ['probeLensEvents', 'bpftraceLatencyHist'],
-    probeLensCountersVsBpftraceCountOnly: ['probeLensCounters', 'bpftraceCount'],
-    probeLensCountersVsBpftraceLatencyHist: ['probeLensCounters', 'bpftraceLatencyHist'],
-  };
-  const ratios = (key) => Object.fromEntries(Object.entries(pairs).map(([name, pair]) => [name, ratioOf(results, pair, key)]));
-  results.ratios = ratios('overheadNsPerCall');
-  results.cpuRatios = ratios('cpuOverheadNsPerCall');
+  if (sections.has('main')) {
+    Object.assign(results, await measure(binary, configurations(binary), 'bench/fixtures/tight-loop.c (gcc -O2)'));
+    addRatios(results, {
+      probeLensEditorVsBpftraceCountBoth: ['probeLensEditor', 'bpftraceCountBoth'],
+      probeLensEventsVsBpftraceCountOnly: ['probeLensEvents', 'bpftraceCount'],
+      probeLensEventsVsBpftraceStream: ['probeLensEvents', 'bpftraceStream'],
+      probeLensEventsVsBpftraceLatencyHist: ['probeLensEvents', 'bpftraceLatencyHist'],
+      probeLensCountersVsBpftraceCountOnly: ['probeLensCounters', 'bpftraceCount'],
+      probeLensCountersVsBpftraceLatencyHist: ['probeLensCounters', 'bpftraceLatencyHist'],
+    });
+  }
+  if (sections.has('nop5')) {
+    const nop5Binary = await compileFixture('tight-loop', context.tmpDir, { compiler: 'clang', flags: ['-fpatchable-function-entry=5'], output: 'tight-loop-nop5' });
+    results.nop5 = await measure(nop5Binary, [{ id: 'baseline', label: 'no probe' }, ...editorModeConfigurations(nop5Binary), countersOnly(nop5Binary)], 'bench/fixtures/tight-loop.c (clang -O2 -fpatchable-function-entry=5: a 5-byte nop at work())');
+    addRatios(results.nop5, {
+      probeLensEditorVsBpftraceCountBoth: ['probeLensEditor', 'bpftraceCountBoth'],
+      probeLensCountersVsBpftraceCountBoth: ['probeLensCounters', 'bpftraceCountBoth'],
+    });
+  }
+  if (sections.has('endbr64')) {
+    const cetBinary = await compileFixture('tight-loop', context.tmpDir, { flags: ['-O0', '-fcf-protection=full'], output: 'tight-loop-cet' });
+    results.endbr64 = await measure(cetBinary, endbr64Configurations(cetBinary), 'bench/fixtures/tight-loop.c (gcc -O0 -fcf-protection=full: work() starts with endbr64, then push %rbp)');
+    addRatios(results.endbr64, { bpftraceOnEndbr64VsProbeLens: ['bpftraceOnEndbr64', 'probeLensCounters'] });
+  }
+  if (sections.has('stacks')) {
+    const framePointersBinary = await compileFixture('tight-loop', context.tmpDir, { flags: ['-fno-omit-frame-pointer'], output: 'tight-loop-fp' });
+    results.stacks = await measure(framePointersBinary, stacksConfigurations(framePointersBinary), 'bench/fixtures/tight-loop.c (gcc -O2 -fno-omit-frame-pointer)');
+    addRatios(results.stacks, { probeLensStacksVsBpftraceUstack: ['probeLensStacks', 'bpftraceUstack'] });
+  }
+  if (sections.has('line')) {
+    const sourceLine = `${path.join(repoRoot, 'bench', 'fixtures', 'tight-loop.c')}:${readFileSync(path.join(repoRoot, 'bench', 'fixtures', 'tight-loop.c'), 'utf8').split('\n').findIndex((text) => text.includes(LOOP_LINE_MARKER)) + 1}`;
+    const lineOffset = await loopLineOffset(binary, sourceLine);
+    results.line = await withPerfEvent(binary, lineOffset, () => measure(binary, lineConfigurations(binary, sourceLine), `${sourceLine} (gcc -O2), file offset 0x${lineOffset.toString(16)}`));
+    addRatios(results.line, { probeLensLineVsPerfUprobe: ['probeLensLine', 'perfUprobe'] });
+  }
   results.goals = {
     perCallCostVsBpftraceCountOnly: {
       goal: '≤ 1.0×',
-      probeLensEvents: results.ratios.probeLensEventsVsBpftraceCountOnly,
-      probeLensCounters: results.ratios.probeLensCountersVsBpftraceCountOnly,
+      probeLensEvents: results.ratios?.probeLensEventsVsBpftraceCountOnly ?? null,
+      probeLensCounters: results.ratios?.probeLensCountersVsBpftraceCountOnly ?? null,
     },
     editorModeVsBpftraceCountingEntriesAndReturns: {
       goal: '≤ 1.1×',
-      normalFunction: results.ratios.probeLensEditorVsBpftraceCountBoth,
-      fiveByteNopFunction: results.nop5.ratios.probeLensEditorVsBpftraceCountBoth,
+      normalFunction: results.ratios?.probeLensEditorVsBpftraceCountBoth ?? null,
+      fiveByteNopFunction: results.nop5?.ratios.probeLensEditorVsBpftraceCountBoth ?? null,
     },
-    endbr64FunctionOffsetZeroVsProbeLens: { goal: '≥ 3×', ratio: results.endbr64.ratios.bpftraceOnEndbr64VsProbeLens },
+    countersOnlyVsBpftraceCountingEntriesAndReturns: {
+      goal: '≤ 1.1×',
+      fiveByteNopFunction: results.nop5?.ratios.probeLensCountersVsBpftraceCountBoth ?? null,
+    },
+    endbr64FunctionOffsetZeroVsProbeLens: { goal: '≥ 3×', ratio: results.endbr64?.ratios.bpftraceOnEndbr64VsProbeLens ?? null },
   };
   return results;
 }
@@ -420,33 +452,50 @@ export function report(results) {
     return `${text.padEnd(56)}${formatRatio(value)} (on CPU time: ${formatRatio(measured.cpuRatios[key])})  ${verdict}`;
   };
   const { nop5, endbr64, stacks, line: lineProbe } = results;
-  return [
-    `Per-call cost: tight loop, N = ${results.calls} calls, ${results.repeats} runs each; medians, raw runs in µs/call`,
-    table(HEADER, configurationRows(results)),
-    '(overhead: wall ns/call − no probe; CPU overhead: the fixture\'s own user+system ns/call − no probe;',
-    ' tracer CPU, others\' CPU: seconds used during the loop by the tracer and by everything else on the machine;',
-    ' reader CPU: this process reading the tracer\'s output, loop and drain)',
-    '',
-    line(results, 'probe-lens events / bpftrace count-only', 'probeLensEventsVsBpftraceCountOnly', 1),
-    line(results, 'probe-lens counters / bpftrace count-only', 'probeLensCountersVsBpftraceCountOnly', 1),
-    line(results, 'probe-lens events / bpftrace printf stream', 'probeLensEventsVsBpftraceStream'),
-    line(results, 'probe-lens counters / bpftrace latency hist', 'probeLensCountersVsBpftraceLatencyHist'),
-    line(results, "editor's mode / bpftrace uprobe+uretprobe count", 'probeLensEditorVsBpftraceCountBoth', 1.1),
-    '',
-    `The same function starting with a 5-byte nop (${nop5.fixture}), N = ${nop5.calls}:`,
-    table(HEADER, configurationRows(nop5)),
-    line(nop5, "editor's mode / bpftrace uprobe+uretprobe count", 'probeLensEditorVsBpftraceCountBoth', 1.1),
-    '',
-    `A function starting with endbr64 (${endbr64.fixture}), N = ${endbr64.calls}:`,
-    table(HEADER, configurationRows(endbr64)),
-    `${'probing its endbr64 (bpftrace at +0) / probe-lens (+4)'.padEnd(56)}${formatRatio(endbr64.ratios.bpftraceOnEndbr64VsProbeLens)} (on CPU time: ${formatRatio(endbr64.cpuRatios.bpftraceOnEndbr64VsProbeLens)})  goal ≥ 3.0× ${endbr64.ratios.bpftraceOnEndbr64VsProbeLens >= 3 ? '(met)' : '(not met)'}`,
-    '',
-    `Stacks counted in the kernel (${stacks.fixture}), N = ${stacks.calls}:`,
-    table(HEADER, configurationRows(stacks)),
-    line(stacks, 'probe-lens --stacks / bpftrace @[ustack] = count()', 'probeLensStacksVsBpftraceUstack'),
-    '',
-    `A line probe (${lineProbe.fixture}), N = ${lineProbe.calls}:`,
-    table(HEADER, configurationRows(lineProbe)),
-    line(lineProbe, 'probe-lens --line / a bare uprobe there (perf)', 'probeLensLineVsPerfUprobe'),
-  ].join('\n');
+  const sections = [];
+  if (results.configurations) {
+    sections.push([
+      `Per-call cost: tight loop, N = ${results.calls} calls, ${results.repeats} runs each; medians, raw runs in µs/call`,
+      table(HEADER, configurationRows(results)),
+      '(overhead: wall ns/call − no probe; CPU overhead: the fixture\'s own user+system ns/call − no probe;',
+      ' tracer CPU, others\' CPU: seconds used during the loop by the tracer and by everything else on the machine;',
+      ' reader CPU: this process reading the tracer\'s output, loop and drain)',
+      '',
+      line(results, 'probe-lens events / bpftrace count-only', 'probeLensEventsVsBpftraceCountOnly', 1),
+      line(results, 'probe-lens counters / bpftrace count-only', 'probeLensCountersVsBpftraceCountOnly', 1),
+      line(results, 'probe-lens events / bpftrace printf stream', 'probeLensEventsVsBpftraceStream'),
+      line(results, 'probe-lens counters / bpftrace latency hist', 'probeLensCountersVsBpftraceLatencyHist'),
+      line(results, "editor's mode / bpftrace uprobe+uretprobe count", 'probeLensEditorVsBpftraceCountBoth', 1.1),
+    ]);
+  }
+  if (nop5) {
+    sections.push([
+      `The same function starting with a 5-byte nop (${nop5.fixture}), N = ${nop5.calls}, ${nop5.repeats} runs each:`,
+      table(HEADER, configurationRows(nop5)),
+      line(nop5, "editor's mode / bpftrace uprobe+uretprobe count", 'probeLensEditorVsBpftraceCountBoth', 1.1),
+      line(nop5, 'counters only / bpftrace uprobe+uretprobe count', 'probeLensCountersVsBpftraceCountBoth', 1.1),
+    ]);
+  }
+  if (endbr64) {
+    sections.push([
+      `A function starting with endbr64 (${endbr64.fixture}), N = ${endbr64.calls}:`,
+      table(HEADER, configurationRows(endbr64)),
+      `${'probing its endbr64 (bpftrace at +0) / probe-lens (+4)'.padEnd(56)}${formatRatio(endbr64.ratios.bpftraceOnEndbr64VsProbeLens)} (on CPU time: ${formatRatio(endbr64.cpuRatios.bpftraceOnEndbr64VsProbeLens)})  goal ≥ 3.0× ${endbr64.ratios.bpftraceOnEndbr64VsProbeLens >= 3 ? '(met)' : '(not met)'}`,
+    ]);
+  }
+  if (stacks) {
+    sections.push([
+      `Stacks counted in the kernel (${stacks.fixture}), N = ${stacks.calls}:`,
+      table(HEADER, configurationRows(stacks)),
+      line(stacks, 'probe-lens --stacks / bpftrace @[ustack] = count()', 'probeLensStacksVsBpftraceUstack'),
+    ]);
+  }
+  if (lineProbe) {
+    sections.push([
+      `A line probe (${lineProbe.fixture}), N = ${lineProbe.calls}:`,
+      table(HEADER, configurationRows(lineProbe)),
+      line(lineProbe, 'probe-lens --line / a bare uprobe there (perf)', 'probeLensLineVsPerfUprobe'),
+    ]);
+  }
+  return sections.map((section) => section.join('\n')).join('\n\n');
 }

@@ -36,7 +36,9 @@ if [ ! -f "$sysroot/.complete" ]; then
   touch "$sysroot/.complete"
 fi
 
-if [ ! -f "$deps/.complete-$elfutils_version" ]; then
+# Rebuilt whenever this script changes.
+deps_stamp=$deps/.complete-$(sha256sum "$0" | cut -c1-16)
+if [ ! -f "$deps_stamp" ]; then
   echo "dist-toolchain: elfutils $elfutils_version, static and PIC, against the sysroot"
   rm -rf "$deps"
   mkdir -p "$deps/src" "$deps/include/elfutils" "$deps/lib"
@@ -52,13 +54,16 @@ if [ ! -f "$deps/.complete-$elfutils_version" ]; then
      --without-bzlib --without-lzma --without-zstd --disable-nls) > "$deps/configure.log" 2>&1 \
     || { tail -20 "$deps/configure.log" >&2; exit 1; }
   make -s -j"$(nproc)" -C "$src/lib" > "$deps/make.log" 2>&1
-  for archive in libelf/libelf_pic.a libebl/libebl_pic.a backends/libebl_backends_pic.a \
-                 libcpu/libcpu_pic.a libdwelf/libdwelf_pic.a libdwfl/libdwfl_pic.a libdw/libdw_pic.a; do
+  archives=(libebl/libebl_pic.a backends/libebl_backends_pic.a libcpu/libcpu_pic.a
+            libdwelf/libdwelf_pic.a libdwfl/libdwfl_pic.a libdw/libdw_pic.a libelf/libelf_pic.a)
+  for archive in "${archives[@]}"; do
     make -s -j"$(nproc)" -C "$src/$(dirname "$archive")" "$(basename "$archive")" >> "$deps/make.log" 2>&1 \
       || { tail -20 "$deps/make.log" >&2; exit 1; }
-    cp "$src/$archive" "$deps/lib/"
   done
-  cp "$src/lib/libeu.a" "$deps/lib/"
+  # One libdw.a holding what libdw.so does, as Debian's has it: -ldw -lelf links either.
+  { echo "create $deps/lib/libdw.a"
+    for archive in "${archives[@]::6}" lib/libeu.a; do echo "addlib $src/$archive"; done
+    echo save; echo end; } | ar -M
   cp "$src/libelf/libelf_pic.a" "$deps/lib/libelf.a"
   cp "$src"/libdw/{libdw.h,known-dwarf.h} "$src/libdwelf/libdwelf.h" "$src/libdwfl/libdwfl.h" \
      "$src/version.h" "$deps/include/elfutils/"
@@ -68,5 +73,5 @@ if [ ! -f "$deps/.complete-$elfutils_version" ]; then
   cp -r /usr/include/x86_64-linux-gnu/asm "$deps/include/"
   cp /usr/lib/x86_64-linux-gnu/libbpf.a "$deps/lib/"
   rm -rf "$deps/src"
-  touch "$deps/.complete-$elfutils_version"
+  touch "$deps_stamp"
 fi

@@ -30,10 +30,7 @@
           # in and hidden, so the addon needs only glibc from a user's machine.
           "include_dirs": ["<(static_deps)/include"],
           "libraries": [
-            "-L<(static_deps)/lib",
-            "-Wl,--start-group", "-ldw_pic", "-ldwfl_pic", "-ldwelf_pic", "-lebl_pic",
-            "-lebl_backends_pic", "-lcpu_pic", "-lelf_pic", "-leu", "-Wl,--end-group",
-            "-Wl,-Bstatic", "-lz", "-Wl,-Bdynamic",
+            "-L<(static_deps)/lib", "-Wl,-Bstatic", "-ldw", "-lelf", "-lz", "-Wl,-Bdynamic",
             "-static-libstdc++", "-static-libgcc", "-Wl,--exclude-libs,ALL"
           ]
         }]

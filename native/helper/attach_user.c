@@ -48,7 +48,6 @@ static int prepare_user_function(struct engine *engine, struct probe *probe, con
 				 struct probe_config *cfg, struct rpc_failure *failure)
 {
 	struct function_location loc;
-	struct rpc_failure not_entry;
 
 	if (!engine->capabilities.uprobe.available)
 		return rpc_fail(failure, RPC_FEATURE_UNAVAILABLE, "uprobes: %s", engine->capabilities.uprobe.reason);
@@ -75,7 +74,7 @@ static int prepare_user_function(struct engine *engine, struct probe *probe, con
 		probe->address = loc.address;
 		probe->offset = loc.file_offset;
 	} else {
-		if (engine->who.uid != 0 ? elf_check_function_entry(probe->binary_fd, request->binary, request->offset, failure)
+		if (engine->who.uid != 0 ? elf_check_probe_site(probe->binary_fd, request->binary, request->offset, failure)
 					 : elf_check_offset(probe->binary_fd, request->binary, request->offset, failure))
 			return -1;
 		probe->offset = request->offset;
@@ -87,8 +86,7 @@ static int prepare_user_function(struct engine *engine, struct probe *probe, con
 		probe->offset += 4;
 	if (request->stacks)
 		prepare_stacks(engine, probe, cfg, probe->by_symbol ||
-			       !elf_check_function_entry(probe->binary_fd, request->binary, probe->offset - 4 * probe->past_endbr64,
-							 &not_entry));
+			       elf_starts_function(probe->binary_fd, probe->offset - 4 * probe->past_endbr64));
 	probe->nargs = request->nargs;
 	memcpy(probe->args, request->args, sizeof(probe->args));
 	probe->capture_ret = request->capture_ret;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <elfutils/libdw.h>
 #include <gelf.h>
 #include <libelf.h>
 #include "elf_symbols.h"
@@ -209,21 +210,88 @@ static void visit_entry(const char *name, const GElf_Sym *sym, void *ctx)
 		lk->found = offset == lk->offset;
 }
 
-int elf_check_function_entry(int fd, const char *path, uint64_t offset, struct rpc_failure *failure)
+static bool starts_function(Elf *elf, uint64_t offset)
 {
-	struct entry_lookup lk = { .offset = offset };
+	struct entry_lookup lk = { .elf = elf, .offset = offset };
 	bool saw_symtab = false;
 
-	lk.elf = elf_open(fd, path, failure);
-	if (!lk.elf)
+	scan_symbol_tables(elf, &saw_symtab, visit_entry, &lk);
+	return lk.found;
+}
+
+static int address_of(Elf *elf, uint64_t offset, uint64_t *address)
+{
+	size_t count;
+
+	if (elf_getphdrnum(elf, &count))
+		return -EINVAL;
+	for (size_t i = 0; i < count; i++) {
+		GElf_Phdr phdr;
+
+		if (gelf_getphdr(elf, i, &phdr) && phdr.p_type == PT_LOAD && (phdr.p_flags & PF_X) &&
+		    offset >= phdr.p_offset && offset < phdr.p_offset + phdr.p_filesz) {
+			*address = offset - phdr.p_offset + phdr.p_vaddr;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* Whether a row of the line table (DWARF) of the unit holding the address starts there. */
+static bool starts_line(Elf *elf, uint64_t offset)
+{
+	Dwarf *dwarf = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
+	Dwarf_Lines *lines;
+	Dwarf_Die unit;
+	uint64_t address;
+	size_t count;
+	bool found = false;
+
+	if (!dwarf)
+		return false;
+	if (!address_of(elf, offset, &address) && dwarf_addrdie(dwarf, address, &unit) &&
+	    !dwarf_getsrclines(&unit, &lines, &count)) {
+		for (size_t i = 0; i < count && !found; i++) {
+			Dwarf_Line *line = dwarf_onesrcline(lines, i);
+			Dwarf_Addr row;
+			bool end;
+
+			found = line && !dwarf_lineaddr(line, &row) && !dwarf_lineendsequence(line, &end) &&
+				!end && row == address;
+		}
+	}
+	dwarf_end(dwarf);
+	return found;
+}
+
+int elf_check_probe_site(int fd, const char *path, uint64_t offset, struct rpc_failure *failure)
+{
+	Elf *elf = elf_open(fd, path, failure);
+	bool found;
+
+	if (!elf)
 		return -1;
-	scan_symbol_tables(lk.elf, &saw_symtab, visit_entry, &lk);
-	elf_end(lk.elf);
-	if (lk.found)
+	found = starts_function(elf, offset) || starts_line(elf, offset);
+	elf_end(elf);
+	if (found)
 		return 0;
 	return rpc_fail(failure, RPC_PERMISSION_DENIED,
-			"offset 0x%lx of %s is not the start of a function in its symbol table: a user who is "
-			"not root may probe only where the helper itself found a function", (unsigned long)offset, path);
+			"offset 0x%lx of %s starts neither a function of its symbol table nor a line of its "
+			"line table (DWARF): a user who is not root may probe only where the helper itself "
+			"found one", (unsigned long)offset, path);
+}
+
+bool elf_starts_function(int fd, uint64_t offset)
+{
+	struct rpc_failure ignored;
+	Elf *elf = elf_open(fd, "", &ignored);
+	bool found;
+
+	if (!elf)
+		return false;
+	found = starts_function(elf, offset);
+	elf_end(elf);
+	return found;
 }
 
 #define PROLOGUES_SAMPLED 256

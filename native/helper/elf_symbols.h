@@ -21,9 +21,13 @@ int elf_find_function(int fd, const char *path, const char *name, struct functio
 /* Checks that offset lies in an executable segment of the file. */
 int elf_check_offset(int fd, const char *path, uint64_t offset, struct rpc_failure *failure);
 
-/* Checks that offset is where a function of .symtab or .dynsym starts: an instruction boundary
- * the helper found itself, not one a client claims. */
-int elf_check_function_entry(int fd, const char *path, uint64_t offset, struct rpc_failure *failure);
+/* Checks that offset is where a function of .symtab or .dynsym starts, or a row of the file's
+ * own line table (a line's first instruction): an instruction boundary the helper found itself,
+ * not one a client claims. */
+int elf_check_probe_site(int fd, const char *path, uint64_t offset, struct rpc_failure *failure);
+
+/* Whether offset is where a function of .symtab or .dynsym starts. */
+bool elf_starts_function(int fd, uint64_t offset);
 
 /* Whether most functions of the file set up a frame pointer (push %rbp; mov %rsp,%rbp), so
  * that a stack can be walked through them. */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RawHelper, closeAllHelpers } from '../support/raw-helper.mjs';
 import { setUpOtherUsers, throughSudo } from '../support/other-users.mjs';
+import { loadSymbolsAddon } from '../../out/test-core/symbols-addon.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const needsRoot = process.geteuid() !== 0 && 'needs root: it creates the accounts and the sudoers rule it tests with';
@@ -121,12 +122,31 @@ test('P1: a user may attach only at a function the helper found, never at a raw 
   const offset = entry.result.offset;
   const inside = errorOf(await helper.request('probe/attach', { binary: target, offset: offset + 1, filter: { pid: mine.child.pid } }));
   assert.equal(inside.code, 'permission-denied');
-  assert.match(inside.message, /not the start of a function/);
+  assert.match(inside.message, /starts neither a function of its symbol table nor a line/);
   const atEntry = await helper.request('probe/attach', { binary: target, offset, retprobe: false, filter: { pid: mine.child.pid } });
   assert.ok(atEntry.result, JSON.stringify(atEntry));
   mine.go();
   await mine.done;
   assert.equal((await helper.request('probe/detach', { probe: atEntry.result.probe })).result.calls, 10);
+  await helper.close();
+});
+
+test('a user may probe a line where its line table (DWARF) says it starts, never inside an instruction', { skip: needsRoot }, async () => {
+  const source = path.join(here, '..', 'fixtures', 'protocol-target.c');
+  const line = readFileSync(source, 'utf8').split('\n').findIndex((text) => text.includes('sum += add(i, -2 * i);')) + 1;
+  const { addresses } = await loadSymbolsAddon().lineAddresses(source, line, target);
+  const site = addresses[0].fileOffset;
+  const { helper } = await helperFor(alice);
+  const mine = runAs(alice, target, 10);
+  // The line's first instruction, mov -0x..(%rbp),%rax at -O0, is more than a byte long.
+  const inside = errorOf(await helper.request('probe/attach', { binary: target, offset: site + 1, retprobe: false, filter: { pid: mine.child.pid } }));
+  assert.equal(inside.code, 'permission-denied');
+  assert.match(inside.message, /starts neither a function of its symbol table nor a line of its line table/);
+  const atLine = await helper.request('probe/attach', { binary: target, offset: site, retprobe: false, filter: { pid: mine.child.pid } });
+  assert.ok(atLine.result, JSON.stringify(atLine));
+  mine.go();
+  await mine.done;
+  assert.equal((await helper.request('probe/detach', { probe: atLine.result.probe })).result.calls, 10, 'the line ran once a call');
   await helper.close();
 });
 
@@ -232,8 +252,8 @@ test('the CLI for a user who is not root: through sudo, the command\'s own proce
   for (const file of ['cli.js', 'probe-lens-symbols.node']) copyFileSync(path.join(here, '..', '..', 'out', file), path.join(cliDir, file));
   const loop = path.join(work, 'add-loop');
   execFileSync('gcc', ['-g', '-O0', '-o', loop, path.join(here, '..', 'fixtures', 'add-loop.c')]);
-  const run = (...args) => new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(cliDir, 'cli.js'), 'probe', `${loop}:add`, ...args, '--', loop, '1000'], {
+  const run = (target, ...args) => new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(cliDir, 'cli.js'), 'probe', target, ...args, '--', loop, '1000'], {
       uid: alice.uid, gid: alice.gid, cwd: work,
       env: { PATH: '/usr/bin:/bin', HOME: work, PROBE_LENS_HELPER: throughSudo(alice).helperPath, PROBE_LENS_PRIVILEGE: 'sudo' },
     });
@@ -243,12 +263,20 @@ test('the CLI for a user who is not root: through sudo, the command\'s own proce
     child.stderr.on('data', (d) => { stderr += d; });
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
-  const json = await run('--json');
+  const json = await run(`${loop}:add`, '--json');
   assert.equal(json.status, 0, json.stderr);
   const summary = JSON.parse(json.stdout.trim().split('\n').at(-1));
   assert.equal(summary.type, 'summary');
   assert.deepEqual([summary.probes[0].calls, summary.probes[0].returns], [1000, 1000]);
-  const human = await run('--no-events');
+  const human = await run(`${loop}:add`, '--no-events');
   assert.equal(human.status, 0, human.stderr);
   assert.match(human.stderr, new RegExp(`probing for uid ${alice.uid}, not root: only the command's own process is probed`));
+  // A line probe (a logpoint): the loop's body line, each hit with the variables in scope.
+  const source = path.join(here, '..', 'fixtures', 'add-loop.c');
+  const line = readFileSync(source, 'utf8').split('\n').findIndex((text) => text.includes('total = add(total, 1);')) + 1;
+  const lineRun = await run(`${source}:${line}`, '--line', '--json');
+  assert.equal(lineRun.status, 0, lineRun.stderr);
+  const lines = lineRun.stdout.trim().split('\n').map((text) => JSON.parse(text));
+  assert.equal(lines.at(-1).probes[0].calls, 1000);
+  assert.deepEqual(lines.filter((record) => record.type === 'call').slice(0, 3).map((hit) => hit.args.i), [0, 1, 2]);
 });

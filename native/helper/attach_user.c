@@ -25,11 +25,23 @@ static bool starts_with_endbr64(int fd, uint64_t offset)
 /* Stacks are walked through frame pointers where the file keeps them; else they are the probed
  * address and, at a function's entry, its caller. The caller is read at the stack pointer
  * unless the kernel's walk gives it (Linux 6.11+, at a push %rbp). */
+/* Looked at once per binary of a group: the prologue scan reads the whole symbol table. */
+static bool keeps_frame_pointers(struct probe *probe)
+{
+	struct probe_group *group = probe->group;
+
+	if (!group)
+		return elf_keeps_frame_pointers(probe->binary_fd);
+	if (!group->frame_pointers)
+		group->frame_pointers = elf_keeps_frame_pointers(group->binary_fd) ? 1 : -1;
+	return group->frame_pointers > 0;
+}
+
 static void prepare_stacks(struct engine *engine, struct probe *probe, struct probe_config *cfg, bool at_entry)
 {
 	unsigned char first = 0;
 	bool walk_has_caller = false;
-	bool frame_pointers = elf_keeps_frame_pointers(probe->binary_fd);
+	bool frame_pointers = keeps_frame_pointers(probe);
 
 	if (engine->walk_has_caller < 0)
 		engine->walk_has_caller = !uprobe_walk_has_caller(&walk_has_caller) && walk_has_caller;

@@ -35,6 +35,7 @@ struct probe_group {
 	int members;		/* probes that point here; freed at 0 */
 	int live;		/* members still counting: the links go when none is */
 	int binary_fd;
+	signed char frame_pointers;	/* the binary keeps them: 0 not looked yet, 1 yes, -1 no */
 	struct bpf_link *entry_link, *return_link;
 };
 

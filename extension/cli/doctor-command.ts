@@ -29,14 +29,21 @@ function describeReport(report: DoctorReport): string {
   const { helper } = report;
   const kinds = Object.entries(helper.probeKinds) as [ProbeKind, InitializeResult['probeKinds'][ProbeKind]][];
   const kindWidth = Math.max(...kinds.map(([kind]) => kind.length));
+  // One reason for every kind (an old kernel, no privilege): said once.
+  const reasons = new Set(kinds.map(([, capability]) => (capability.available ? undefined : capability.reason)));
+  const sharedReason = reasons.size === 1 ? [...reasons][0] : undefined;
   const lines = [
     `probe-lens ${report.version}; helper ${helper.serverInfo.version} (protocol ${helper.protocolVersion}) at ${report.helper_path}`,
     `Started: ${report.launched_via === 'sudo' ? 'through sudo -n' : 'directly'}, for ${helper.requestingUser.uid === null ? 'an unknown user (every probe is refused)' : `uid ${helper.requestingUser.uid}`}`,
     `Privilege to load eBPF: ${helper.privileged ? 'yes' : 'no'}`,
     `tracefs: ${helper.tracefs.mounted ? `mounted at ${helper.tracefs.path ?? '?'}` : 'not mounted (mount -t tracefs nodev /sys/kernel/tracing)'}`,
-    'Probe kinds:',
-    ...kinds.map(([kind, capability]) => `  ${kind.padEnd(kindWidth)}  ${capability.available ? 'available' : `unavailable: ${capability.reason ?? 'no reason given'}`}`),
-    `Many functions at once: ${manyFunctionsText(helper.mechanisms.uprobeMulti)}`,
+    ...(sharedReason !== undefined
+      ? [`Probe kinds: none available: ${sharedReason}`]
+      : [
+          'Probe kinds:',
+          ...kinds.map(([kind, capability]) => `  ${kind.padEnd(kindWidth)}  ${capability.available ? 'available' : `unavailable: ${capability.reason ?? 'no reason given'}`}`),
+          `Many functions at once: ${manyFunctionsText(helper.mechanisms.uprobeMulti)}`,
+        ]),
     ...(report.entry_costs === null ? [] : [`A probed call costs, measured now: ${entryCostsText(report.entry_costs)}`]),
     `Limits: ${helper.limits.maxProbes} probes, ${helper.limits.maxArgs} arguments each, strings up to ${helper.limits.maxStringLength} bytes, ${helper.limits.maxEventsPerSecond} events/s`,
   ];

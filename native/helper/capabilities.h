@@ -9,7 +9,7 @@
 
 struct capability {
 	bool available;
-	char reason[256];	/* empty when available */
+	char reason[512];	/* empty when available */
 };
 
 struct capability_report {

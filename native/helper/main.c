@@ -19,6 +19,7 @@
 #include "access.h"
 #include "capabilities.h"
 #include "entry_costs.h"
+#include "kernel_baseline.h"
 #include "kernel_catalog.h"
 #include "params.h"
 #include "probe.h"
@@ -248,10 +249,14 @@ int main(int argc, char **argv)
 	 * before the client's initialize arrives, so the first probe attaches sooner. */
 	helper.measuring_started = !pthread_create(&helper.measuring, NULL, measure_capabilities, &helper.capabilities);
 	if (requester_identify(&helper.who, &helper.engine_failure) == 0 &&
-	    session_claim(&helper.who, &helper.engine_failure) == 0)
+	    session_claim(&helper.who, &helper.engine_failure) == 0) {
 		helper.engine = engine_new(&helper.who, &helper.engine_failure);
-	else
+		/* A kernel too old for our programs is said as such, not as the verifier's refusal. */
+		if (!helper.engine && helper.engine_failure.error == RPC_FEATURE_UNAVAILABLE)
+			kernel_baseline_check(&helper.engine_failure);
+	} else {
 		fprintf(stderr, "probe-lens-helper: %s\n", helper.engine_failure.message);
+	}
 
 	signal_fd = setup_signals();
 	if (signal_fd < 0) {

@@ -13,6 +13,7 @@ set -euo pipefail
 readonly self=$(readlink -f "${BASH_SOURCE[0]}")
 readonly busybox=/bin/busybox
 readonly qemu=qemu-system-x86_64
+readonly kernel_root=${PROBE_LENS_VM_KERNEL_ROOT:-}
 # Loaded in this order. Missing ones are skipped when built in (or absent on newer kernels, like
 # fscache), but the required ones must exist as a module or be built in.
 readonly modules=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
@@ -34,7 +35,8 @@ outside /tmp.
                       PROBE_LENS_* are passed already)
   --verbose           stream the guest console (kernel and boot messages) to stderr
 
-PROBE_LENS_VM_KERNEL=VERSION picks a kernel instead of the newest one.
+PROBE_LENS_VM_KERNEL=VERSION picks a kernel instead of the newest one; PROBE_LENS_VM_KERNEL_ROOT=DIR
+looks for kernels in DIR/boot and DIR/lib/modules (one unpacked there, test/vm/fetch-kernel.sh).
 EOF
 }
 
@@ -49,7 +51,7 @@ quote() { local s=${1//\'/\'\\\'\'}; printf "'%s'" "$s"; }
 declare -a module_files
 module_problem=
 resolve_modules() {
-  local kver=$1 dir=/lib/modules/$1 line path deps name dep i
+  local kver=$1 dir=$kernel_root/lib/modules/$1 line path deps name dep i
   local -A path_of=() deps_of=() builtin=() seen=()
   module_files=()
   if [ ! -r "$dir/modules.dep" ]; then module_problem="$dir/modules.dep is missing"; return 1; fi
@@ -89,20 +91,20 @@ resolve_modules() {
 find_kernel() {
   local image version candidates=() rejected=()
   if [ -n "${PROBE_LENS_VM_KERNEL:-}" ]; then
-    candidates=("/boot/vmlinuz-$PROBE_LENS_VM_KERNEL")
+    candidates=("$kernel_root/boot/vmlinuz-$PROBE_LENS_VM_KERNEL")
   else
-    mapfile -t candidates < <(printf '%s\n' /boot/vmlinuz-* | sort -rV)
+    mapfile -t candidates < <(printf '%s\n' "$kernel_root"/boot/vmlinuz-* | sort -rV)
   fi
   for image in "${candidates[@]}"; do
-    version=${image#/boot/vmlinuz-}
+    version=${image#"$kernel_root"/boot/vmlinuz-}
     if [ ! -e "$image" ]; then rejected+=("$image does not exist")
     elif [ ! -r "$image" ]; then rejected+=("$image is not readable (run as root)")
-    elif [ ! -d "/lib/modules/$version" ]; then rejected+=("no /lib/modules/$version for $image")
+    elif [ ! -d "$kernel_root/lib/modules/$version" ]; then rejected+=("no $kernel_root/lib/modules/$version for $image")
     elif ! resolve_modules "$version"; then rejected+=("$module_problem")
     else kver=$version; kernel_image=$image; return 0
     fi
   done
-  [ ${#rejected[@]} -gt 0 ] || rejected=("no /boot/vmlinuz-* found")
+  [ ${#rejected[@]} -gt 0 ] || rejected=("no $kernel_root/boot/vmlinuz-* found")
   unavailable "$(IFS=';'; echo "${rejected[*]}") — install one with: apt-get install linux-image-amd64"
 }
 
@@ -161,7 +163,7 @@ EOF
 # Sets initramfs to a cached image for $kver, building it when the kernel or this script changed.
 build_initramfs() {
   local cache=${XDG_CACHE_HOME:-$HOME/.cache}/probe-lens/vm key stage path name
-  key=$({ cat "$self"; echo "$kver"; stat -c '%s %Y' "/lib/modules/$kver/modules.dep" "$busybox"
+  key=$({ cat "$self"; echo "$kver"; stat -c '%s %Y' "$kernel_root/lib/modules/$kver/modules.dep" "$busybox"
         } | sha256sum)
   initramfs=$cache/initramfs-$kver-${key:0:16}.cpio.gz
   [ -s "$initramfs" ] && return 0
@@ -177,7 +179,7 @@ build_initramfs() {
   for path in "${module_files[@]}"; do
     name=${path##*/}; name=${name%%.ko*}
     echo "$name" >>"$stage/modules/order"
-    path=/lib/modules/$kver/$path
+    path=$kernel_root/lib/modules/$kver/$path
     case $path in
       *.ko) cp "$path" "$stage/modules/$name.ko" ;;
       *.ko.xz) "$busybox" unxz -c "$path" >"$stage/modules/$name.ko" ;;

@@ -6,10 +6,11 @@
 #include <jansson.h>
 
 #define TRACEFS_PATH "/sys/kernel/tracing"
+#define CAPABILITY_REASON_MAX 512
 
 struct capability {
 	bool available;
-	char reason[512];	/* empty when available */
+	char reason[CAPABILITY_REASON_MAX];	/* empty when available */
 };
 
 struct capability_report {

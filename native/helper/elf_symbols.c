@@ -27,23 +27,44 @@ static bool name_matches(const struct lookup *lk, const char *sym)
 	return !strncmp(sym, lk->name, lk->name_len) && (sym[lk->name_len] == '\0' || sym[lk->name_len] == '@');
 }
 
-static int file_offset_of(Elf *elf, uint64_t address, uint64_t *offset)
+/* The executable PT_LOAD segment holding `at`: a virtual address, or with by_offset a file
+ * offset. */
+static bool executable_segment(Elf *elf, uint64_t at, bool by_offset, GElf_Phdr *phdr)
 {
 	size_t count;
 
 	if (elf_getphdrnum(elf, &count))
-		return -EINVAL;
+		return false;
 	for (size_t i = 0; i < count; i++) {
-		GElf_Phdr phdr;
+		uint64_t start;
 
-		if (!gelf_getphdr(elf, i, &phdr) || phdr.p_type != PT_LOAD || !(phdr.p_flags & PF_X))
+		if (!gelf_getphdr(elf, i, phdr) || phdr->p_type != PT_LOAD || !(phdr->p_flags & PF_X))
 			continue;
-		if (address >= phdr.p_vaddr && address < phdr.p_vaddr + phdr.p_filesz) {
-			*offset = address - phdr.p_vaddr + phdr.p_offset;
-			return 0;
-		}
+		start = by_offset ? phdr->p_offset : phdr->p_vaddr;
+		if (at >= start && at < start + phdr->p_filesz)
+			return true;
 	}
-	return -ENOENT;
+	return false;
+}
+
+static int file_offset_of(Elf *elf, uint64_t address, uint64_t *offset)
+{
+	GElf_Phdr phdr;
+
+	if (!executable_segment(elf, address, false, &phdr))
+		return -ENOENT;
+	*offset = address - phdr.p_vaddr + phdr.p_offset;
+	return 0;
+}
+
+static int address_of(Elf *elf, uint64_t offset, uint64_t *address)
+{
+	GElf_Phdr phdr;
+
+	if (!executable_segment(elf, offset, true, &phdr))
+		return -ENOENT;
+	*address = offset - phdr.p_offset + phdr.p_vaddr;
+	return 0;
 }
 
 /* Calls visit for every defined function symbol of a symbol table section. */
@@ -173,25 +194,17 @@ int elf_find_function(int fd, const char *path, const char *name, struct functio
 int elf_check_offset(int fd, const char *path, uint64_t offset, struct rpc_failure *failure)
 {
 	Elf *elf = elf_open(fd, path, failure);
-	size_t count;
-	int err = -1;
+	GElf_Phdr phdr;
+	bool found;
 
 	if (!elf)
 		return -1;
-	if (!elf_getphdrnum(elf, &count)) {
-		for (size_t i = 0; i < count && err; i++) {
-			GElf_Phdr phdr;
-
-			if (gelf_getphdr(elf, i, &phdr) && phdr.p_type == PT_LOAD && (phdr.p_flags & PF_X) &&
-			    offset >= phdr.p_offset && offset < phdr.p_offset + phdr.p_filesz)
-				err = 0;
-		}
-	}
-	if (err)
-		rpc_fail(failure, RPC_BAD_PARAMS, "offset 0x%lx is not in an executable segment of %s",
-			 (unsigned long)offset, path);
+	found = executable_segment(elf, offset, true, &phdr);
 	elf_end(elf);
-	return err;
+	if (found)
+		return 0;
+	return rpc_fail(failure, RPC_BAD_PARAMS, "offset 0x%lx is not in an executable segment of %s",
+			(unsigned long)offset, path);
 }
 
 struct entry_lookup {
@@ -217,24 +230,6 @@ static bool starts_function(Elf *elf, uint64_t offset)
 
 	scan_symbol_tables(elf, &saw_symtab, visit_entry, &lk);
 	return lk.found;
-}
-
-static int address_of(Elf *elf, uint64_t offset, uint64_t *address)
-{
-	size_t count;
-
-	if (elf_getphdrnum(elf, &count))
-		return -EINVAL;
-	for (size_t i = 0; i < count; i++) {
-		GElf_Phdr phdr;
-
-		if (gelf_getphdr(elf, i, &phdr) && phdr.p_type == PT_LOAD && (phdr.p_flags & PF_X) &&
-		    offset >= phdr.p_offset && offset < phdr.p_offset + phdr.p_filesz) {
-			*address = offset - phdr.p_offset + phdr.p_vaddr;
-			return 0;
-		}
-	}
-	return -ENOENT;
 }
 
 /* Whether a row of the line table (DWARF) of the unit holding the address starts there. */

@@ -16,7 +16,7 @@ json_t *kernel_catalog(const struct capability_report *caps, json_t *params, str
 	int64_t limit = DEFAULT_LIMIT;
 	size_t functions_total, syscalls_total, tracepoints_total;
 	json_t *functions, *syscalls, *tracepoints, *result;
-	char reason[600] = "";
+	char reason[2 * CAPABILITY_REASON_MAX + 32] = "";
 
 	if (params && (!json_is_object(params) || params_only(params, "probe/kernelCatalog", fields, failure) ||
 		       params_string(params, "filter", 128, &filter, failure) < 0 ||

@@ -1,5 +1,6 @@
 /* The stack tally (stacks.h). A stack is kept by where its frames are in files, not by their
  * addresses: those differ in every run of a position-independent program. */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -16,6 +17,7 @@
 #define MAX_TALLIED 65536	/* distinct stacks kept; past it, calls are counted in `untallied` */
 #define MAX_CALLERS 64		/* callers listed per probe */
 #define FRAMES_TEXT (MAX_STACK_FRAMES * 48)
+#define MAX_BINARY_DIRS 16
 
 /* The kernel's device numbers (MKDEV: 12 bits major, 20 minor), as frame_file has them. */
 #define KERNEL_DEV(major, minor) (((uint32_t)(major) << 20) | (uint32_t)(minor))
@@ -23,8 +25,12 @@
 struct file_name {
 	uint64_t inode;
 	uint32_t dev;
-	char *path;
+	char *path;	/* "" when it was looked for and not found */
 };
+
+/* Where the loader finds shared libraries (Debian and Ubuntu, Fedora and the like). */
+static const char *const library_dirs[] = { "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64",
+					    "/lib64", "/usr/local/lib", "/usr/lib", "/lib" };
 
 struct tallied_stack {
 	__u32 slot;
@@ -38,6 +44,8 @@ struct stack_tally {
 	struct file_name *names;
 	size_t nnames;
 	bool own_maps_read;	/* the helper's own (the C library, the loader) */
+	char *binary_dirs[MAX_BINARY_DIRS];	/* of the probed binaries: private libraries sit beside them */
+	size_t nbinary_dirs;
 	struct tallied_stack *stacks;
 	size_t nstacks, capacity;
 	json_t *by_frames;	/* slot and frames as text -> index in stacks */
@@ -70,6 +78,8 @@ void stack_tally_free(struct stack_tally *tally)
 	for (size_t i = 0; i < tally->nnames; i++)
 		free(tally->names[i].path);
 	free(tally->names);
+	for (size_t i = 0; i < tally->nbinary_dirs; i++)
+		free(tally->binary_dirs[i]);
 	json_decref(tally->by_frames);
 	free(tally->stacks);
 	free(tally->keys);
@@ -104,10 +114,20 @@ static void add_name(struct stack_tally *tally, uint32_t dev, uint64_t inode, co
 
 void stack_tally_name_file(struct stack_tally *tally, int fd, const char *path)
 {
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
 	struct stat st;
 
 	if (!fstat(fd, &st))
 		add_name(tally, KERNEL_DEV(major(st.st_dev), minor(st.st_dev)), st.st_ino, path);
+	if (!slash || tally->nbinary_dirs == MAX_BINARY_DIRS)
+		return;
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	for (size_t i = 0; i < tally->nbinary_dirs; i++)
+		if (!strcmp(tally->binary_dirs[i], dir))
+			return;
+	if ((tally->binary_dirs[tally->nbinary_dirs] = strdup(dir)))
+		tally->nbinary_dirs++;
 }
 
 /* The files a process has mapped: "start-end perms offset major:minor inode path". */
@@ -130,8 +150,45 @@ static void read_names_of(struct stack_tally *tally, const char *maps_path)
 		fclose(maps);
 }
 
+/* The shared object in dir with that device and inode, named in the tally; whether found. */
+static bool name_from_dir(struct stack_tally *tally, const char *dir, uint32_t dev, uint64_t inode)
+{
+	DIR *listing = opendir(dir);
+	struct dirent *entry;
+	bool found = false;
+
+	while (listing && !found && (entry = readdir(listing))) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		if (!strstr(entry->d_name, ".so") || snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name) >= (int)sizeof(path))
+			continue;
+		found = !lstat(path, &st) && S_ISREG(st.st_mode) && st.st_ino == inode &&
+			KERNEL_DEV(major(st.st_dev), minor(st.st_dev)) == dev;
+		if (found)
+			add_name(tally, dev, inode, path);
+	}
+	if (listing)
+		closedir(listing);
+	return found;
+}
+
+/* A file a process that has ended had mapped: looked for among the shared libraries beside the
+ * probed binaries and where the loader finds them, once. */
+static void name_from_library_dirs(struct stack_tally *tally, uint32_t dev, uint64_t inode)
+{
+	for (size_t i = 0; i < tally->nbinary_dirs; i++)
+		if (name_from_dir(tally, tally->binary_dirs[i], dev, inode))
+			return;
+	for (size_t i = 0; i < sizeof(library_dirs) / sizeof(library_dirs[0]); i++)
+		if (name_from_dir(tally, library_dirs[i], dev, inode))
+			return;
+	add_name(tally, dev, inode, "");
+}
+
 /* Names the files of a stack's frames not named yet: from the helper's own mappings (the C
- * library is everyone's), else from the process's while it lives. */
+ * library is everyone's), else from the process's while it lives, else from the library
+ * directories. */
 static void name_files(struct stack_tally *tally, __u32 tgid, const struct frame_file *files, int n)
 {
 	char maps_path[64];
@@ -148,7 +205,7 @@ static void name_files(struct stack_tally *tally, __u32 tgid, const struct frame
 			snprintf(maps_path, sizeof(maps_path), "/proc/%u/maps", tgid);
 			read_names_of(tally, maps_path);
 		} else {
-			continue;
+			name_from_library_dirs(tally, files[i].dev, files[i].inode);
 		}
 		i--;	/* look again */
 	}
@@ -270,7 +327,7 @@ static json_t *frame_json(const struct stack_tally *tally, struct frame_file fra
 
 	if (!frame.inode)
 		return address ? json_pack("{s:s}", "address", address) : json_pack("{s:n}", "address");
-	if (!path) {
+	if (!path || !*path) {
 		snprintf(unnamed, sizeof(unnamed), "(inode %" PRIu64 " on device %u:%u)", (uint64_t)frame.inode,
 			 frame.dev >> 20, frame.dev & 0xfffff);
 		path = unnamed;

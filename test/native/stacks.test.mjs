@@ -5,9 +5,11 @@
 // gcc -O2 with and without frame pointers and clang -O2, named by the symbol addon.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, chmodSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, chmodSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { RawHelper, closeAllHelpers } from '../support/raw-helper.mjs';
 import { A, B, buildStackCallers, checkCallers, named, NOP5_ENTRY, probeLeaf } from '../support/stack-callers.mjs';
 
@@ -71,4 +73,24 @@ test('stacks are for user functions: a kernel probe asking for them is refused w
   const answer = await helper.request('probe/attach', { tracepoint: 'sched:sched_process_exec', stacks: true });
   assert.equal(answer.error?.data.code, 'bad-params');
   assert.match(answer.error.message, /'condition', 'valuesOf' and 'stacks' are for user functions/);
+});
+
+test('a caller in a shared library of a process that ended at once is named by its file, found beside the program', { skip: why }, async () => {
+  const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+  const dir = path.join(work, 'callback');
+  mkdirSync(dir);
+  const library = path.join(dir, 'libcallback.so');
+  const program = path.join(dir, 'callback-program');
+  execFileSync('gcc', ['-g', '-O0', '-shared', '-fPIC', '-o', library, path.join(fixtures, 'callback-lib.c')]);
+  execFileSync('gcc', ['-g', '-O0', '-o', program, path.join(fixtures, 'callback-program.c'), library, `-Wl,-rpath,${dir}`]);
+  const helper = await startedHelper();
+  const { result, error } = await helper.request('probe/attach', { binary: program, symbol: 'called', stacks: true });
+  assert.equal(error, undefined, JSON.stringify(error));
+  assert.equal(spawnSync(program).status, 0);
+  const stats = (await helper.request('probe/detach', { probe: result.probe })).result;
+  assert.equal(stats.calls, 5);
+  // Gone before the helper first read its stacks: its maps were not there to name the library.
+  assert.deepEqual(stats.stacks.callers.map(({ count, frame }) => [count, frame.object]), [[5, library]]);
+  const [caller] = (await named(stats.stacks)).callers;
+  assert.equal(caller.frame.source[0]?.function, 'call_back');
 });

@@ -88,11 +88,39 @@ function formatChar(code: number): string {
   return `${code} '\\x${byte.toString(16).padStart(2, '0')}'`;
 }
 
-/** A value as its type says; an enum's by its enumerator's name when it has one (MDB_SET, not 15). */
+/**
+ * A value of a flags enum (every enumerator but 0 a single bit, three or more of them) as the
+ * enumerators ORed, the bits none names last in hex: O_CREAT|O_TRUNC|0x40000; undefined for a
+ * value or an enum of another kind.
+ */
+function flagsText(value: number | string, enumerators: Readonly<Record<string, string>>): string | undefined {
+  let bits: bigint;
+  try {
+    bits = BigInt(value);
+  } catch {
+    return undefined;
+  }
+  const flags = Object.entries(enumerators)
+    .map(([number, name]) => [BigInt(number), name] as const)
+    .filter(([number]) => number !== 0n);
+  const singleBits = flags.every(([number]) => number > 0n && (number & (number - 1n)) === 0n);
+  if (!singleBits || flags.length < 3 || bits <= 0n) return undefined;
+  const names = flags.filter(([number]) => (bits & number) !== 0n).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (names.length === 0) return undefined;
+  const unnamed = names.reduce((rest, [number]) => rest & ~number, bits);
+  return [...names.map(([, name]) => name), ...(unnamed === 0n ? [] : [`0x${unnamed.toString(16)}`])].join('|');
+}
+
+/**
+ * A value as its type says; an enum's by its enumerator's name when it has one (MDB_SET, not 15),
+ * flags ORed by theirs.
+ */
 export function formatCapturedValue(value: CapturedValue, type: ValueType | null | undefined, enumerators?: Readonly<Record<string, string>>): string {
   if (value === null) return type === 'string' || type === 'pointer' ? 'NULL' : '?';
-  const enumerator = enumerators !== undefined && (typeof value === 'number' || typeof value === 'string') ? enumerators[String(value)] : undefined;
-  if (enumerator !== undefined) return enumerator;
+  if (enumerators !== undefined && (typeof value === 'number' || typeof value === 'string')) {
+    const named = enumerators[String(value)] ?? flagsText(value, enumerators);
+    if (named !== undefined) return named;
+  }
   if (isPointeeValue(value)) return formatPointee(value, undefined);
   if (type === 'string' && typeof value === 'string') return JSON.stringify(value);
   if (type === 'char' && typeof value === 'number') return formatChar(value);

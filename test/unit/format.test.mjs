@@ -61,10 +61,19 @@ describe('human lines', () => {
   it('shows values: quoted strings, big integers and pointers as given, missing as ?', () => {
     assert.equal(formatCapturedValue('hi "you"', 'string'), '"hi \\"you\\""');
     assert.equal(formatCapturedValue('18446744073709551615', 'u64'), '18446744073709551615');
-    // An enum by its enumerator's name; a value no enumerator has (flags ORed) as its number.
+    // An enum by its enumerator's name; a value no enumerator has as its number, but for flags.
     const color = { '-1': 'RED', 1: 'GREEN', 2: 'BLUE' };
     assert.equal(formatCapturedValue(-1, 's32', color), 'RED');
     assert.equal(formatCapturedValue(3, 's32', color), '3');
+    const sequence = { 0: 'NONE', 1: 'ONE', 2: 'TWO', 3: 'THREE', 4: 'FOUR' };
+    assert.equal(formatCapturedValue(6, 'u32', sequence), '6', 'not flags: 3 is no single bit');
+    const open = { 0: 'RDONLY', 1: 'WRONLY', 2: 'RDWR', 64: 'CREAT', 512: 'TRUNC', 1024: 'APPEND' };
+    assert.equal(formatCapturedValue(577, 'u32', open), 'WRONLY|CREAT|TRUNC');
+    assert.equal(formatCapturedValue(64, 'u32', open), 'CREAT', 'one flag is its enumerator');
+    assert.equal(formatCapturedValue(0, 'u32', open), 'RDONLY');
+    assert.equal(formatCapturedValue(1 + 64 + 4096, 'u32', open), 'WRONLY|CREAT|0x1000', 'bits no enumerator names, in hex');
+    assert.equal(formatCapturedValue(4096, 'u32', open), '4096', 'no named bit: the number');
+    assert.equal(formatCapturedValue('9223372036854775872', 'u64', { 64: 'A', 128: 'B', '9223372036854775808': 'TOP' }), 'A|TOP');
     assert.equal(formatCapturedValue('0x7ffd1234', 'pointer'), '0x7ffd1234');
     assert.equal(formatCapturedValue(true, 'bool'), 'true');
     assert.equal(formatCapturedValue(null, 's64'), '?');

@@ -150,6 +150,16 @@ struct value_key {
 #define VALUE_FIELDS 3		/* each with its own VALUES_PER_PROBE */
 #define LOG2_BUCKETS 64		/* k in -64..64 */
 
+/* The values of one probe's field in value_counts: how many, and a Bloom filter of them (two bits
+ * a value), so that a value surely not among them costs no hash lookup: one that cannot be added
+ * (the field has VALUES_PER_PROBE already) is counted as uncounted at once. */
+#define VALUE_FILTER_WORDS 64	/* 4096 bits: about 1.4% false positives at 256 values */
+struct value_set {
+	__u32 distinct;
+	__u32 pad;
+	__u64 filter[VALUE_FILTER_WORDS];
+};
+
 /* A user stack seen by a probe, counted in stack_counts: addresses in the process, so the
  * process is part of it. Zero past nframes. */
 struct stack_key {

@@ -49,7 +49,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, MAX_PROBES * VALUE_FIELDS);
 	__type(key, __u32);	/* slot * VALUE_FIELDS + field */
-	__type(value, __u32);	/* distinct values of the probe's field in value_counts */
+	__type(value, struct value_set);	/* the probe's field's values in value_counts */
 } values_counted SEC(".maps");
 
 /* How often each user stack was seen, exactly. The helper takes out those of ended processes,
@@ -135,40 +135,67 @@ static __always_inline bool sampled_in(__u32 slot, __u64 now, struct probe_stats
 	return false;
 }
 
-/* Counts one more of the key in `counts`; a key new to a probe that has `limit` (its count of
- * keys: `distinct`) already, or none left in the map, is counted in `uncounted` instead, so the
- * counts kept stay exact. */
-static __always_inline void count_distinct(void *counts, const void *key, __u32 *distinct, __u32 limit,
-					   __u64 *uncounted)
-{
-	__u64 one = 1, *count = bpf_map_lookup_elem(counts, key);
+/* A value's two bits in its field's filter: word and bit of each, from one 64-bit mix. */
+struct filter_bits {
+	__u64 word[2];
+	__u64 mask[2];
+};
 
-	if (count) {
-		__sync_fetch_and_add(count, 1);
+static __always_inline struct filter_bits value_filter_bits(__u64 value)
+{
+	__u64 hash = (value ^ (value >> 31)) * 0x9e3779b97f4a7c15ULL;
+	struct filter_bits bits;
+
+	hash ^= hash >> 29;
+	bits.word[0] = (hash >> 6) & (VALUE_FILTER_WORDS - 1);
+	bits.mask[0] = 1ULL << (hash & 63);
+	bits.word[1] = (hash >> 38) & (VALUE_FILTER_WORDS - 1);
+	bits.mask[1] = 1ULL << ((hash >> 32) & 63);
+	/* Bounded as they are used: clang must not narrow them into checks older verifiers miss. */
+	barrier_var(bits.word[0]);
+	barrier_var(bits.word[1]);
+	return bits;
+}
+
+/* Counts one more of the value in value_counts. A value new to a probe's field that has
+ * VALUES_PER_PROBE already, or finds no room left in the map, is counted in `uncounted` instead,
+ * so the counts kept stay exact. The field's filter says at no cost which values surely are not
+ * there (most returns of a function that returns ever new values: pointers, sizes, times). */
+static __always_inline void count_value(__u32 slot, __u32 field, __u64 value, __u64 *uncounted)
+{
+	struct value_key key = { .slot = slot, .field = field, .value = value };
+	__u32 set_key = slot * VALUE_FIELDS + field;
+	struct value_set *set = bpf_map_lookup_elem(&values_counted, &set_key);
+	struct filter_bits bits = value_filter_bits(value);
+	__u64 one = 1, *count;
+
+	if (!set) {
+		__sync_fetch_and_add(uncounted, 1);
 		return;
 	}
-	if (distinct && *distinct < limit) {
-		if (!bpf_map_update_elem(counts, key, &one, BPF_NOEXIST)) {
-			__sync_fetch_and_add(distinct, 1);
+	if ((set->filter[bits.word[0]] & bits.mask[0]) && (set->filter[bits.word[1]] & bits.mask[1])) {
+		count = bpf_map_lookup_elem(&value_counts, &key);
+		if (count) {
+			__sync_fetch_and_add(count, 1);
+			return;
+		}
+	}
+	if (set->distinct < VALUES_PER_PROBE) {
+		/* Marked first: a value in value_counts always has its bits set. */
+		__sync_fetch_and_or(&set->filter[bits.word[0]], bits.mask[0]);
+		__sync_fetch_and_or(&set->filter[bits.word[1]], bits.mask[1]);
+		if (!bpf_map_update_elem(&value_counts, &key, &one, BPF_NOEXIST)) {
+			__sync_fetch_and_add(&set->distinct, 1);
 			return;
 		}
 		/* Another CPU added it meanwhile (or the map is full). */
-		count = bpf_map_lookup_elem(counts, key);
+		count = bpf_map_lookup_elem(&value_counts, &key);
 		if (count) {
 			__sync_fetch_and_add(count, 1);
 			return;
 		}
 	}
 	__sync_fetch_and_add(uncounted, 1);
-}
-
-static __always_inline void count_value(__u32 slot, __u32 field, __u64 value, __u64 *uncounted)
-{
-	struct value_key key = { .slot = slot, .field = field, .value = value };
-	__u32 counted_key = slot * VALUE_FIELDS + field;
-
-	count_distinct(&value_counts, &key, bpf_map_lookup_elem(&values_counted, &counted_key), VALUES_PER_PROBE,
-		       uncounted);
 }
 
 struct vma_place {
@@ -700,9 +727,17 @@ static __always_inline void count_arg_value(__u32 slot, const struct probe_confi
 		    &stats->arg_buckets_uncounted);
 }
 
+/* The current thread's pid_tgid, read from its task: one helper call fewer than
+ * bpf_get_current_pid_tgid() when the task is needed anyway. */
+static __always_inline __u64 task_pid_tgid(struct task_struct *task)
+{
+	return (__u64)task->tgid << 32 | (__u32)task->pid;
+}
+
 static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slot, bool sleepable)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 id = task_pid_tgid(task);
 	struct probe_config *cfg = bpf_map_lookup_elem(&probe_configs, &slot);
 	struct probe_stats *stats = bpf_map_lookup_elem(&probe_stats, &slot);
 	struct thread_stack *stack;
@@ -725,7 +760,7 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 	}
 	sampled = matched && sampled_in(slot, now, stats);
 
-	stack = cfg->has_return || cfg->stack_depth ? bpf_task_storage_get(&thread_stacks, bpf_get_current_task_btf(), NULL,
+	stack = cfg->has_return || cfg->stack_depth ? bpf_task_storage_get(&thread_stacks, task, NULL,
 								     BPF_LOCAL_STORAGE_GET_F_CREATE) : NULL;
 	/* Stacks are for user functions: other kinds never ask for one. */
 	if (matched && cfg->stack_depth && kind == CTX_PT_REGS) {
@@ -759,7 +794,8 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
  * latency, and send its record. */
 static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 slot)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 id = task_pid_tgid(task);
 	struct probe_config *cfg = bpf_map_lookup_elem(&probe_configs, &slot);
 	struct probe_stats *stats = bpf_map_lookup_elem(&probe_stats, &slot);
 	struct thread_stack *stack;
@@ -771,7 +807,7 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 	if (!cfg || !stats || !cfg->active || !process_selected(cfg, id >> 32))
 		return 0;
 	now = bpf_ktime_get_ns();
-	stack = bpf_task_storage_get(&thread_stacks, bpf_get_current_task_btf(), NULL, 0);
+	stack = bpf_task_storage_get(&thread_stacks, task, NULL, 0);
 	if (stack && stack->overflow) {
 		stack->overflow--;
 	} else if (stack) {

@@ -251,7 +251,7 @@ static void forget_values(struct engine *engine, __u32 slot)
 {
 	int fd = bpf_map__fd(engine->skel->maps.value_counts);
 	size_t n = read_value_counts(engine);
-	__u32 none = 0;
+	struct value_set none = { 0 };
 
 	for (size_t i = 0; i < n; i++)
 		if (engine->value_keys[i].slot == slot)

@@ -132,28 +132,62 @@ static int watch_binary(struct engine *engine, int binary_fd)
 	return inotify_add_watch(engine->inotify_fd, fd_path, IN_ATTRIB | IN_MODIFY);
 }
 
+/* One uprobe_multi link for the functions' entries and, with retprobe, one for their returns;
+ * each function's slot is its cookie. */
+static int attach_multi_links(struct engine *engine, int binary_fd, const unsigned long *offsets, const __u64 *cookies,
+			      int count, bool sleepable, bool retprobe, pid_t pid, struct bpf_link **entry_link,
+			      struct bpf_link **return_link)
+{
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, opts, .offsets = offsets, .cookies = cookies, .cnt = count);
+	char fd_path[64];
+
+	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", binary_fd);
+	*entry_link = bpf_program__attach_uprobe_multi(sleepable ? engine->skel->progs.probe_entry_multi_sleepable
+							: engine->skel->progs.probe_entry_multi,
+							pid, fd_path, NULL, &opts);
+	if (*entry_link && retprobe) {
+		opts.retprobe = true;
+		*return_link = bpf_program__attach_uprobe_multi(engine->skel->progs.probe_return_multi, pid, fd_path,
+								NULL, &opts);
+	}
+	return *entry_link && (!retprobe || *return_link) ? 0 : -errno;
+}
+
 static int attach_user_function(struct engine *engine, struct probe *probe, __u32 slot, struct rpc_failure *failure)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = slot);
 	pid_t pid = probe_perf_pid(probe);
 	char fd_path[64], what[PATH_MAX + 64];
+	int err;
 
-	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", probe->binary_fd);
-	probe->entry_link = bpf_program__attach_uprobe_opts(reads_memory(probe)
-							    ? engine->skel->progs.probe_entry_sleepable
-							    : engine->skel->progs.probe_entry,
-							    pid, fd_path, probe->offset, &opts);
-	if (probe->entry_link && probe->retprobe) {
-		opts.retprobe = true;
-		probe->return_link = bpf_program__attach_uprobe_opts(engine->skel->progs.probe_return, pid,
-								     fd_path, probe->offset, &opts);
+	/* A link of its own on the one function, uprobe_multi where the kernel has those and they
+	 * keep to the process as a perf event's uprobe does: then a hit costs less (no trace event
+	 * and no filter lock on its way to the program). */
+	if (engine->uprobe_multi.available && (pid == -1 || engine->uprobe_multi_filters_process)) {
+		unsigned long offset = probe->offset;
+		__u64 cookie = slot;
+
+		err = attach_multi_links(engine, probe->binary_fd, &offset, &cookie, 1, reads_memory(probe), probe->retprobe,
+					 pid, &probe->entry_link, &probe->return_link);
+	} else {
+		snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", probe->binary_fd);
+		probe->entry_link = bpf_program__attach_uprobe_opts(reads_memory(probe)
+								    ? engine->skel->progs.probe_entry_sleepable
+								    : engine->skel->progs.probe_entry,
+								    pid, fd_path, probe->offset, &opts);
+		if (probe->entry_link && probe->retprobe) {
+			opts.retprobe = true;
+			probe->return_link = bpf_program__attach_uprobe_opts(engine->skel->progs.probe_return, pid,
+									     fd_path, probe->offset, &opts);
+		}
+		err = probe->entry_link && (!probe->retprobe || probe->return_link) ? 0 : -errno;
 	}
-	if (probe->entry_link && (!probe->retprobe || probe->return_link)) {
+	if (!err) {
 		probe->binary_watch = watch_binary(engine, probe->binary_fd);
 		return 0;
 	}
 	snprintf(what, sizeof(what), "the uprobe on %s at offset 0x%lx", probe->binary, (unsigned long)probe->offset);
-	return attach_failure(-errno, what, failure);
+	return attach_failure(err, what, failure);
 }
 
 /* Members share the binary, the filter and whether returns are probed (one request). */
@@ -162,26 +196,19 @@ static int attach_uprobe_multi(struct engine *engine, struct probe_group *group,
 {
 	unsigned long offsets[count];
 	__u64 cookies[count];
-	LIBBPF_OPTS(bpf_uprobe_multi_opts, opts, .offsets = offsets, .cookies = cookies, .cnt = count);
 	bool sleepable = false;
 	pid_t pid = engine->uprobe_multi_filters_process ? probe_perf_pid(members[0]) : -1;
-	char fd_path[64], what[PATH_MAX + 64];
+	char what[PATH_MAX + 64];
+	int err;
 
 	for (int i = 0; i < count; i++) {
 		offsets[i] = members[i]->offset;
 		cookies[i] = members[i] - engine->probes;
 		sleepable |= reads_memory(members[i]);
 	}
-	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", group->binary_fd);
-	group->entry_link = bpf_program__attach_uprobe_multi(sleepable ? engine->skel->progs.probe_entry_multi_sleepable
-							      : engine->skel->progs.probe_entry_multi,
-							      pid, fd_path, NULL, &opts);
-	if (group->entry_link && members[0]->retprobe) {
-		opts.retprobe = true;
-		group->return_link = bpf_program__attach_uprobe_multi(engine->skel->progs.probe_return_multi,
-								       pid, fd_path, NULL, &opts);
-	}
-	if (group->entry_link && (!members[0]->retprobe || group->return_link)) {
+	err = attach_multi_links(engine, group->binary_fd, offsets, cookies, count, sleepable, members[0]->retprobe, pid,
+				 &group->entry_link, &group->return_link);
+	if (!err) {
 		int watch = watch_binary(engine, group->binary_fd);
 
 		for (int i = 0; i < count; i++)
@@ -189,7 +216,7 @@ static int attach_uprobe_multi(struct engine *engine, struct probe_group *group,
 		return 0;
 	}
 	snprintf(what, sizeof(what), "the uprobe_multi link on %d functions of %s", count, members[0]->binary);
-	return attach_failure(-errno, what, failure);
+	return attach_failure(err, what, failure);
 }
 
 int attach_user_group(struct engine *engine, struct probe_group *group, struct probe **members, int count,

@@ -92,6 +92,32 @@ test('without uprobe_multi: a link per function, said so, the same exact counts'
   assert.deepEqual(detached.probes.map((s) => [s.calls, s.returns]), some.map((f) => [f.calls, f.calls]));
 });
 
+/** The types of the BPF links made since `before` (bpftool's: uprobe_multi, perf_event). */
+function linkTypesSince(before) {
+  return JSON.parse(execFileSync('bpftool', ['link', 'show', '-j']).toString()).filter((l) => !before.has(l.id)).map((l) => l.type);
+}
+
+test('one function alone: a uprobe_multi link pair where the kernel has them (a hit costs less there), else a perf-event uprobe pair; exact counts either way', { skip: why }, async () => {
+  const fn = program.functions[3];
+  for (const env of [{}, { PROBE_LENS_DISABLE_UPROBE_MULTI: '1' }]) {
+    const { helper, init } = await helperWith(env);
+    const run = startProgram();
+    await run.ready;
+    const before = linkIds();
+    const { result, error } = await helper.request('probe/attach', { binary: program.binary, symbol: fn.name, filter: { pid: run.child.pid }, maxRecordsPerSecond: 0 });
+    const types = linkTypesSince(before);
+    run.child.stdin.end('go\n');
+    await run.exited;
+    assert.equal(error, undefined, JSON.stringify(error));
+    const kind = init.mechanisms.uprobeMulti.available ? 'uprobe_multi' : 'perf_event';
+    assert.deepEqual(types, [kind, kind], JSON.stringify(env));
+    await helper.waitFor((m) => m.method === 'probe/ended' && m.params.probe === result.probe);
+    const stats = (await helper.request('probe/detach', { probe: result.probe })).result;
+    assert.deepEqual([stats.calls, stats.returns], [fn.calls, fn.calls], JSON.stringify(env));
+    await closeAllHelpers();
+  }
+});
+
 test('one function that cannot be probed is listed; a request where none can be fails with why', { skip: why }, async () => {
   const { helper } = await helperWith();
   const none = await helper.request('probe/attachFunctions', { binary: program.binary, functions: [{ symbol: 'nope' }] });

@@ -106,9 +106,10 @@ class HelperProcess implements HelperConnection {
   sendRequest(method: string, ...params: unknown[]): Promise<unknown> {
     if (this.exitError !== undefined) return Promise.reject(this.exitError);
     // Once the helper is gone, its exit (with its last words) is the error, not the
-    // "pending response rejected" that disposing the connection produces.
-    const answer = this.connection.sendRequest(method, ...params).catch((error: unknown) => {
-      throw this.exitError ?? error;
+    // "pending response rejected" that disposing the connection produces, nor the failed write
+    // to its closed stdin that can come first (a helper its loader refused: an old glibc).
+    const answer = this.connection.sendRequest(method, ...params).catch(async (error: unknown) => {
+      throw this.exitError ?? ((await this.exitsWithin(EXIT_WAIT_MS)) ? this.exitError : undefined) ?? error;
     });
     return Promise.race([answer, this.exited.then((error) => Promise.reject(error))]);
   }

@@ -1,8 +1,12 @@
 // The CLI's answers to wrong command lines: exit status 2 and one plain message, never a stack
-// trace, before any helper is started (so these run anywhere, without privilege).
+// trace, before any helper is started (so these run anywhere, without privilege); and to a
+// helper that is missing or dies at once.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -58,6 +62,16 @@ describe('probe-lens usage errors', () => {
     const result = run('doctor');
     assert.equal(result.status, 1);
     assert.match(result.stderr, /helper is missing: PROBE_LENS_HELPER points to \/nonexistent\/helper/);
+  });
+
+  it('a helper that dies before it answers (its loader refused it: an old glibc) is exit 1 with its last words', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'probe-lens-dying-helper-'));
+    const helper = path.join(dir, 'probe-lens-helper');
+    writeFileSync(helper, `#!/bin/sh\necho "${helper}: /lib/x86_64-linux-gnu/libc.so.6: version \\\`GLIBC_2.28' not found" >&2\nexit 1\n`, { mode: 0o755 });
+    const result = spawnSync(process.execPath, [CLI, 'doctor'], { encoding: 'utf8', env: { ...process.env, PROBE_LENS_HELPER: helper, PROBE_LENS_PRIVILEGE: 'direct' } });
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(result.status, 1);
+    assert.equal(result.stderr, `probe-lens: the helper (${helper}) exited with status 1:\n${helper}: /lib/x86_64-linux-gnu/libc.so.6: version \`GLIBC_2.28' not found\n`);
   });
 
   it('--help and --version exit 0 on stdout', () => {

@@ -95,6 +95,72 @@ struct {
 	__type(value, struct thread_stack);
 } thread_stacks SEC(".maps");
 
+/* The same calls awaiting their returns, for the thread whose tid picks the entry, found with no
+ * helper call at all (thread_stacks costs one with its locking, at every call and return): a thread takes a free entry (no calls awaiting) with one compare-and-swap
+ * of its state, keeps it while calls await, and frees it when the last returns. A thread whose
+ * entry another thread holds keeps its calls in thread_stacks; its returns look there after. An
+ * entry held by a thread that has exited (its tid reused by a new thread) is told by the task's
+ * start time. */
+#define THREAD_CACHE 1024
+struct cached_frames {
+	__u64 state;		/* tid << 32 | depth: whose frames, and how many */
+	__u64 start_time;	/* the task's: a later thread with the same tid is another one */
+	__u32 overflow;		/* as thread_stack's */
+	__u32 pad;
+	struct frame frames[MAX_DEPTH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, THREAD_CACHE);
+	__type(key, __u32);
+	__type(value, struct cached_frames);
+} thread_frames SEC(".maps");
+
+/* None for tid 0: every CPU's idle task has it (a kernel probe can fire in one). */
+static __always_inline struct cached_frames *cached_frames_of(__u32 tid)
+{
+	__u32 key = tid & (THREAD_CACHE - 1);
+
+	return tid ? bpf_map_lookup_elem(&thread_frames, &key) : NULL;
+}
+
+/* Whether the entry holds calls of this thread (then `depth` of them). */
+static __always_inline bool holds_frames(const struct cached_frames *cached, __u32 tid, __u64 start_time, __u32 *depth)
+{
+	__u64 state = cached->state;
+
+	*depth = (__u32)state;
+	return state >> 32 == tid && *depth && cached->start_time == start_time;
+}
+
+/* Pushes a call's frame on the thread's entry; false when another thread holds it. */
+static __always_inline bool push_cached(struct cached_frames *cached, __u32 tid, __u64 start_time, const struct frame *frame)
+{
+	__u64 state = cached->state;
+	__u32 depth = (__u32)state;
+
+	if (state >> 32 == tid && depth && cached->start_time == start_time) {
+		if (depth < MAX_DEPTH) {
+			cached->frames[depth & (MAX_DEPTH - 1)] = *frame;
+			cached->state = state + 1;
+		} else {
+			cached->overflow++;
+		}
+		return true;
+	}
+	/* Free, or held by a thread gone (its tid now another's): taken, unless another thread
+	 * takes it first. */
+	if (depth && !(state >> 32 == tid))
+		return false;
+	if (__sync_val_compare_and_swap(&cached->state, state, (__u64)tid << 32 | 1) != state)
+		return false;
+	cached->start_time = start_time;
+	cached->overflow = 0;
+	cached->frames[0] = *frame;
+	return true;
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, RING_BYTES);
@@ -734,6 +800,30 @@ static __always_inline __u64 task_pid_tgid(struct task_struct *task)
 	return (__u64)task->tgid << 32 | (__u32)task->pid;
 }
 
+/* Takes out of `frames` (`depth` of them) the call a return of `slot` pairs with: the newest
+ * frame of its probe among the top few (probes on one function return in either order); the
+ * frames above it move down one. */
+static __always_inline bool pair_frame(struct frame *frames, __u32 *depth, __u32 slot, struct frame *call)
+{
+	__u32 n = *depth;
+
+	/* n never exceeds MAX_DEPTH, so the masks (for the verifier) change nothing. */
+	for (int up = 1; up <= PAIR_SEARCH; up++) {
+		__u32 at = (n - up) & (MAX_DEPTH - 1);
+
+		if (up > n || n > MAX_DEPTH)
+			break;
+		if (frames[at].slot != slot)
+			continue;
+		*call = frames[at];
+		for (int above = 1; above < up; above++)
+			frames[(at + above - 1) & (MAX_DEPTH - 1)] = frames[(at + above) & (MAX_DEPTH - 1)];
+		*depth = n - 1;
+		return true;
+	}
+	return false;
+}
+
 static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slot, bool sleepable)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -743,6 +833,7 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 	struct thread_stack *stack;
 	struct stack_key *user_stack = NULL;
 	__u64 now, arg_value = 0;
+	bool pushed = false;
 	bool sampled, matched, at_return = decided_at_return(cfg ? cfg : &(struct probe_config){});
 
 	if (!cfg || !stats || !cfg->active || !process_selected(cfg, id >> 32))
@@ -760,8 +851,16 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 	}
 	sampled = matched && sampled_in(slot, now, stats);
 
-	stack = cfg->has_return || cfg->stack_depth ? bpf_task_storage_get(&thread_stacks, task, NULL,
-								     BPF_LOCAL_STORAGE_GET_F_CREATE) : NULL;
+	/* Only a call whose return is probed is pushed: nothing would pop the others. */
+	if (cfg->has_return) {
+		struct frame call = { .ts_ns = now, .slot = slot, .sampled = sampled, .unmatched = !matched,
+				      .arg_value = arg_value };
+		struct cached_frames *cached = cached_frames_of((__u32)id);
+
+		pushed = cached && push_cached(cached, (__u32)id, task->start_time, &call);
+	}
+	stack = (cfg->has_return && !pushed) || cfg->stack_depth ? bpf_task_storage_get(&thread_stacks, task, NULL,
+									       BPF_LOCAL_STORAGE_GET_F_CREATE) : NULL;
 	/* Stacks are for user functions: other kinds never ask for one. */
 	if (matched && cfg->stack_depth && kind == CTX_PT_REGS) {
 		if (stack)
@@ -769,8 +868,7 @@ static __always_inline int record_entry(void *ctx, enum ctx_kind kind, __u32 slo
 		else
 			__sync_fetch_and_add(&stats->stacks_uncounted, 1);
 	}
-	/* Only a call whose return is probed is pushed: nothing would pop the others. */
-	if (stack && cfg->has_return) {
+	if (stack && cfg->has_return && !pushed) {
 		__u32 depth = stack->depth;
 
 		if (depth < MAX_DEPTH) {
@@ -798,40 +896,44 @@ static __always_inline int record_return(void *ctx, enum ctx_kind kind, __u32 sl
 	__u64 id = task_pid_tgid(task);
 	struct probe_config *cfg = bpf_map_lookup_elem(&probe_configs, &slot);
 	struct probe_stats *stats = bpf_map_lookup_elem(&probe_stats, &slot);
-	struct thread_stack *stack;
+	struct thread_stack *stack = NULL;
+	struct cached_frames *cached;
+	struct frame call;
 	__u64 now, latency = 0, ret = 0, arg_value = 0;
-	bool paired = false, sampled = false, unmatched = false;
+	__u32 depth;
+	bool paired = false, sampled = false, unmatched = false, overflowed = false;
 	struct event_with_strings *big = NULL;
 	struct event *e;
 
 	if (!cfg || !stats || !cfg->active || !process_selected(cfg, id >> 32))
 		return 0;
 	now = bpf_ktime_get_ns();
-	stack = bpf_task_storage_get(&thread_stacks, task, NULL, 0);
+	cached = cached_frames_of((__u32)id);
+	if (cached && holds_frames(cached, (__u32)id, task->start_time, &depth)) {
+		if (cached->overflow) {
+			cached->overflow--;
+			overflowed = true;
+		} else if (pair_frame(cached->frames, &depth, slot, &call)) {
+			/* Depth 0 frees the entry for any thread. */
+			cached->state = (__u64)(__u32)id << 32 | depth;
+			paired = true;
+		}
+	}
+	/* Calls made while another thread held the entry are older: in thread_stacks. */
+	if (!paired && !overflowed)
+		stack = bpf_task_storage_get(&thread_stacks, task, NULL, 0);
 	if (stack && stack->overflow) {
 		stack->overflow--;
 	} else if (stack) {
-		__u32 depth = stack->depth;
-
-		/* Its call is the newest frame of this probe among the top few: probes on one
-		 * function return in either order. The frames above it move down one. */
-		/* depth never exceeds MAX_DEPTH, so the masks (for the verifier) change nothing. */
-		for (int up = 1; up <= PAIR_SEARCH && !paired; up++) {
-			__u32 at = (depth - up) & (MAX_DEPTH - 1);
-
-			if (up > depth || depth > MAX_DEPTH)
-				break;
-			if (stack->frames[at].slot != slot)
-				continue;
-			latency = now - stack->frames[at].ts_ns;
-			sampled = stack->frames[at].sampled;
-			unmatched = stack->frames[at].unmatched;
-			arg_value = stack->frames[at].arg_value;
-			for (int above = 1; above < up; above++)
-				stack->frames[(at + above - 1) & (MAX_DEPTH - 1)] = stack->frames[(at + above) & (MAX_DEPTH - 1)];
-			stack->depth = depth - 1;
-			paired = true;
-		}
+		depth = stack->depth;
+		paired = pair_frame(stack->frames, &depth, slot, &call);
+		stack->depth = depth;
+	}
+	if (paired) {
+		latency = now - call.ts_ns;
+		sampled = call.sampled;
+		unmatched = call.unmatched;
+		arg_value = call.arg_value;
 	}
 	/* With a condition, only the return of a call known to meet it counts. */
 	if (cfg->cond_on && (!paired || unmatched))

@@ -76,6 +76,7 @@ static int attach_fentry(struct engine *engine, struct probe *probe, __u32 slot)
 		{ skel ? skel->maps.values_counted : NULL, engine->skel->maps.values_counted },
 		{ skel ? skel->maps.traced_processes : NULL, engine->skel->maps.traced_processes },
 		{ skel ? skel->maps.thread_stacks : NULL, engine->skel->maps.thread_stacks },
+		{ skel ? skel->maps.thread_frames : NULL, engine->skel->maps.thread_frames },
 		{ skel ? skel->maps.events : NULL, engine->skel->maps.events },
 	};
 	int err;

@@ -25,16 +25,22 @@ export function log2BucketLabel(bucket: number): string {
 
 const BAR_WIDTH = 52;
 
-export function log2HistogramLines(buckets: readonly Log2Bucket[]): string[] {
+/** Every bucket from the lowest counted to the highest, the empty ones between kept, labelled. */
+export function log2Rows(buckets: readonly Log2Bucket[]): { label: string; count: number }[] {
   if (buckets.length === 0) return [];
   const counts = new Map(buckets.map(({ bucket, count }) => [bucket, count]));
   const low = Math.min(...counts.keys());
   const high = Math.max(...counts.keys());
-  const most = Math.max(...counts.values());
-  const rows = Array.from({ length: high - low + 1 }, (_, i) => [log2BucketLabel(low + i), counts.get(low + i) ?? 0] as const);
-  const labelWidth = Math.max(...rows.map(([label]) => label.length));
-  const countWidth = Math.max(...rows.map(([, count]) => String(count).length));
-  return rows.map(([label, count]) => {
+  return Array.from({ length: high - low + 1 }, (_, i) => ({ label: log2BucketLabel(low + i), count: counts.get(low + i) ?? 0 }));
+}
+
+export function log2HistogramLines(buckets: readonly Log2Bucket[]): string[] {
+  const rows = log2Rows(buckets);
+  if (rows.length === 0) return [];
+  const most = Math.max(...rows.map(({ count }) => count));
+  const labelWidth = Math.max(...rows.map(({ label }) => label.length));
+  const countWidth = Math.max(...rows.map(({ count }) => String(count).length));
+  return rows.map(({ label, count }) => {
     const bar = '@'.repeat(Math.round((count * BAR_WIDTH) / most));
     return `${label.padEnd(labelWidth)} ${String(count).padStart(countWidth)} |${bar.padEnd(BAR_WIDTH)}|`;
   });

@@ -6,7 +6,7 @@
 
 import { rowMatches, type RowFilter } from './call-log';
 import { formatDuration } from './format';
-import { log2BucketLabel, type Log2Bucket } from './histogram';
+import { log2Rows, type Log2Bucket } from './histogram';
 import type { CallRow } from './probe-aggregate';
 import { PANEL_ROW_CAPACITY, type PanelBar, type PanelDistribution, type PanelProbe, type PanelRow } from './panel-messages';
 import { valuesCalls, type ValueCounts } from './value-totals';
@@ -84,15 +84,9 @@ export function histogramBars(histogram: readonly number[]): HistogramBar[] {
 
 /** A value's log2 histogram as bars, from the lowest counted bucket to the highest, the empty ones between kept. */
 export function log2Bars(buckets: readonly Log2Bucket[]): HistogramBar[] {
-  if (buckets.length === 0) return [];
-  const counts = new Map(buckets.map(({ bucket, count }) => [bucket, count]));
-  const low = Math.min(...counts.keys());
-  const high = Math.max(...counts.keys());
-  const max = Math.max(...counts.values());
-  return Array.from({ length: high - low + 1 }, (_, i) => {
-    const count = counts.get(low + i) ?? 0;
-    return { label: log2BucketLabel(low + i), count, fraction: max === 0 ? 0 : count / max };
-  });
+  const rows = log2Rows(buckets);
+  const max = Math.max(0, ...rows.map(({ count }) => count));
+  return rows.map(({ label, count }) => ({ label, count, fraction: max === 0 ? 0 : count / max }));
 }
 
 function callsText(count: number): string {

@@ -411,10 +411,7 @@ export class ProbeManager {
     if (entry.spec.line === true) throw new ProbeLensError('usage', `${entry.spec.target} probes a line: callers are counted for functions (Show Callers on the function it is in)`);
     if (entry.spec.stacks === true) return;
     entry.spec.stacks = true;
-    this.onDidChangeProbes.fire();
-    if (entry.state !== 'live') return;
-    await this.release(entry);
-    await this.attach(entry);
+    await this.specChanged(entry);
   }
 
   /**
@@ -434,6 +431,11 @@ export class ProbeManager {
     entry.aggregate.showValuesOf(arg);
     if (entry.spec.valuesOf === arg) return;
     entry.spec.valuesOf = arg;
+    await this.specChanged(entry);
+  }
+
+  /** A live probe whose spec changed is attached again at once, its counts carried over. */
+  private async specChanged(entry: ProbeEntry): Promise<void> {
     this.onDidChangeProbes.fire();
     if (entry.state !== 'live') return;
     await this.release(entry);
